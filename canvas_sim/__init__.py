@@ -1,0 +1,1 @@
+"""A standalone Canvas LMS REST API simulator."""

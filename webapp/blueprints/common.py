@@ -1,0 +1,70 @@
+"""What every blueprint shares: permission decorators, block rendering, paging.
+
+Every view is marked with exactly one of `public`, `signed_in` or `require(entity, action)`.
+`tests/test_route_permissions.py` walks the URL map and fails on an unmarked view.
+"""
+
+from functools import wraps
+
+from flask import abort, request
+from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
+from flask import render_template
+
+from ..extensions import db, htmx
+from ..services.permissions import ACTIONS, ENTITY_NAMES, can
+
+
+def public(view):
+    """Reachable without signing in (the sign-in page only)."""
+    view.access = "public"
+    return view
+
+
+def signed_in(view):
+    """Any signed-in user; for pages about the user's own session."""
+    wrapped = login_required(view)
+    wrapped.access = "signed_in"
+    return wrapped
+
+
+def require(entity: str, action: str):
+    """403 unless a role of the signed-in user grants `action` on `entity`."""
+    if entity not in ENTITY_NAMES or action not in ACTIONS:
+        raise ValueError(f"unknown permission {entity}.{action}")
+
+    def decorate(view):
+        @wraps(view)
+        def checked(*args, **kwargs):
+            if not can(current_user, entity, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped = login_required(checked)
+        wrapped.access = (entity, action)
+        return wrapped
+
+    return decorate
+
+
+def render(template: str, block: str | None = None, status: int = 200, **context):
+    """The full page, or just `block` when htmx asks for a fragment.
+
+    A view names the block its htmx targets use; a plain request (reload, no JS) gets
+    the whole page, so every URL works both ways.
+    """
+    if block and htmx:
+        return render_block(template, block, **context), status
+    return render_template(template, **context), status
+
+
+def get_or_404(model, ident):
+    return db.get_or_404(model, ident)
+
+
+def page_number() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def paginate(query, per_page: int = 25):
+    return db.paginate(query, page=page_number(), per_page=per_page, error_out=False)

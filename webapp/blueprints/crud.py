@@ -1,0 +1,108 @@
+"""List / view / add / edit / delete pages for a simple record, registered on a blueprint.
+
+Clients, units, result types and task statuses are all "a table of records with a
+form"; this serves them all so each entity's module only says what differs.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Blueprint, flash, redirect, request, url_for
+from sqlalchemy import or_, select
+
+from ..extensions import db
+from ..services import DomainError
+from ..services.records import delete_record, save_record
+from .common import get_or_404, paginate, render, require
+
+
+@dataclass
+class Crud:
+    blueprint: Blueprint
+    entity: str
+    model: type
+    form: type
+    label: str
+    label_plural: str
+    columns: list[tuple[str, str]]
+    order_by: Callable[[], list]
+    search: list[str] = field(default_factory=list)
+    unique: tuple[str, ...] = ()
+    in_use: Callable[[object], str | None] | None = None
+    view_template: str = "crud/view.html"
+    form_template: str = "crud/form.html"
+    # Extra template context for the view page (e.g. a client's enrolments).
+    view_context: Callable[[object], dict] = lambda obj: {}
+
+    def __post_init__(self):
+        bp, e = self.blueprint, self.entity
+        bp.add_url_rule("/", "index", require(e, "view")(self.index))
+        bp.add_url_rule("/new", "new", require(e, "add")(self.new), methods=["GET", "POST"])
+        bp.add_url_rule("/<int:ident>", "view", require(e, "view")(self.view))
+        bp.add_url_rule("/<int:ident>/edit", "edit", require(e, "edit")(self.edit), methods=["GET", "POST"])
+        bp.add_url_rule("/<int:ident>/delete", "delete", require(e, "delete")(self.delete), methods=["GET", "POST"])
+
+    def url(self, endpoint: str, **values) -> str:
+        return url_for(f"{self.blueprint.name}.{endpoint}", **values)
+
+    def index(self):
+        q = request.args.get("q", "").strip()
+        query = select(self.model).order_by(*self.order_by())
+        if q and self.search:
+            like = f"%{q}%"
+            query = query.where(or_(*(getattr(self.model, c).ilike(like) for c in self.search)))
+        page = paginate(query)
+        return render("crud/list.html", block="results", crud=self, page=page, q=q)
+
+    def view(self, ident: int):
+        obj = get_or_404(self.model, ident)
+        return render(self.view_template, crud=self, obj=obj, **self.view_context(obj))
+
+    def new(self):
+        return self._save(None)
+
+    def edit(self, ident: int):
+        return self._save(get_or_404(self.model, ident))
+
+    def _save(self, obj):
+        form = self.form(obj=obj)
+        if form.validate_on_submit():
+            values = {name: _clean(form[name].data) for name in form.record_fields}
+            try:
+                obj = save_record(self.model, obj, values, unique=self.unique, label=self.label)
+                db.session.commit()
+            except DomainError as err:
+                db.session.rollback()
+                _show_error(form, err)
+            else:
+                flash(f"Saved {self.label} {obj}.", "success")
+                return redirect(self.url("view", ident=obj.id))
+        # A POST that reaches here was refused: 422 lets htmx swap the form with its errors.
+        status = 422 if request.method == "POST" else 200
+        return render(self.form_template, status=status, crud=self, form=form, obj=obj)
+
+    def delete(self, ident: int):
+        obj = get_or_404(self.model, ident)
+        if request.method == "POST":
+            name = str(obj)
+            try:
+                delete_record(obj, label=self.label, in_use=self.in_use)
+                db.session.commit()
+            except DomainError as err:
+                db.session.rollback()
+                flash(err.message, "error")
+                return redirect(self.url("view", ident=ident))
+            flash(f"Deleted {self.label} {name}.", "success")
+            return redirect(self.url("index"))
+        return render("crud/confirm_delete.html", crud=self, obj=obj)
+
+
+def _show_error(form, err: DomainError) -> None:
+    if err.field and err.field in form:
+        form[err.field].errors.append(err.message)
+    else:
+        flash(err.message, "error")
+
+
+def _clean(value):
+    return value.strip() if isinstance(value, str) else value

@@ -1,0 +1,193 @@
+"""Enrolments: enrol a client in an occurrence, the enrolment page with its training plan."""
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import or_, select
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import DataRequired, Optional
+
+from ..extensions import db
+from ..models import Client, Enrolment, EnrolmentStatus, EnrolmentTask, Occurrence, ResultType, TaskStatus, TrainingPlanUnit
+from ..services import DomainError
+from ..services import enrolments as service
+from .common import get_or_404, render, require
+
+bp = Blueprint("enrolments", __name__)
+
+
+def _choices(model, label=str, order=None, blank: str | None = None):
+    rows = db.session.scalars(select(model).order_by(*(order or [model.id])))
+    choices = [(r.id, label(r)) for r in rows]
+    return ([(0, blank)] if blank is not None else []) + choices
+
+
+class EnrolmentForm(FlaskForm):
+    start_date = DateField("Start date", validators=[Optional()],
+                           description="Empty takes the occurrence's start date.")
+    end_date = DateField("End date", validators=[Optional()],
+                         description="Empty takes the occurrence's end date.")
+    status_id = SelectField("Status", coerce=int)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status_id.choices = _choices(EnrolmentStatus, lambda s: f"{s.name} ({s.status_type.value})")
+
+
+class EnrolForm(EnrolmentForm):
+    client_code = StringField("Client code", validators=[DataRequired()],
+                              render_kw={"autocomplete": "off", "list": "client-suggestions"})
+
+
+class UnitResultForm(FlaskForm):
+    result_type_id = SelectField("Result", coerce=int)
+    result_start = DateField("Start", validators=[Optional()])
+    result_end = DateField("End", validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.result_type_id.choices = _choices(
+            ResultType, lambda r: f"{r.national_outcome_id} {r.name}", [ResultType.national_outcome_id], "— none —")
+
+
+class TaskStatusForm(FlaskForm):
+    task_status_id = SelectField("Status", coerce=int)
+    status_date = DateField("Date", validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.task_status_id.choices = _choices(TaskStatus, order=[TaskStatus.position], blank="— none —")
+
+
+@bp.route("/occurrences/<int:occurrence_id>/enrol", methods=["GET", "POST"])
+@require("enrolment", "add")
+def enrol(occurrence_id: int):
+    occurrence = get_or_404(Occurrence, occurrence_id)
+    form = EnrolForm()
+    if request.method == "GET":
+        form.status_id.data = _default_status_id()
+    if form.validate_on_submit():
+        code = form.client_code.data.strip()
+        client = db.session.scalar(select(Client).where(Client.code.ilike(code)))
+        try:
+            if client is None:
+                raise DomainError(f"There is no client with code “{code}”. Check the code or add the client first.",
+                                  "client_code")
+            enrolment = service.enrol(occurrence, client, start_date=form.start_date.data,
+                                      end_date=form.end_date.data,
+                                      status=db.session.get(EnrolmentStatus, form.status_id.data))
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            field = "client_code" if err.field == "client_id" else err.field
+            form[field].errors.append(err.message)
+        else:
+            flash(f"Enrolled {client} in occurrence {occurrence.id}.", "success")
+            if request.form.get("again"):
+                return redirect(url_for(".enrol", occurrence_id=occurrence.id))
+            return redirect(url_for("occurrences.view", occurrence_id=occurrence.id, _anchor="enrolments"))
+    status = 422 if request.method == "POST" else 200
+    return render("enrolments/enrol.html", status=status, form=form, occurrence=occurrence)
+
+
+def _default_status_id() -> int | None:
+    return db.session.scalar(select(EnrolmentStatus.id).where(EnrolmentStatus.name == "Enrolled"))
+
+
+@bp.route("/occurrences/<int:occurrence_id>/enrol/clients")
+@require("enrolment", "add")
+def client_suggestions(occurrence_id: int):
+    """Datalist options for the client code box, as the user types."""
+    q = request.args.get("client_code", "").strip()
+    clients = []
+    if len(q) >= 2:
+        like = f"%{q}%"
+        clients = db.session.scalars(
+            select(Client).where(or_(Client.code.ilike(like), Client.first_name.ilike(like),
+                                     Client.last_name.ilike(like), Client.email.ilike(like)))
+            .order_by(Client.last_name, Client.first_name).limit(15)
+        ).all()
+    return render("enrolments/enrol.html", block="suggestions", clients=clients)
+
+
+@bp.route("/enrolments/<int:enrolment_id>")
+@require("enrolment", "view")
+def view(enrolment_id: int):
+    enrolment = get_or_404(Enrolment, enrolment_id)
+    return render("enrolments/view.html", enrolment=enrolment, result_form=UnitResultForm(),
+                  task_form=TaskStatusForm())
+
+
+@bp.route("/enrolments/<int:enrolment_id>/edit", methods=["GET", "POST"])
+@require("enrolment", "edit")
+def edit(enrolment_id: int):
+    enrolment = get_or_404(Enrolment, enrolment_id)
+    form = EnrolmentForm(obj=enrolment)
+    if form.validate_on_submit():
+        try:
+            service.update_enrolment(enrolment, start_date=form.start_date.data, end_date=form.end_date.data,
+                                     status=db.session.get(EnrolmentStatus, form.status_id.data))
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            form[err.field].errors.append(err.message)
+        else:
+            flash("Saved the enrolment.", "success")
+            return redirect(url_for(".view", enrolment_id=enrolment.id))
+    status = 422 if request.method == "POST" else 200
+    return render("enrolments/edit.html", status=status, form=form, enrolment=enrolment)
+
+
+@bp.route("/enrolments/<int:enrolment_id>/units/<int:plan_unit_id>", methods=["POST"])
+@require("enrolment", "edit")
+def record_result(enrolment_id: int, plan_unit_id: int):
+    plan_unit = db.session.get(TrainingPlanUnit, plan_unit_id)
+    if plan_unit is None or plan_unit.enrolment_id != enrolment_id:
+        abort(404)
+    form = UnitResultForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            service.record_unit_result(plan_unit, result_type=db.session.get(ResultType, form.result_type_id.data),
+                                       start=form.result_start.data, end=form.result_end.data)
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            error = err.message
+    else:
+        error = "Check the dates: " + "; ".join(e for errs in form.errors.values() for e in errs)
+    return render("enrolments/view.html", block="plan_unit_row", status=422 if error else 200,
+                  enrolment=plan_unit.enrolment, plan_unit=plan_unit, result_form=form, row_error=error,
+                  saved=not error)
+
+
+@bp.route("/enrolments/<int:enrolment_id>/tasks/<int:enrolment_task_id>", methods=["POST"])
+@require("enrolment", "edit")
+def set_task_status(enrolment_id: int, enrolment_task_id: int):
+    enrolment_task = db.session.get(EnrolmentTask, enrolment_task_id)
+    if enrolment_task is None or enrolment_task.enrolment_id != enrolment_id:
+        abort(404)
+    form = TaskStatusForm()
+    error = None
+    if form.validate_on_submit():
+        service.set_task_status(enrolment_task, status=db.session.get(TaskStatus, form.task_status_id.data),
+                                on=form.status_date.data)
+        db.session.commit()
+    else:
+        error = "; ".join(e for errs in form.errors.values() for e in errs)
+    return render("enrolments/view.html", block="task_row", status=422 if error else 200,
+                  enrolment=enrolment_task.enrolment, enrolment_task=enrolment_task, task_form=form,
+                  row_error=error, saved=not error)
+
+
+@bp.route("/enrolments/<int:enrolment_id>/delete", methods=["GET", "POST"])
+@require("enrolment", "delete")
+def delete(enrolment_id: int):
+    enrolment = get_or_404(Enrolment, enrolment_id)
+    occurrence_id = enrolment.occurrence_id
+    if request.method == "POST":
+        name = str(enrolment.client)
+        service.delete_enrolment(enrolment)
+        db.session.commit()
+        flash(f"Deleted the enrolment of {name} and its training plan.", "success")
+        return redirect(url_for("occurrences.view", occurrence_id=occurrence_id, _anchor="enrolments"))
+    return render("enrolments/confirm_delete.html", enrolment=enrolment)

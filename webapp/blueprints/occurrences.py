@@ -1,0 +1,206 @@
+"""Occurrences: the list, the occurrence page (units, tasks, task matrix, enrolments)."""
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import String, cast, or_, select
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..extensions import db
+from ..models import Occurrence, OccurrenceStatus, StatusType, Task, Unit
+from ..services import DomainError
+from ..services import occurrences as service
+from .common import get_or_404, paginate, render, require
+
+bp = Blueprint("occurrences", __name__, url_prefix="/occurrences")
+
+
+class OccurrenceForm(FlaskForm):
+    id = IntegerField("Occurrence ID", validators=[Optional(), NumberRange(min=1)],
+                      description="Leave empty to take the next number. Canvas sections use it as their SIS ID.")
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    program_name = StringField("Program", validators=[Optional(), Length(max=200)])
+    start_date = DateField("Start date", validators=[Optional()])
+    end_date = DateField("End date", validators=[Optional()])
+    status_id = SelectField("Status", coerce=int)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status_id.choices = [
+            (s.id, f"{s.name} ({s.status_type.value})")
+            for s in db.session.scalars(select(OccurrenceStatus).order_by(OccurrenceStatus.id))
+        ]
+
+
+class UnitChoiceForm(FlaskForm):
+    unit_code = StringField("Unit code", validators=[DataRequired()])
+
+
+class TaskForm(FlaskForm):
+    name = StringField("Task name", validators=[DataRequired(), Length(max=200)])
+
+
+@bp.route("/")
+@require("occurrence", "view")
+def index():
+    q = request.args.get("q", "").strip()
+    status_type = request.args.get("status_type", "")
+    query = select(Occurrence).join(Occurrence.status).order_by(Occurrence.start_date.desc(), Occurrence.id.desc())
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(cast(Occurrence.id, String).like(like), Occurrence.name.ilike(like),
+                                Occurrence.program_name.ilike(like)))
+    if status_type in StatusType.__members__:
+        query = query.where(OccurrenceStatus.status_type == StatusType[status_type])
+    return render("occurrences/list.html", block="results", page=paginate(query), q=q, status_type=status_type,
+                  status_types=[StatusType.ACTIVE, StatusType.COMPLETED, StatusType.CANCELLED])
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("occurrence", "add")
+def new():
+    return _save(None)
+
+
+@bp.route("/<int:occurrence_id>/edit", methods=["GET", "POST"])
+@require("occurrence", "edit")
+def edit(occurrence_id: int):
+    return _save(get_or_404(Occurrence, occurrence_id))
+
+
+def _save(occurrence: Occurrence | None):
+    form = OccurrenceForm(obj=occurrence)
+    if occurrence is not None:
+        del form.id  # the occurrence ID is fixed once Canvas may know it
+    if form.validate_on_submit():
+        values = {f: form[f].data for f in ("name", "program_name", "start_date", "end_date")}
+        values["status"] = db.session.get(OccurrenceStatus, form.status_id.data)
+        if occurrence is None:
+            values["id"] = form.id.data
+        try:
+            occurrence = service.save_occurrence(occurrence, values)
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            form[err.field].errors.append(err.message)
+        else:
+            flash(f"Saved occurrence {occurrence.id}.", "success")
+            return redirect(url_for(".view", occurrence_id=occurrence.id))
+    status = 422 if request.method == "POST" else 200
+    return render("occurrences/form.html", status=status, form=form, occurrence=occurrence)
+
+
+@bp.route("/<int:occurrence_id>")
+@require("occurrence", "view")
+def view(occurrence_id: int):
+    return _page(get_or_404(Occurrence, occurrence_id))
+
+
+def _page(occurrence: Occurrence, block: str | None = None, status: int = 200, **forms):
+    unit_form = forms.get("unit_form") or UnitChoiceForm()
+    task_form = forms.get("task_form") or TaskForm()
+    used = {ou.unit_id for ou in occurrence.occurrence_units}
+    available_units = [u for u in db.session.scalars(select(Unit).order_by(Unit.code)) if u.id not in used]
+    return render("occurrences/view.html", block=block, status=status, occurrence=occurrence,
+                  matrix=service.matrix_lookup(occurrence), unit_form=unit_form, task_form=task_form,
+                  available_units=available_units)
+
+
+@bp.route("/<int:occurrence_id>/delete", methods=["GET", "POST"])
+@require("occurrence", "delete")
+def delete(occurrence_id: int):
+    occurrence = get_or_404(Occurrence, occurrence_id)
+    if request.method == "POST":
+        try:
+            service.delete_occurrence(occurrence)
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            return redirect(url_for(".view", occurrence_id=occurrence_id))
+        flash(f"Deleted occurrence {occurrence_id}.", "success")
+        return redirect(url_for(".index"))
+    return render("occurrences/confirm_delete.html", occurrence=occurrence)
+
+
+def _structure_change(occurrence: Occurrence, change, **forms):
+    """Apply one change to units/tasks/matrix and answer with the refreshed structure section."""
+    try:
+        change()
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        db.session.refresh(occurrence)
+        flash(err.message, "error")
+        return _page(occurrence, block="structure", status=422, **forms)
+    return _page(occurrence, block="structure")
+
+
+@bp.route("/<int:occurrence_id>/units", methods=["POST"])
+@require("occurrence", "edit")
+def add_unit(occurrence_id: int):
+    occurrence = get_or_404(Occurrence, occurrence_id)
+    form = UnitChoiceForm()
+    if not form.validate_on_submit():
+        return _page(occurrence, block="structure", status=422, unit_form=form)
+    code = form.unit_code.data.strip()
+    unit = db.session.scalar(select(Unit).where(Unit.code.ilike(code)))
+    if unit is None:
+        form.unit_code.errors.append(f"There is no unit with code “{code}”. Add it under Units first.")
+        return _page(occurrence, block="structure", status=422, unit_form=form)
+    return _structure_change(occurrence, lambda: service.add_unit(occurrence, unit), unit_form=form)
+
+
+@bp.route("/<int:occurrence_id>/units/<int:unit_id>/remove", methods=["POST"])
+@require("occurrence", "edit")
+def remove_unit(occurrence_id: int, unit_id: int):
+    occurrence = get_or_404(Occurrence, occurrence_id)
+    unit = get_or_404(Unit, unit_id)
+    return _structure_change(occurrence, lambda: service.remove_unit(occurrence, unit))
+
+
+@bp.route("/<int:occurrence_id>/tasks", methods=["POST"])
+@require("occurrence", "edit")
+def add_task(occurrence_id: int):
+    occurrence = get_or_404(Occurrence, occurrence_id)
+    form = TaskForm()
+    if not form.validate_on_submit():
+        return _page(occurrence, block="structure", status=422, task_form=form)
+    return _structure_change(occurrence, lambda: service.add_task(occurrence, form.name.data), task_form=form)
+
+
+@bp.route("/<int:occurrence_id>/tasks/<int:task_id>/remove", methods=["POST"])
+@require("occurrence", "edit")
+def remove_task(occurrence_id: int, task_id: int):
+    occurrence = get_or_404(Occurrence, occurrence_id)
+    task = _task_of(occurrence, task_id)
+    return _structure_change(occurrence, lambda: service.remove_task(task))
+
+
+@bp.route("/<int:occurrence_id>/matrix", methods=["POST"])
+@require("occurrence", "edit")
+def set_matrix_cell(occurrence_id: int):
+    occurrence = get_or_404(Occurrence, occurrence_id)
+    task = _task_of(occurrence, request.form.get("task_id", type=int))
+    unit = get_or_404(Unit, request.form.get("unit_id", type=int))
+    kind = request.form.get("kind")
+    if kind not in ("starts", "completes"):
+        abort(400)
+    value = request.form.get("value") == "on"
+    error = None
+    try:
+        service.set_matrix_cell(task, unit, kind, value)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        error = err.message
+    return render("occurrences/view.html", block="matrix_cell", status=422 if error else 200,
+                  occurrence=occurrence, task=task, unit=unit, matrix=service.matrix_lookup(occurrence),
+                  cell_error=error)
+
+
+def _task_of(occurrence: Occurrence, task_id: int | None) -> Task:
+    task = db.session.get(Task, task_id) if task_id else None
+    if task is None or task.occurrence_id != occurrence.id:
+        abort(404)
+    return task

@@ -1,0 +1,194 @@
+"""Manage › Security: roles × entities × actions, users and their roles."""
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from ..extensions import db
+from ..models import Role, User
+from ..services import DomainError
+from ..services import security as service
+from ..services.permissions import ACTIONS, ENTITIES, ENTITY_NAMES, grants
+from ..services.users import create_user, set_password
+from .common import get_or_404, render, require
+
+bp = Blueprint("security", __name__, url_prefix="/manage/security")
+
+
+class RoleForm(FlaskForm):
+    name = StringField("Role name", validators=[DataRequired(), Length(max=80)])
+    description = StringField("Description", validators=[Optional(), Length(max=255)])
+
+
+class UserForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=80)],
+                           render_kw={"autocomplete": "off"})
+    display_name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", validators=[Optional(), Email(check_deliverability=False)])
+    active = BooleanField("Active (may sign in)", default=True)
+    password = PasswordField("Password", render_kw={"autocomplete": "new-password"},
+                             description="At least 10 characters. When editing, leave empty to keep the password.")
+    role_ids = SelectMultipleField("Roles", coerce=int)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role_ids.choices = [(r.id, r.name) for r in _roles()]
+
+
+def _roles() -> list[Role]:
+    return db.session.scalars(select(Role).order_by(Role.name)).all()
+
+
+def _users() -> list[User]:
+    return db.session.scalars(select(User).order_by(User.username)).all()
+
+
+@bp.route("/")
+@require("role", "view")
+def index():
+    return render("security/index.html", roles=_roles(), users=_users(), role_form=RoleForm())
+
+
+@bp.route("/roles/<int:role_id>")
+@require("role", "view")
+def role(role_id: int):
+    role = get_or_404(Role, role_id)
+    return render("security/role.html", role=role, entities=ENTITIES, actions=ACTIONS, granted=grants(role))
+
+
+@bp.route("/roles/<int:role_id>/permissions", methods=["POST"])
+@require("role", "edit")
+def set_permission(role_id: int):
+    role = get_or_404(Role, role_id)
+    entity, action = request.form.get("entity"), request.form.get("action")
+    if entity not in ENTITY_NAMES or action not in ACTIONS:
+        abort(400)
+    granted = request.form.get("granted") == "on"
+    error = None
+    try:
+        service.change_permission(role, entity, action, granted)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        error = err.message
+    return render("security/role.html", block="cell", status=422 if error else 200, role=role, entity=entity,
+                  action=action, granted=grants(role), cell_error=error)
+
+
+@bp.route("/roles", methods=["POST"])
+@require("role", "add")
+def add_role():
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            role = service.create_role(form.name.data, form.description.data or "")
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            form.name.errors.append(err.message)
+        else:
+            flash(f"Added role {role.name}. Tick what it may do.", "success")
+            return redirect(url_for(".role", role_id=role.id))
+    return render("security/index.html", status=422, roles=_roles(), users=_users(), role_form=form)
+
+
+@bp.route("/roles/<int:role_id>/delete", methods=["GET", "POST"])
+@require("role", "delete")
+def delete_role(role_id: int):
+    role = get_or_404(Role, role_id)
+    if request.method == "POST":
+        name = role.name
+        try:
+            service.delete_role(role)
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            return redirect(url_for(".role", role_id=role_id))
+        flash(f"Deleted role {name}.", "success")
+        return redirect(url_for(".index"))
+    return render("security/confirm_delete.html", what=f"the role {role.name}",
+                  detail=f"{len(role.users)} user(s) will lose what this role gives them.",
+                  cancel=url_for(".role", role_id=role.id))
+
+
+@bp.route("/users/<int:user_id>/roles", methods=["POST"])
+@require("user", "edit")
+def set_user_role(user_id: int):
+    user = get_or_404(User, user_id)
+    role = get_or_404(Role, request.form.get("role_id", type=int))
+    error = None
+    try:
+        service.change_user_role(user, role, request.form.get("member") == "on")
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        error = err.message
+    return render("security/index.html", block="membership", status=422 if error else 200,
+                  user=user, role=role, membership_error=error)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@require("user", "add")
+def new_user():
+    form = UserForm()
+    form.password.validators = [DataRequired()]
+    if form.validate_on_submit():
+        try:
+            roles = [r for r in _roles() if r.id in form.role_ids.data]
+            user = create_user(form.username.data, form.display_name.data, form.password.data, roles,
+                               email=form.email.data or None)
+            user.active = form.active.data
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            form[err.field].errors.append(err.message)
+        else:
+            flash(f"Added user {user.username}.", "success")
+            return redirect(url_for(".index"))
+    status = 422 if request.method == "POST" else 200
+    return render("security/user_form.html", status=status, form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@require("user", "edit")
+def edit_user(user_id: int):
+    user = get_or_404(User, user_id)
+    form = UserForm(obj=user)
+    del form.username, form.role_ids  # usernames are fixed; roles change on the security page
+    if form.validate_on_submit():
+        try:
+            service.update_user(user, display_name=form.display_name.data, email=form.email.data or None,
+                                active=form.active.data)
+            if form.password.data:
+                set_password(user, form.password.data)
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            (form[err.field].errors if err.field else form.active.errors).append(err.message)
+        else:
+            flash(f"Saved user {user.username}.", "success")
+            return redirect(url_for(".index"))
+    status = 422 if request.method == "POST" else 200
+    return render("security/user_form.html", status=status, form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/delete", methods=["GET", "POST"])
+@require("user", "delete")
+def delete_user(user_id: int):
+    user = get_or_404(User, user_id)
+    if request.method == "POST":
+        try:
+            service.delete_user(user, current_user.id)
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            return redirect(url_for(".index"))
+        flash("Deleted the user.", "success")
+        return redirect(url_for(".index"))
+    return render("security/confirm_delete.html", what=f"the user {user.username}",
+                  detail="They will no longer be able to sign in.", cancel=url_for(".index"))

@@ -1,0 +1,54 @@
+"""Flask CLI commands: `flask setup`, `flask create-user`, `flask seed-demo`."""
+
+import click
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Role
+from .services import DomainError
+from .services.demo import seed_demo
+from .services.reference_data import ensure_reference_data
+from .services.users import create_user
+
+
+def register_cli(app):
+    @app.cli.command("setup")
+    def setup_command():
+        """Migrate the database to the newest schema and add missing reference data."""
+        upgrade()
+        ensure_reference_data()
+        db.session.commit()
+        click.echo("Database is up to date.")
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--name", "display_name", default="", help="Name shown in the app.")
+    @click.option("--role", "role_names", multiple=True, default=["Administrator"], show_default=True,
+                  help="Role to give; repeat for several.")
+    @click.password_option(help="Asked for when not given.")
+    def create_user_command(username, display_name, role_names, password):
+        """Create a staff user who can sign in."""
+        ensure_reference_data()
+        roles = db.session.scalars(select(Role).where(Role.name.in_(role_names))).all()
+        missing = set(role_names) - {r.name for r in roles}
+        if missing:
+            raise click.UsageError(f"No role named {', '.join(sorted(missing))}.")
+        try:
+            create_user(username, display_name or username, password, roles)
+        except DomainError as err:
+            raise click.UsageError(err.message) from None
+        db.session.commit()
+        click.echo(f"Created {username} with role(s) {', '.join(role_names)}.")
+
+    @app.cli.command("seed-demo")
+    @click.option("--password", "passwords", multiple=True, metavar="USER=PASSWORD",
+                  help="Fix a demo user's password instead of generating one.")
+    def seed_demo_command(passwords):
+        """Load the demo RTO (idempotent) and print the staff logins it created."""
+        fixed = dict(p.split("=", 1) for p in passwords)
+        created = seed_demo(fixed)
+        db.session.commit()
+        click.echo("Demo data is loaded.")
+        for username, password in created.items():
+            click.echo(f"  created login  {username} / {password}")

@@ -1,0 +1,54 @@
+"""Configuration from the environment, with local defaults that just run."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _database_url(instance: Path) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'canvaslink.db'}"
+    # We ship psycopg 3; plain postgres URLs would make SQLAlchemy look for psycopg2.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once into instance/."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: str) -> dict:
+    instance = Path(instance_path)
+    development = os.environ.get("CANVASLINK_ENV", "production") == "development"
+    return {
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "SECRET_KEY": _secret_key(instance),
+        # Local development runs over plain http on 127.0.0.1; everywhere else cookies need TLS.
+        "SESSION_COOKIE_SECURE": not development,
+        "REMEMBER_COOKIE_SECURE": not development,
+        "CANVASLINK_ENV": "development" if development else "production",
+    }
+
+
+DEFAULTS = {
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; staff keep tabs open all day
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "PAGE_SIZE": 25,
+    # Sign-in throttle: this many failures per username or address within the window locks it.
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_WINDOW_MINUTES": 15,
+}

@@ -1,0 +1,51 @@
+"""Create, update and delete for the simple reference records (clients, units, ...).
+
+Uniqueness and "still in use" are checked here so staff get a message naming the
+field, never a database error page.
+"""
+
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from . import DomainError
+
+
+def _check_unique(model, obj, values: dict, unique: Iterable[str], label: str) -> None:
+    for field in unique:
+        value = values.get(field)
+        if value is None or value == "":
+            continue
+        column = getattr(model, field)
+        # Codes and names are compared case-insensitively: "bsbwhs411" is BSBWHS411.
+        query = select(model.id).where(func.lower(column) == str(value).lower())
+        if obj is not None and obj.id is not None:
+            query = query.where(model.id != obj.id)
+        if db.session.scalar(query) is not None:
+            raise DomainError(f"Another {label} already has {field.replace('_', ' ')} “{value}”.", field)
+
+
+def save_record(model, obj, values: dict, *, unique: Iterable[str] = (), label: str):
+    """Insert (obj None) or update obj with values; returns the record."""
+    _check_unique(model, obj, values, unique, label)
+    if obj is None:
+        obj = model()
+        db.session.add(obj)
+    for field, value in values.items():
+        setattr(obj, field, value)
+    db.session.flush()
+    return obj
+
+
+def delete_record(obj, *, label: str, in_use: Callable[[object], str | None] | None = None) -> None:
+    """Delete obj, or refuse with the reason when other records still point at it."""
+    reason = in_use(obj) if in_use else None
+    if reason:
+        raise DomainError(f"This {label} cannot be deleted: {reason}")
+    try:
+        with db.session.begin_nested():
+            db.session.delete(obj)
+    except IntegrityError:
+        raise DomainError(f"This {label} cannot be deleted while other records refer to it.") from None

@@ -1,0 +1,67 @@
+"""The security manager's changes, guarded so nobody locks every administrator out."""
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Role, RolePermission, User, user_role
+from . import DomainError
+from .permissions import set_permission
+
+
+def _security_managers() -> int:
+    """How many active users could still change roles and permissions."""
+    return len(db.session.scalars(
+        select(User.id).distinct()
+        .join(user_role, user_role.c.user_id == User.id)
+        .join(RolePermission, RolePermission.role_id == user_role.c.role_id)
+        .where(User.active.is_(True), RolePermission.entity == "role", RolePermission.action == "edit")
+    ).all())
+
+
+def _guard() -> None:
+    db.session.flush()
+    if _security_managers() == 0:
+        raise DomainError("That would leave nobody able to change security. "
+                          "Keep at least one active user whose role may edit roles.")
+
+
+def change_permission(role: Role, entity: str, action: str, granted: bool) -> None:
+    set_permission(role, entity, action, granted)
+    _guard()
+
+
+def change_user_role(user: User, role: Role, member: bool) -> None:
+    if member and role not in user.roles:
+        user.roles.append(role)
+    elif not member and role in user.roles:
+        user.roles.remove(role)
+    _guard()
+
+
+def create_role(name: str, description: str = "") -> Role:
+    name = name.strip()
+    if not name:
+        raise DomainError("Give the role a name.", "name")
+    if db.session.scalar(select(Role.id).where(Role.name.ilike(name))):
+        raise DomainError(f"There is already a role named “{name}”.", "name")
+    role = Role(name=name, description=description.strip())
+    db.session.add(role)
+    db.session.flush()
+    return role
+
+
+def delete_role(role: Role) -> None:
+    db.session.delete(role)
+    _guard()
+
+
+def update_user(user: User, *, display_name: str, email: str | None, active: bool) -> None:
+    user.display_name, user.email, user.active = display_name.strip(), email, active
+    _guard()
+
+
+def delete_user(user: User, acting_user_id: int) -> None:
+    if user.id == acting_user_id:
+        raise DomainError("You cannot delete your own account.")
+    db.session.delete(user)
+    _guard()

@@ -1,0 +1,74 @@
+"""Blueprints, sign-in wiring, template helpers and error pages."""
+
+from datetime import date
+
+from flask import render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from .extensions import db, login_manager
+from .models import User
+from .services.permissions import can
+
+
+def init_app(app):
+    from .blueprints import auth, clients, enrolments, main, occurrences, outcomes, security, units
+
+    for bp in (auth.bp, main.bp, clients.bp, units.bp, occurrences.bp, enrolments.bp,
+               outcomes.result_types_bp, outcomes.task_statuses_bp, security.bp):
+        app.register_blueprint(bp)
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+    app.add_template_filter(format_cell, "cell")
+    app.add_template_filter(format_date, "date")
+
+    @app.context_processor
+    def template_helpers():
+        return {"can": lambda entity, action: can(current_user, entity, action)}
+
+    def error_page(status: int, title: str, message: str):
+        template = "errors/fragment.html" if request.headers.get("HX-Request") else "errors/page.html"
+        return render_template(template, status=status, title=title, message=message), status
+
+    @app.errorhandler(403)
+    def forbidden(_err):
+        return error_page(403, "Not allowed", "Your role does not allow this. Ask an administrator if you need it.")
+
+    @app.errorhandler(404)
+    def not_found(_err):
+        return error_page(404, "Not found", "That page or record does not exist. It may have been deleted.")
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_err):
+        return error_page(400, "Form expired",
+                          "This form is out of date or was sent from elsewhere. Reload the page and try again; "
+                          "nothing was saved.")
+
+    @app.errorhandler(500)
+    def server_error(_err):
+        db.session.rollback()
+        return error_page(500, "Something went wrong",
+                          "Nothing was saved. Try again; if it keeps happening, tell your administrator the time "
+                          "it happened.")
+
+
+def format_date(value) -> str:
+    """Australian day/month/year; staff read 03/04 as the 3rd of April."""
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def format_cell(value) -> str:
+    if value is True:
+        return "Yes"
+    if value is False or value is None:
+        return ""
+    if isinstance(value, date):
+        return format_date(value)
+    return str(value)

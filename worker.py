@@ -1,0 +1,30 @@
+"""The RQ worker: `python worker.py [--burst]`.
+
+The Flask app is built once and its context stays pushed, so every job runs with the
+same configuration, database engine and extensions as the web app.
+"""
+
+import argparse
+import logging
+
+from rq import Worker
+
+from webapp import create_app
+from webapp.queue import job_queue, redis_connection
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--burst", action="store_true", help="Run the jobs waiting now, then stop.")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+
+    app = create_app()
+    with app.app_context():
+        connection = redis_connection()
+        worker = Worker([job_queue(connection)], connection=connection)
+        worker.work(burst=args.burst, with_scheduler=True)
+
+
+if __name__ == "__main__":
+    main()
