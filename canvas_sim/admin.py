@@ -1,0 +1,145 @@
+"""The simulator's own controls under /sim/: a page for people, JSON for scripts.
+
+Every form on the page posts to the same /sim/api endpoint a script would call;
+a form post comes back to the page with a message, a JSON post gets JSON.
+Bodies use the seed format of `specs.py`, one object at a time.
+"""
+
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+
+from . import specs
+from .progress import SETTABLE_STATES, evaluate
+from .serializers import base_url
+from .settings import tunable_fields
+from .simulation import current_simulation
+
+bp = Blueprint("admin", __name__, url_prefix="/sim")
+
+
+def _payload() -> dict:
+    if request.is_json:
+        return request.get_json(silent=True) or {}
+    # A blank form field means "not given", as an absent JSON key does.
+    return {key: value for key, value in request.form.items() if value != ""}
+
+
+def _answer(result: dict, message: str):
+    if request.is_json or request.method == "GET":
+        return jsonify(result)
+    return redirect(url_for("admin.page", message=message))
+
+
+@bp.errorhandler(ValueError)
+def _invalid(error: ValueError):
+    if request.is_json:
+        return jsonify({"error": str(error)}), 400
+    return redirect(url_for("admin.page", message=f"Not done: {error}"))
+
+
+@bp.get("/")
+def page():
+    sim = current_simulation()
+    state = sim.state
+    grids = []
+    for course in state.courses.values():
+        modules = state.course_modules(course)
+        student_ids = dict.fromkeys(e.user_id for e in sorted(state.enrollments.values(), key=lambda e: e.id)
+                                    if e.course_id == course.id and e.type == "StudentEnrollment")
+        rows = [(state.users[i], [evaluate(state, m, i) for m in modules]) for i in student_ids]
+        grids.append((course, modules, rows))
+    return render_template("admin.html", dump=specs.dump(state), grids=grids, figures=sim.figures(),
+                           settings=sim.settings.as_dict(), fields=tunable_fields(), states=SETTABLE_STATES,
+                           admin_token=sim.admin_token, developer_key=sim.developer_key, url=base_url(),
+                           message=request.args.get("message"))
+
+
+@bp.get("/api/state")
+def show_state():
+    return jsonify(specs.dump(current_simulation().state))
+
+
+@bp.post("/api/courses")
+def create_course():
+    course = specs.add_course(current_simulation().state, _payload())
+    return _answer({"id": course.id}, f"Course {course.id} created")
+
+
+@bp.post("/api/courses/<int:course_id>/sections")
+def create_section(course_id):
+    state = current_simulation().state
+    section = specs.add_section(state, _course(state, course_id), _payload())
+    return _answer({"id": section.id}, f"Section {section.id} created")
+
+
+@bp.post("/api/courses/<int:course_id>/modules")
+def create_module(course_id):
+    state = current_simulation().state
+    spec = _payload()
+    if isinstance(spec.get("items"), str):
+        spec["items"] = [line.strip() for line in spec["items"].splitlines() if line.strip()]
+    module = specs.add_module(state, _course(state, course_id), spec)
+    return _answer({"id": module.id, "item_ids": [item.id for item in module.items]}, f"Module {module.id} created")
+
+
+def _course(state, course_id: int):
+    if course_id not in state.courses:
+        raise ValueError(f"no course {course_id}")
+    return state.courses[course_id]
+
+
+@bp.post("/api/users")
+def create_user():
+    user = specs.add_user(current_simulation().state, _payload())
+    return _answer({"id": user.id}, f"User {user.id} created")
+
+
+@bp.post("/api/tokens")
+def create_token():
+    """A manual, never-expiring token, e.g. to call the API as a student."""
+    state = current_simulation().state
+    user = state.users.get(int(_payload().get("user_id", 0)))
+    if user is None:
+        raise ValueError("unknown user_id")
+    return _answer({"access_token": state.add_token(user).token}, f"Token created for {user.name}")
+
+
+@bp.post("/api/enrollments")
+def create_enrollment():
+    enrollment = specs.add_enrollment(current_simulation().state, _payload())
+    return _answer({"id": enrollment.id}, f"Enrollment {enrollment.id} created")
+
+
+@bp.post("/api/module_states")
+def set_module_state():
+    """Play the student: started, completed (at `completed_at`, default now) or unlocked."""
+    progress = specs.set_module_state(current_simulation().state, _payload())
+    return _answer({"user_id": progress.user_id, "module_id": progress.module_id, "state": progress.state},
+                   f"User {progress.user_id} is {progress.state} in module {progress.module_id}")
+
+
+@bp.get("/api/counters")
+def show_counters():
+    return jsonify(current_simulation().figures())
+
+
+@bp.post("/api/counters/reset")
+def reset_counters():
+    sim = current_simulation()
+    sim.counters.reset()
+    sim.throttle.reset()
+    return _answer(sim.figures(), "Counters and buckets reset")
+
+
+@bp.route("/api/settings", methods=["GET", "POST", "PUT", "PATCH"])
+def settings():
+    sim = current_simulation()
+    changes = _payload()
+    if changes:
+        sim.configure(**changes)
+    return _answer(sim.settings.as_dict(), "Settings saved")
+
+
+@bp.post("/api/reset")
+def reset():
+    current_simulation().reset()
+    return _answer({"reset": True}, "Back to the seed")

@@ -1,0 +1,157 @@
+"""Enrollments (reference §5): enrol idempotently, list by bookmark, conclude/deactivate/delete, reactivate."""
+
+from flask import Blueprint, g, jsonify
+
+from .. import errors
+from ..auth import require_admin
+from ..models import ROLE_IDS, Course, Enrollment, Section
+from ..pagination import paginate_bookmarked
+from ..params import bool_param, list_param, param, params
+from ..serializers import enrollment_json
+from ..simulation import current_simulation
+from ..state import State
+from ..timefmt import parse_iso
+from .users import find_user_for_caller
+
+bp = Blueprint("enrollments", __name__)
+
+_ROLE_TYPES = {role_id: type_ for type_, role_id in ROLE_IDS.items()}
+_REQUESTABLE_STATES = ("active", "invited", "inactive")
+_TASK_STATES = {"conclude": "completed", "delete": "deleted", "deactivate": "inactive", "inactivate": "inactive"}
+
+
+@bp.post("/sections/<cid:section_id>/enrollments")
+@bp.post("/courses/<cid:course_id>/enrollments")
+def create_enrollment(section_id=None, course_id=None):
+    require_admin()
+    state = current_simulation().state
+    section = state.find_section(section_id) if section_id else None
+    course = state.courses[section.course_id] if section else state.find_course(course_id)
+    type_ = _validate(course)
+    user = state.find_user(param("enrollment[user_id]"))
+    if section is None:
+        chosen = param("enrollment[course_section_id]")
+        section = state.find_section(chosen, course) if chosen else state.default_section(course)
+    requested = param("enrollment[enrollment_state]")
+    if requested not in _REQUESTABLE_STATES:
+        requested = "invited" if course.workflow_state == "available" else "creation_pending"
+    associated = param("enrollment[associated_user_id]")
+    options = {"limit_privileges_to_course_section": bool_param("enrollment[limit_privileges_to_course_section]"),
+               "start_at": parse_iso(param("enrollment[start_at]")), "end_at": parse_iso(param("enrollment[end_at]")),
+               "associated_user_id": int(associated) if associated and associated.isdigit() else None,
+               "notify": bool_param("enrollment[notify]")}
+    enrollment = _existing(state, user.id, section, type_, options["associated_user_id"])
+    if enrollment is None:
+        enrollment = state.add_enrollment(user, section, type_, requested, **options)
+    elif enrollment.workflow_state != "active":
+        # Canvas reuses the enrollment (even a deleted one) and moves it to the requested state.
+        for name, value in options.items():
+            setattr(enrollment, name, value)
+        _move(state, enrollment, requested)
+    return jsonify(enrollment_json(state, enrollment))
+
+
+def _validate(course: Course) -> str:
+    """The enrollment type, or Canvas's 400 with every problem joined by ", "."""
+    if not any(key.startswith("enrollment[") for key in params()):
+        raise errors.bad_request("No parameters given")
+    problems = []
+    type_ = param("enrollment[type]")
+    role_id = param("enrollment[role_id]")
+    if role_id:
+        role_type = _ROLE_TYPES.get(int(role_id)) if role_id.isdigit() else None
+        if role_type is None:
+            problems.append("Invalid role")
+        elif type_ and type_ != role_type:
+            problems.append("The specified type must match the base type for the role")
+        type_ = role_type
+    elif type_ and type_ not in ROLE_IDS:
+        problems.append("Invalid type")
+    if not param("enrollment[user_id]"):
+        problems.append(
+            "Can't create an enrollment without a user. Include enrollment[user_id] to create an enrollment")
+    if course.workflow_state == "completed":
+        problems.append("Can't add an enrollment to a concluded course.")
+    if problems:
+        raise errors.bad_request(", ".join(problems))
+    return type_ or "StudentEnrollment"
+
+
+def _existing(state: State, user_id: int, section: Section, type_: str, associated: int | None) -> Enrollment | None:
+    """Same user, type (hence role), associated user and section, in any state."""
+    return next((e for e in sorted(state.enrollments.values(), key=lambda e: e.id)
+                 if e.user_id == user_id and e.section_id == section.id and e.type == type_
+                 and e.associated_user_id == associated), None)
+
+
+def _move(state: State, enrollment: Enrollment, new_state: str) -> None:
+    enrollment.workflow_state = new_state
+    enrollment.updated_at = state.now()
+
+
+@bp.get("/sections/<cid:section_id>/enrollments")
+@bp.get("/courses/<cid:course_id>/enrollments")
+@bp.get("/users/<cid:user_id>/enrollments")
+def list_enrollments(section_id=None, course_id=None, user_id=None):
+    state = current_simulation().state
+    if user_id:
+        user = find_user_for_caller(state, user_id)
+        found = [e for e in state.enrollments.values() if e.user_id == user.id]
+    else:
+        require_admin()
+        if section_id:
+            section = state.find_section(section_id)
+            found = [e for e in state.enrollments.values() if e.section_id == section.id]
+        else:
+            course = state.find_course(course_id)
+            found = [e for e in state.enrollments.values() if e.course_id == course.id]
+        if param("user_id"):
+            wanted = state.find_user(param("user_id"), current=g.user)
+            found = [e for e in found if e.user_id == wanted.id]
+    # Without state[], Canvas lists active and invited, and inactive too for an admin.
+    states = list_param("state") or ["active", "invited"] + (["inactive"] if g.user.admin else [])
+    types = list_param("type") + list_param("role")
+    sis_user_ids = list_param("sis_user_id")
+    found = [e for e in found if e.workflow_state in states and (not types or e.type in types)
+             and (not sis_user_ids or _sis_user_id(state, e) in sis_user_ids)]
+    found.sort(key=lambda e: e.id)
+    return paginate_bookmarked(found, lambda e: enrollment_json(state, e))
+
+
+def _sis_user_id(state: State, enrollment: Enrollment) -> str | None:
+    login = state.primary_login(state.users[enrollment.user_id])
+    return login.sis_user_id if login else None
+
+
+@bp.get("/accounts/<cid:account_id>/enrollments/<cid:enrollment_id>")
+def show_enrollment(account_id, enrollment_id):
+    require_admin()
+    state = current_simulation().state
+    state.find_account(account_id)
+    enrollment = state.enrollments.get(int(enrollment_id)) if enrollment_id.isdigit() else None
+    if enrollment is None:
+        raise errors.not_found()
+    return jsonify(enrollment_json(state, enrollment))
+
+
+def _course_enrollment(course_id: str, enrollment_id: str) -> tuple[State, Enrollment]:
+    require_admin()
+    state = current_simulation().state
+    return state, state.find_course_enrollment(state.find_course(course_id), enrollment_id)
+
+
+@bp.delete("/courses/<cid:course_id>/enrollments/<cid:enrollment_id>")
+def end_enrollment(course_id, enrollment_id):
+    """`task` conclude (the default), delete, or deactivate/inactivate."""
+    state, enrollment = _course_enrollment(course_id, enrollment_id)
+    _move(state, enrollment, _TASK_STATES.get(param("task", "conclude"), "completed"))
+    return jsonify(enrollment_json(state, enrollment))
+
+
+@bp.put("/courses/<cid:course_id>/enrollments/<cid:enrollment_id>/reactivate")
+def reactivate_enrollment(course_id, enrollment_id):
+    state, enrollment = _course_enrollment(course_id, enrollment_id)
+    if enrollment.workflow_state != "inactive":
+        raise errors.CanvasError(400, {"error": "enrollment not inactive"})
+    _move(state, enrollment, "active")
+    return jsonify(enrollment_json(state, enrollment))

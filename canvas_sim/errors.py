@@ -1,0 +1,69 @@
+"""Canvas's error bodies (reference §10, §8.3), raised anywhere and rendered by the app.
+
+Canvas answers errors in half a dozen shapes; each helper below produces exactly
+one of them so a client tested here meets the same bodies it will meet in Canvas.
+"""
+
+from typing import Any
+
+# Canvas's realm for API token problems; its presence tells a client to refresh.
+BEARER_CHALLENGE = 'Bearer realm="canvas-lms"'
+
+
+class CanvasError(Exception):
+    def __init__(self, status: int, body: Any, headers: dict | None = None):
+        super().__init__(status, body)
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+def not_found() -> CanvasError:
+    return CanvasError(404, {"errors": [{"message": "The specified resource does not exist."}]})
+
+
+def unauthorized(status: int) -> CanvasError:
+    """A permission problem: no WWW-Authenticate, so a client must not refresh."""
+    return CanvasError(status, {"status": "unauthorized",
+                                "errors": [{"message": "user not authorized to perform that action"}]})
+
+
+def unauthenticated() -> CanvasError:
+    return CanvasError(401, {"status": "unauthenticated", "errors": [{"message": "user authorization required"}]},
+                       {"WWW-Authenticate": BEARER_CHALLENGE})
+
+
+def invalid_token() -> CanvasError:
+    return CanvasError(401, {"errors": [{"message": "Invalid access token."}]},
+                       {"WWW-Authenticate": BEARER_CHALLENGE})
+
+
+def bad_request(message: str) -> CanvasError:
+    return CanvasError(400, {"message": message})
+
+
+def search_term_too_short(minimum: int) -> CanvasError:
+    return CanvasError(400, {"errors": [{"field": "search_term", "code": "invalid",
+                                         "message": f"{minimum} or more characters is required"}]})
+
+
+def taken(attribute: str, message: str) -> dict:
+    """One ActiveModel error entry, as in `{"errors": {attr: [entry]}}`."""
+    return {attribute: [{"attribute": attribute, "type": "taken", "message": message}]}
+
+
+def unique_id_taken() -> dict:
+    return taken("unique_id", "ID already in use for this account and authentication provider")
+
+
+def sis_user_id_taken(sis_user_id: str) -> dict:
+    return taken("sis_user_id", f'SIS ID "{sis_user_id}" is already in use')
+
+
+def integration_id_taken(integration_id: str) -> dict:
+    return taken("integration_id", f'Integration ID "{integration_id}" is already in use')
+
+
+def internal_error(report_id: int) -> dict:
+    return {"errors": [{"message": "An error occurred.", "error_code": "internal_server_error"}],
+            "error_report_id": report_id}

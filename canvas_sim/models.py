@@ -1,0 +1,169 @@
+"""The Canvas objects the simulator keeps in memory, with Canvas's own field names."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# Base role ids of a fresh Canvas root account; a role's name is its enrollment type.
+ROLE_IDS = {
+    "StudentEnrollment": 3,
+    "TeacherEnrollment": 4,
+    "TaEnrollment": 5,
+    "DesignerEnrollment": 6,
+    "ObserverEnrollment": 7,
+}
+
+
+@dataclass
+class Account:
+    id: int
+    name: str
+
+
+@dataclass
+class Course:
+    id: int
+    name: str
+    course_code: str
+    account_id: int
+    created_at: datetime
+    uuid: str
+    workflow_state: str = "available"
+    sis_course_id: str | None = None
+    integration_id: str | None = None
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    time_zone: str = "Australia/Sydney"
+
+
+@dataclass
+class Section:
+    id: int
+    course_id: int
+    name: str
+    created_at: datetime
+    sis_section_id: str | None = None
+    integration_id: str | None = None
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    restrict_enrollments_to_section_dates: bool = False
+    # Canvas gives every course a default section for enrolments made without one.
+    default_section: bool = False
+
+
+@dataclass
+class ModuleItem:
+    id: int
+    module_id: int
+    position: int
+    title: str
+    type: str = "Page"
+    content_id: int | None = None
+    page_url: str | None = None
+    external_url: str | None = None
+    indent: int = 0
+    published: bool = True
+    # e.g. {"type": "must_view"} or {"type": "min_score", "min_score": 7}
+    requirement: dict | None = None
+
+
+@dataclass
+class Module:
+    id: int
+    course_id: int
+    name: str
+    position: int
+    unlock_at: datetime | None = None
+    require_sequential_progress: bool = False
+    requirement_type: str = "all"
+    prerequisite_module_ids: list[int] = field(default_factory=list)
+    published: bool = True
+    items: list[ModuleItem] = field(default_factory=list)
+
+
+@dataclass
+class User:
+    id: int
+    name: str
+    short_name: str
+    sortable_name: str
+    created_at: datetime
+    email: str | None = None
+    locale: str | None = None
+    time_zone: str = "Australia/Sydney"
+    # An account admin may do everything; anyone else only acts on themselves.
+    admin: bool = False
+
+
+@dataclass
+class Login:
+    """A pseudonym: how a user signs in, and where the SIS user id lives."""
+    id: int
+    user_id: int
+    account_id: int
+    unique_id: str
+    created_at: datetime
+    sis_user_id: str | None = None
+    integration_id: str | None = None
+    workflow_state: str = "active"
+    declared_user_type: str | None = None
+
+
+@dataclass
+class Enrollment:
+    id: int
+    user_id: int
+    course_id: int
+    section_id: int
+    type: str
+    workflow_state: str
+    created_at: datetime
+    updated_at: datetime
+    limit_privileges_to_course_section: bool = False
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    associated_user_id: int | None = None
+    # Not in Canvas's JSON; kept so tests can see whether a notification was asked for.
+    notify: bool = False
+
+    @property
+    def role_id(self) -> int:
+        return ROLE_IDS[self.type]
+
+
+@dataclass
+class Progress:
+    """A student's progression through one module (ContextModuleProgression)."""
+    user_id: int
+    module_id: int
+    state: str  # "started" | "completed"
+    completed_at: datetime | None
+    requirements_met: set[int] = field(default_factory=set)
+
+
+@dataclass
+class DeveloperKey:
+    id: int
+    client_id: str
+    client_secret: str
+    name: str
+    redirect_uris: list[str]
+
+
+@dataclass
+class AccessToken:
+    token: str
+    user_id: int
+    developer_key_id: int | None = None  # None: a manual token from the user's profile
+    expires_at: float | None = None
+    refresh_token: str | None = None
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+
+@dataclass
+class AuthorizationCode:
+    code: str
+    developer_key_id: int
+    user_id: int
+    expires_at: float

@@ -1,0 +1,57 @@
+"""A student's state in each module, as Canvas's `evaluate_for(student)` reports it.
+
+The stored progress is what "playing the student" sets (started, or completed at a
+time); without one a module is `locked` until its unlock date and prerequisites
+allow entry, then `unlocked`.
+"""
+
+from datetime import datetime
+
+from .models import Module, ModuleItem, Progress
+from .state import State
+
+SETTABLE_STATES = ("started", "completed", "unlocked")
+
+
+def requirement_items(module: Module) -> list[ModuleItem]:
+    return [item for item in module.items if item.requirement]
+
+
+def evaluate(state: State, module: Module, user_id: int) -> Progress:
+    stored = state.progress.get((user_id, module.id))
+    if stored is not None:
+        return stored
+    if _locked(state, module, user_id):
+        return Progress(user_id, module.id, "locked", None)
+    if not requirement_items(module):
+        # Canvas completes a module without requirements as soon as the student may enter it.
+        return set_progress(state, user_id, module, "completed")
+    return Progress(user_id, module.id, "unlocked", None)
+
+
+def _locked(state: State, module: Module, user_id: int) -> bool:
+    if module.unlock_at is not None and module.unlock_at > state.now():
+        return True
+    prerequisites = (state.modules.get(module_id) for module_id in module.prerequisite_module_ids)
+    return any(p is not None and evaluate(state, p, user_id).state != "completed" for p in prerequisites)
+
+
+def set_progress(state: State, user_id: int, module: Module, new_state: str,
+                 completed_at: datetime | None = None) -> Progress:
+    """Play the student: "unlocked" forgets any progress, so the derived state shows again."""
+    if new_state not in SETTABLE_STATES:
+        raise ValueError(f"state must be one of {', '.join(SETTABLE_STATES)}")
+    if new_state == "unlocked":
+        state.progress.pop((user_id, module.id), None)
+        return evaluate(state, module, user_id)
+    required = [item.id for item in requirement_items(module)]
+    if new_state == "completed":
+        met = set(required)
+        completed_at = completed_at or state.now()
+    else:
+        # A started module has some but not all requirements met; under "one" any met one completes it.
+        met = {required[0]} if module.requirement_type == "all" and len(required) > 1 else set()
+        completed_at = None
+    progress = Progress(user_id, module.id, new_state, completed_at, met)
+    state.progress[(user_id, module.id)] = progress
+    return progress

@@ -1,0 +1,155 @@
+"""Canvas's JSON for each object, field for field as in the reference (§2, §3, §4, §5).
+
+SIS fields are always present: the only callers that reach them are admins, who
+hold `read_sis` in Canvas.
+"""
+
+from flask import request
+
+from .models import Course, Enrollment, Login, Module, ModuleItem, Progress, Section, User
+from .state import State
+from .timefmt import to_iso
+
+# Canvas caps inline items at 100 per module; beyond that a client must page the items.
+MAX_INLINE_ITEMS = 100
+# Canvas's global ids put the shard in front: shard 1, user 42 -> 10000000000042.
+GLOBAL_ID_BASE = 10_000_000_000_000
+
+
+def base_url() -> str:
+    return request.host_url.rstrip("/")
+
+
+def course_json(course: Course) -> dict:
+    return {"id": course.id, "name": course.name, "account_id": course.account_id, "uuid": course.uuid,
+            "start_at": to_iso(course.start_at), "end_at": to_iso(course.end_at),
+            "created_at": to_iso(course.created_at), "course_code": course.course_code,
+            "workflow_state": course.workflow_state, "default_view": "modules", "is_public": False,
+            "root_account_id": course.account_id, "enrollment_term_id": 1, "time_zone": course.time_zone,
+            "sis_course_id": course.sis_course_id, "integration_id": course.integration_id, "sis_import_id": None}
+
+
+def section_json(state: State, section: Section, include: list[str]) -> dict:
+    course = state.courses[section.course_id]
+    data = {"id": section.id, "course_id": section.course_id, "name": section.name,
+            "start_at": to_iso(section.start_at), "end_at": to_iso(section.end_at),
+            "created_at": to_iso(section.created_at),
+            "restrict_enrollments_to_section_dates": section.restrict_enrollments_to_section_dates,
+            "nonxlist_course_id": None, "sis_section_id": section.sis_section_id,
+            "sis_course_id": course.sis_course_id, "integration_id": section.integration_id, "sis_import_id": None}
+    if "total_students" in include:
+        data["total_students"] = sum(1 for e in state.enrollments.values()
+                                     if e.section_id == section.id and e.type == "StudentEnrollment"
+                                     and e.workflow_state in ("active", "invited"))
+    return data
+
+
+def user_json(state: State, user: User, include: list[str] = ()) -> dict:
+    login = state.primary_login(user)
+    data = {"id": user.id, "name": user.name, "created_at": to_iso(user.created_at),
+            "sortable_name": user.sortable_name, "short_name": user.short_name,
+            "sis_user_id": login.sis_user_id if login else None,
+            "integration_id": login.integration_id if login else None, "sis_import_id": None,
+            "login_id": login.unique_id if login else None, "locale": user.locale}
+    if "email" in include:
+        data["email"] = user.email
+    if "uuid" in include:
+        data["uuid"] = f"{user.id:040d}"
+    if "last_login" in include:
+        data["last_login"] = None
+    return data
+
+
+def profile_json(state: State, user: User) -> dict:
+    login = state.primary_login(user)
+    return {"id": user.id, "name": user.name, "short_name": user.short_name, "sortable_name": user.sortable_name,
+            "title": None, "bio": None, "primary_email": user.email,
+            "login_id": login.unique_id if login else None,
+            "sis_user_id": login.sis_user_id if login else None,
+            "integration_id": login.integration_id if login else None,
+            "avatar_url": f"{base_url()}/images/messages/avatar-50.png", "time_zone": user.time_zone,
+            "locale": user.locale, "effective_locale": user.locale or "en"}
+
+
+def token_user_json(user: User) -> dict:
+    return {"id": user.id, "name": user.name, "global_id": str(GLOBAL_ID_BASE + user.id),
+            "effective_locale": user.locale or "en"}
+
+
+def login_json(login: Login) -> dict:
+    return {"id": login.id, "user_id": login.user_id, "account_id": login.account_id,
+            "unique_id": login.unique_id, "created_at": to_iso(login.created_at),
+            "sis_user_id": login.sis_user_id, "integration_id": login.integration_id,
+            "authentication_provider_id": None, "authentication_provider_type": None,
+            "workflow_state": login.workflow_state, "declared_user_type": login.declared_user_type}
+
+
+def enrollment_json(state: State, enrollment: Enrollment) -> dict:
+    course = state.courses[enrollment.course_id]
+    section = state.sections[enrollment.section_id]
+    user = state.users[enrollment.user_id]
+    login = state.primary_login(user)
+    data = {"id": enrollment.id, "user_id": user.id, "course_id": course.id, "course_section_id": section.id,
+            "type": enrollment.type, "role": enrollment.type, "role_id": enrollment.role_id,
+            "enrollment_state": enrollment.workflow_state,
+            "limit_privileges_to_course_section": enrollment.limit_privileges_to_course_section,
+            "root_account_id": state.account.id, "associated_user_id": enrollment.associated_user_id,
+            "created_at": to_iso(enrollment.created_at), "updated_at": to_iso(enrollment.updated_at),
+            "start_at": to_iso(enrollment.start_at), "end_at": to_iso(enrollment.end_at),
+            "last_activity_at": None, "total_activity_time": 0,
+            "sis_course_id": course.sis_course_id, "sis_section_id": section.sis_section_id,
+            "sis_user_id": login.sis_user_id if login else None,
+            "html_url": f"{base_url()}/courses/{course.id}/users/{user.id}"}
+    if enrollment.type == "StudentEnrollment":
+        data["grades"] = {"html_url": f"{base_url()}/courses/{course.id}/grades/{user.id}", "current_score": None,
+                          "final_score": 0.0, "current_grade": None, "final_grade": None}
+    data["user"] = {"id": user.id, "name": user.name, "sortable_name": user.sortable_name,
+                    "short_name": user.short_name, "sis_user_id": data["sis_user_id"],
+                    "login_id": login.unique_id if login else None}
+    return data
+
+
+def module_json(module: Module, progress: Progress | None, include_items: bool) -> dict:
+    """`progress` is the student's (given `student_id` or a student caller): it adds
+    `state` and `completed_at` and hides `published`, as Canvas does."""
+    data = {"id": module.id, "workflow_state": "active", "position": module.position, "name": module.name,
+            "unlock_at": to_iso(module.unlock_at), "require_sequential_progress": module.require_sequential_progress,
+            "requirement_type": module.requirement_type, "prerequisite_module_ids": module.prerequisite_module_ids,
+            "publish_final_grade": False, "items_count": len(module.items),
+            "items_url": f"{base_url()}/api/v1/courses/{module.course_id}/modules/{module.id}/items"}
+    if progress is None:
+        data["published"] = module.published
+    else:
+        data["state"] = progress.state
+        data["completed_at"] = to_iso(progress.completed_at)
+    if include_items and len(module.items) <= MAX_INLINE_ITEMS:
+        data["items"] = [item_json(module, item, progress) for item in module.items]
+    return data
+
+
+_CONTENT_PATHS = {"Page": "pages", "Assignment": "assignments", "Quiz": "quizzes",
+                  "Discussion": "discussion_topics", "File": "files"}
+
+
+def item_json(module: Module, item: ModuleItem, progress: Progress | None) -> dict:
+    base = base_url()
+    data = {"id": item.id, "module_id": module.id, "position": item.position, "title": item.title,
+            "indent": item.indent, "type": item.type,
+            "html_url": f"{base}/courses/{module.course_id}/modules/items/{item.id}"}
+    if item.content_id is not None:
+        data["content_id"] = item.content_id
+    if item.type in _CONTENT_PATHS:
+        key = item.page_url if item.type == "Page" else item.content_id
+        data["url"] = f"{base}/api/v1/courses/{module.course_id}/{_CONTENT_PATHS[item.type]}/{key}"
+    if item.type == "Page":
+        data["page_url"] = item.page_url
+    if item.type == "ExternalUrl":
+        data["external_url"] = item.external_url
+    if progress is None:
+        data["published"] = item.published
+    if item.requirement:
+        requirement = dict(item.requirement)
+        if progress is not None:
+            requirement["completed"] = item.id in progress.requirements_met
+        data["completion_requirement"] = requirement
+    return data

@@ -1,0 +1,176 @@
+"""Plain scenario specs (dicts, as in a seed file or an admin API body) -> Canvas objects.
+
+A seed file is one dict with the lists below; the admin API takes one element of a
+list at a time, so a scenario can be built up front or piece by piece the same way:
+
+    {"account": {"id": 1, "name": "..."},
+     "developer_keys": [{"client_id": "...", "client_secret": "...", "redirect_uris": ["http://localhost"]}],
+     "users": [{"id": 1, "name": "...", "login_id": "...", "sis_user_id": null, "admin": true, "tokens": ["..."]}],
+     "courses": [{"id": 55, "name": "...", "sis_course_id": "...",
+                  "sections": [{"id": 87, "name": "...", "sis_section_id": "121"}],
+                  "modules": [{"id": 901, "name": "...", "unlock_at": "2026-10-04T13:00:00Z",
+                               "items": ["A page to view", {"title": "Quiz", "type": "Quiz",
+                                                            "requirement": {"type": "min_score", "min_score": 7}}]}]}],
+     "enrollments": [{"user_id": 1, "section_id": 87, "type": "StudentEnrollment", "state": "active"}],
+     "module_states": [{"user_id": 1, "module_id": 901, "state": "completed", "completed_at": "..."}]}
+
+A spec that cannot be built raises ValueError, which the admin API answers with 400.
+"""
+
+from . import progress
+from .models import ROLE_IDS, Course, Enrollment, Module, ModuleItem, User
+from .state import State
+from .timefmt import parse_iso, to_iso
+
+
+def apply(state: State, data: dict) -> None:
+    if "account" in data:
+        state.account.id = int(data["account"].get("id", 1))
+        state.account.name = data["account"].get("name", state.account.name)
+    for spec in data.get("developer_keys", []):
+        state.add_developer_key(spec)
+    for spec in data.get("users", []):
+        add_user(state, spec)
+    for spec in data.get("courses", []):
+        add_course(state, spec)
+    for spec in data.get("enrollments", []):
+        add_enrollment(state, spec)
+    for spec in data.get("module_states", []):
+        set_module_state(state, spec)
+
+
+def _require(spec: dict, *names: str) -> None:
+    missing = [name for name in names if spec.get(name) in (None, "")]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+
+
+def add_user(state: State, spec: dict) -> User:
+    _require(spec, "name")
+    login_id = spec.get("login_id")
+    conflict = login_id and state.login_conflict(login_id, spec.get("sis_user_id"), spec.get("integration_id"))
+    if conflict:
+        raise ValueError(next(iter(conflict.values()))[0]["message"])
+    email = spec.get("email") or (login_id if login_id and "@" in login_id else None)
+    user = state.add_user(spec["name"], wanted_id=spec.get("id"), email=email, admin=bool(spec.get("admin")))
+    if login_id:
+        state.add_login(user, login_id, spec.get("sis_user_id") or None, spec.get("integration_id") or None)
+    for token in spec.get("tokens", []):
+        state.add_token(user, token=token)
+    return user
+
+
+def add_course(state: State, spec: dict) -> Course:
+    _require(spec, "name")
+    course = state.add_course(spec)
+    for section in spec.get("sections", []):
+        add_section(state, course, section)
+    for module in spec.get("modules", []):
+        add_module(state, course, module)
+    return course
+
+
+def add_section(state: State, course: Course, spec: dict):
+    _require(spec, "name")
+    return state.add_section(course, spec)
+
+
+def add_module(state: State, course: Course, spec: dict) -> Module:
+    _require(spec, "name")
+    module = Module(
+        id=state.new_id(state.modules, spec.get("id")), course_id=course.id, name=spec["name"],
+        position=int(spec.get("position") or len(state.course_modules(course)) + 1),
+        unlock_at=parse_iso(spec.get("unlock_at")),
+        require_sequential_progress=bool(spec.get("require_sequential_progress", False)),
+        requirement_type=spec.get("requirement_type", "all"),
+        prerequisite_module_ids=[int(i) for i in spec.get("prerequisite_module_ids", [])],
+        published=bool(spec.get("published", True)))
+    state.modules[module.id] = module
+    taken_ids = {item.id for m in state.modules.values() for item in m.items}
+    for position, item_spec in enumerate(spec.get("items", []), start=1):
+        item = _module_item(module, position, item_spec, max(taken_ids, default=7000) + 1)
+        taken_ids.add(item.id)
+        module.items.append(item)
+    return module
+
+
+def _module_item(module: Module, position: int, spec: dict | str, next_id: int) -> ModuleItem:
+    """A bare string is the common case: a page the student must view."""
+    if isinstance(spec, str):
+        spec = {"title": spec, "requirement": {"type": "must_view"}}
+    _require(spec, "title")
+    item_id = int(spec.get("id") or next_id)
+    kind = spec.get("type", "Page")
+    return ModuleItem(
+        id=item_id, module_id=module.id, position=position, title=spec["title"], type=kind,
+        content_id=spec.get("content_id", item_id if kind not in ("SubHeader", "ExternalUrl") else None),
+        page_url=spec.get("page_url") or (_slug(spec["title"]) if kind == "Page" else None),
+        external_url=spec.get("external_url"), indent=int(spec.get("indent", 0)),
+        published=bool(spec.get("published", True)), requirement=spec.get("requirement"))
+
+
+def _slug(title: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in title.lower()).split())
+
+
+def add_enrollment(state: State, spec: dict) -> Enrollment:
+    _require(spec, "user_id")
+    user = state.users.get(int(spec["user_id"]))
+    if user is None:
+        raise ValueError(f"no user {spec['user_id']}")
+    if spec.get("section_id"):
+        section = state.sections.get(int(spec["section_id"]))
+    else:
+        course = state.courses.get(int(spec.get("course_id") or 0))
+        section = course and state.default_section(course)
+    if section is None:
+        raise ValueError("give an existing section_id or course_id")
+    type_ = spec.get("type", "StudentEnrollment")
+    if type_ not in ROLE_IDS:
+        raise ValueError(f"unknown enrollment type {type_}")
+    return state.add_enrollment(
+        user, section, type_, spec.get("state", "active"), id=spec.get("id"),
+        limit_privileges_to_course_section=bool(spec.get("limit_privileges_to_course_section", False)))
+
+
+def set_module_state(state: State, spec: dict):
+    _require(spec, "user_id", "module_id", "state")
+    user = state.users.get(int(spec["user_id"]))
+    module = state.modules.get(int(spec["module_id"]))
+    if user is None or module is None:
+        raise ValueError("unknown user_id or module_id")
+    return progress.set_progress(state, user.id, module, spec["state"], parse_iso(spec.get("completed_at")))
+
+
+def dump(state: State) -> dict:
+    """The state in the seed format, so a scenario built by hand can be saved and replayed."""
+    def module_spec(module: Module) -> dict:
+        return {"id": module.id, "name": module.name, "position": module.position,
+                "unlock_at": to_iso(module.unlock_at), "published": module.published,
+                "prerequisite_module_ids": module.prerequisite_module_ids,
+                "items": [{"id": i.id, "title": i.title, "type": i.type, "requirement": i.requirement}
+                          for i in module.items]}
+
+    def user_spec(user: User) -> dict:
+        login = state.primary_login(user)
+        return {"id": user.id, "name": user.name, "login_id": login.unique_id if login else None,
+                "sis_user_id": login.sis_user_id if login else None, "email": user.email, "admin": user.admin,
+                "tokens": [t.token for t in state.tokens.values()
+                           if t.user_id == user.id and t.developer_key_id is None]}
+
+    return {
+        "account": {"id": state.account.id, "name": state.account.name},
+        "developer_keys": [{"id": k.id, "client_id": k.client_id, "client_secret": k.client_secret, "name": k.name,
+                            "redirect_uris": k.redirect_uris} for k in state.developer_keys.values()],
+        "users": [user_spec(u) for u in state.users.values()],
+        "courses": [{"id": c.id, "name": c.name, "course_code": c.course_code, "sis_course_id": c.sis_course_id,
+                     "workflow_state": c.workflow_state,
+                     "sections": [{"id": s.id, "name": s.name, "sis_section_id": s.sis_section_id}
+                                  for s in state.course_sections(c)],
+                     "modules": [module_spec(m) for m in state.course_modules(c)]}
+                    for c in state.courses.values()],
+        "enrollments": [{"id": e.id, "user_id": e.user_id, "section_id": e.section_id, "type": e.type,
+                         "state": e.workflow_state} for e in state.enrollments.values()],
+        "module_states": [{"user_id": p.user_id, "module_id": p.module_id, "state": p.state,
+                           "completed_at": to_iso(p.completed_at)} for p in state.progress.values()],
+    }

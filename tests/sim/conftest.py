@@ -1,0 +1,80 @@
+"""Fixtures for the simulator's own tests: the demo app on a clock the test drives.
+
+Names start with `sim_` so they never shadow the project-wide fixtures (`app`, `client`).
+"""
+
+import pytest
+
+from canvas_sim.app import create_app
+
+ADMIN_TOKEN = "7~canvaslink-demo-admin-token"
+# 2026-11-26T00:00:00Z: the demo course has started, later modules are still locked.
+START = 1795651200.0
+
+
+class FakeClock:
+    def __init__(self, now: float = START):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def sim_clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def make_sim_app(sim_clock):
+    """Builds a simulator app on the test's clock; takes a seed and settings."""
+    def make(seed="demo", **settings):
+        return create_app(seed=seed, clock=sim_clock, **settings)
+    return make
+
+
+@pytest.fixture
+def sim_app(make_sim_app):
+    return make_sim_app()
+
+
+@pytest.fixture
+def sim(sim_app):
+    return sim_app.extensions["canvas_sim"]
+
+
+class Api:
+    """The Flask test client with a bearer token on every call."""
+
+    def __init__(self, client, token: str | None = ADMIN_TOKEN):
+        self.client = client
+        self.token = token
+
+    def _headers(self):
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def get(self, path, **kwargs):
+        return self.client.get(path, headers=self._headers(), **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.client.post(path, headers=self._headers(), **kwargs)
+
+    def put(self, path, **kwargs):
+        return self.client.put(path, headers=self._headers(), **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.client.delete(path, headers=self._headers(), **kwargs)
+
+
+@pytest.fixture
+def sim_api_for():
+    """An Api on any app with any token (default: the demo admin's; None: no token)."""
+    return lambda app, token=ADMIN_TOKEN: Api(app.test_client(), token)
+
+
+@pytest.fixture
+def sim_api(sim_app, sim_api_for):
+    return sim_api_for(sim_app)
