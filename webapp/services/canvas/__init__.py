@@ -1,0 +1,28 @@
+"""The Canvas REST client (reference: ../shared/canvas-api.md). It never imports models."""
+
+from .backoff import Backoff
+from .client import CanvasClient
+from .encoding import sis_path_id
+from .errors import (
+    AuthError,
+    BadResponse,
+    CanvasError,
+    CanvasValidationError,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ThrottledTooLong,
+    Unavailable,
+)
+from .fanout import run_concurrently
+from .limiter import ConcurrencyLimiter
+from .models import CompletionRequirement, Course, Enrollment, Login, Module, ModuleItem, Section, User
+from .tokens import OAuthTokenProvider, OAuthTokens, StaticToken, TokenProvider, exchange_authorization_code
+
+__all__ = [
+    "AuthError", "Backoff", "BadResponse", "CanvasClient", "CanvasError", "CanvasValidationError",
+    "CompletionRequirement", "ConcurrencyLimiter", "Course", "Enrollment", "FieldError", "Login", "Module",
+    "ModuleItem", "NotFound", "OAuthTokenProvider", "OAuthTokens", "PermissionDenied", "Section", "StaticToken",
+    "ThrottledTooLong", "TokenProvider", "Unavailable", "User", "exchange_authorization_code",
+    "run_concurrently", "sis_path_id",
+]

@@ -1,0 +1,132 @@
+"""What the client returns: Canvas objects under Canvas's field names, cut to what canvaslink uses.
+
+Timestamps become aware datetimes (Canvas sends UTC ISO 8601); absent or null fields are None.
+"""
+
+from dataclasses import MISSING, dataclass, field, fields
+from datetime import datetime
+from typing import Any, Self
+
+
+class CanvasObject:
+    @classmethod
+    def from_json(cls, data: Any) -> Self:
+        """Build from a decoded Canvas object; ValueError when it lacks a field every Canvas sends."""
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+        values = {}
+        for f in fields(cls):  # type: ignore[arg-type]  # subclasses are dataclasses
+            if data.get(f.name) is not None:
+                parse = f.metadata.get("parse")
+                values[f.name] = parse(data[f.name]) if parse else data[f.name]
+            elif f.default is MISSING:
+                raise ValueError(f"it has no {f.name!r}")
+        return cls(**values)
+
+
+def _timestamp(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"timestamp {value!r} has no time zone")
+    return parsed
+
+
+def _optional(parse: Any) -> Any:
+    return field(default=None, metadata={"parse": parse})
+
+
+@dataclass(frozen=True)
+class Course(CanvasObject):
+    id: int
+    name: str
+    course_code: str | None = None
+    workflow_state: str | None = None
+    account_id: int | None = None
+    sis_course_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Section(CanvasObject):
+    id: int
+    course_id: int
+    name: str
+    sis_section_id: str | None = None
+    sis_course_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CompletionRequirement(CanvasObject):
+    type: str
+    min_score: float | None = None
+    completed: bool | None = None  # only in a student's context
+
+
+@dataclass(frozen=True)
+class ModuleItem(CanvasObject):
+    id: int
+    module_id: int
+    position: int
+    title: str
+    type: str
+    content_id: int | None = None
+    html_url: str | None = None
+    completion_requirement: CompletionRequirement | None = _optional(CompletionRequirement.from_json)
+
+
+def _module_items(items: list[Any]) -> tuple[ModuleItem, ...]:
+    return tuple(ModuleItem.from_json(item) for item in items)
+
+
+@dataclass(frozen=True)
+class Module(CanvasObject):
+    id: int
+    name: str
+    position: int
+    workflow_state: str | None = None
+    unlock_at: datetime | None = _optional(_timestamp)
+    require_sequential_progress: bool | None = None
+    items_count: int | None = None
+    published: bool | None = None
+    # state is locked|unlocked|started|completed; with completed_at only in a student's context
+    state: str | None = None
+    completed_at: datetime | None = _optional(_timestamp)
+    items: tuple[ModuleItem, ...] | None = _optional(_module_items)
+
+
+@dataclass(frozen=True)
+class User(CanvasObject):
+    id: int
+    name: str
+    sortable_name: str | None = None
+    short_name: str | None = None
+    sis_user_id: str | None = None
+    login_id: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Login(CanvasObject):
+    id: int
+    user_id: int
+    unique_id: str
+    account_id: int | None = None
+    sis_user_id: str | None = None
+    integration_id: str | None = None
+    authentication_provider_id: int | None = None
+    authentication_provider_type: str | None = None
+    workflow_state: str | None = None
+
+
+@dataclass(frozen=True)
+class Enrollment(CanvasObject):
+    id: int
+    user_id: int
+    course_id: int
+    course_section_id: int
+    type: str
+    enrollment_state: str
+    role: str | None = None
+    limit_privileges_to_course_section: bool | None = None
+    sis_user_id: str | None = None
+    sis_section_id: str | None = None
+    user: User | None = _optional(User.from_json)
