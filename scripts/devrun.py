@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from canvas_sim.seeds import load_seed
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 PY = sys.executable
@@ -57,6 +59,17 @@ def demo_passwords() -> dict[str, str]:
     return passwords
 
 
+def ensure_encryption_key() -> None:
+    """Canvas secrets are encrypted at rest; a local run gets its own key, kept in instance/."""
+    path = INSTANCE / "encryption_key"
+    if os.environ.get("CANVASLINK_ENCRYPTION_KEY") or path.exists():
+        return
+    from cryptography.fernet import Fernet
+
+    path.write_text(Fernet.generate_key().decode())
+    path.chmod(0o600)
+
+
 def port_free(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) != 0
@@ -79,6 +92,7 @@ def main() -> None:
         if not port_free(port):
             raise SystemExit(f"Port {port} is in use; stop what uses it or choose another port for {what}.")
 
+    ensure_encryption_key()
     env = dict(os.environ, FLASK_APP="webapp", CANVASLINK_ENV="development", PYTHONUNBUFFERED="1")
     env.setdefault("DATABASE_URL", f"sqlite:///{INSTANCE / 'canvaslink.db'}")
     env["REDIS_URL"], redis_handle = redis_url()
@@ -108,25 +122,23 @@ def main() -> None:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
-    sim = None
-    if (ROOT / "canvas_sim" / "__main__.py").exists():
-        sim = subprocess.Popen([PY, "-m", "canvas_sim", "--port", str(SIM_PORT), "--seed", "demo"], env=env, cwd=ROOT)
-        children.append(sim)
+    sim = subprocess.Popen([PY, "-m", "canvas_sim", "--port", str(SIM_PORT), "--seed", "demo"], env=env, cwd=ROOT)
+    children.append(sim)
     children.append(subprocess.Popen([PY, "worker.py"], env=env, cwd=ROOT))
     web = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(WEB_PORT), "--no-reload"],
                            env=env, cwd=ROOT)
     children.append(web)
     wait_for_port(WEB_PORT, web, "The web app")
-    if sim is not None:
-        wait_for_port(SIM_PORT, sim, "The Canvas simulator")
+    wait_for_port(SIM_PORT, sim, "The Canvas simulator")
 
     print(flush=True)
     say(f"canvaslink is running at http://127.0.0.1:{WEB_PORT}")
     for username, password in passwords.items():
         say(f"  sign in as  {username:8} password {password}")
-    if sim is not None:
-        say(f"Canvas simulator: http://127.0.0.1:{SIM_PORT}  (admin page /sim/; see canvas_sim/README.md "
-            "for the demo developer key)")
+    key = load_seed("demo")["developer_keys"][0]
+    say(f"Canvas simulator: http://127.0.0.1:{SIM_PORT}  (play the student at /sim/)")
+    say(f"  to configure it under Manage › LMS integrations: Canvas address http://127.0.0.1:{SIM_PORT}, "
+        f"Client ID {key['client_id']}, Client Secret {key['client_secret']}")
     say("Press Ctrl-C to stop everything.")
     while all(child.poll() is None for child in children):
         time.sleep(1)

@@ -14,6 +14,7 @@ _TMP = tempfile.mkdtemp(prefix="canvaslink-test-")
 os.environ["CANVASLINK_INSTANCE"] = _TMP
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP}/test.db")
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
+os.environ.setdefault("CANVASLINK_ENCRYPTION_KEY", "qEpN8m0mEo0sHXbLYmPAw2vbPQGfVqHq3Sb4Jw7Dn3k=")
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import MetaData, delete  # noqa: E402

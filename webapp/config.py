@@ -26,6 +26,15 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _encryption_keys(instance: Path) -> list[str]:
+    """Fernet keys for Canvas secrets: CANVASLINK_ENCRYPTION_KEY (comma-separated, newest first),
+    else instance/encryption_key (written by `make run`). None means secrets cannot be saved."""
+    text = os.environ.get("CANVASLINK_ENCRYPTION_KEY", "")
+    if not text and (instance / "encryption_key").exists():
+        text = (instance / "encryption_key").read_text()
+    return [key.strip() for key in text.split(",") if key.strip()]
+
+
 def from_environment(instance_path: str) -> dict:
     instance = Path(instance_path)
     development = os.environ.get("CANVASLINK_ENV", "production") == "development"
@@ -33,6 +42,7 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(instance),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "SECRET_KEY": _secret_key(instance),
+        "ENCRYPTION_KEYS": _encryption_keys(instance),
         # Local development runs over plain http on 127.0.0.1; everywhere else cookies need TLS.
         "SESSION_COOKIE_SECURE": not development,
         "REMEMBER_COOKIE_SECURE": not development,

@@ -12,10 +12,10 @@ from .services.permissions import can
 
 
 def init_app(app):
-    from .blueprints import auth, clients, enrolments, main, occurrences, outcomes, security, units
+    from .blueprints import auth, clients, enrolments, integrations, main, occurrences, outcomes, security, units
 
     for bp in (auth.bp, main.bp, clients.bp, units.bp, occurrences.bp, enrolments.bp,
-               outcomes.result_types_bp, outcomes.task_statuses_bp, security.bp):
+               outcomes.result_types_bp, outcomes.task_statuses_bp, security.bp, integrations.bp):
         app.register_blueprint(bp)
 
     login_manager.login_view = "auth.login"

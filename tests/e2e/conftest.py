@@ -43,7 +43,14 @@ def page(browser, live_server):
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+
+    def on_console(message):
+        ours = message.location.get("url", "").startswith(live_server)  # not Canvas's (the simulator's) pages
+        refused_form = message.text.endswith("status of 422 (UNPROCESSABLE ENTITY)")  # shown to the user on purpose
+        if message.type == "error" and ours and not refused_form:
+            errors.append(f"{message.text} at {message.location.get('url')}")
+
+    page.on("console", on_console)
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
@@ -62,3 +69,12 @@ def browser_sign_in(page):
         page.wait_for_url("**/")
 
     return sign_in
+
+
+@pytest.fixture
+def canvas(live_server):
+    """The Canvas simulator with its demo seed, over real HTTP on its own port."""
+    from canvas_sim.testing import running_simulator
+
+    with running_simulator(seed="demo") as sim:
+        yield sim

@@ -6,12 +6,12 @@ Every view is marked with exactly one of `public`, `signed_in` or `require(entit
 
 from functools import wraps
 
-from flask import abort, request
+from flask import abort, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
-from flask import render_template
 
 from ..extensions import db, htmx
+from ..services import DomainError
 from ..services.permissions import ACTIONS, ENTITY_NAMES, can
 
 
@@ -68,3 +68,19 @@ def page_number() -> int:
 
 def paginate(query, per_page: int = 25):
     return db.paginate(query, page=page_number(), per_page=per_page, error_out=False)
+
+
+def confirm_delete(perform, *, what: str, detail: str | None, cancel_url: str, done_url: str, done: str):
+    """GET asks "Delete …? This cannot be undone."; POST runs `perform()` and commits, or shows
+    the service's reason for refusing on the record's page."""
+    if request.method != "POST":
+        return render("confirm_delete.html", what=what, detail=detail, cancel=cancel_url)
+    try:
+        perform()
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(cancel_url)
+    flash(done, "success")
+    return redirect(done_url)

@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from ..extensions import db
 from ..services import DomainError
 from ..services.records import delete_record, save_record
-from .common import get_or_404, paginate, render, require
+from .common import confirm_delete, get_or_404, paginate, render, require
 
 
 @dataclass
@@ -83,18 +83,9 @@ class Crud:
 
     def delete(self, ident: int):
         obj = get_or_404(self.model, ident)
-        if request.method == "POST":
-            name = str(obj)
-            try:
-                delete_record(obj, label=self.label, in_use=self.in_use)
-                db.session.commit()
-            except DomainError as err:
-                db.session.rollback()
-                flash(err.message, "error")
-                return redirect(self.url("view", ident=ident))
-            flash(f"Deleted {self.label} {name}.", "success")
-            return redirect(self.url("index"))
-        return render("crud/confirm_delete.html", crud=self, obj=obj)
+        return confirm_delete(lambda: delete_record(obj, label=self.label, in_use=self.in_use),
+                              what=f"{self.label} {obj}", detail=None, cancel_url=self.url("view", ident=ident),
+                              done_url=self.url("index"), done=f"Deleted {self.label} {obj}.")
 
 
 def _show_error(form, err: DomainError) -> None:

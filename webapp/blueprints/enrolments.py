@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import Client, Enrolment, EnrolmentStatus, EnrolmentTask, Occurrence, ResultType, TaskStatus, TrainingPlanUnit
 from ..services import DomainError
 from ..services import enrolments as service
-from .common import get_or_404, render, require
+from .common import confirm_delete, get_or_404, render, require
 
 bp = Blueprint("enrolments", __name__)
 
@@ -72,7 +72,7 @@ def enrol(occurrence_id: int):
             if client is None:
                 raise DomainError(f"There is no client with code “{code}”. Check the code or add the client first.",
                                   "client_code")
-            enrolment = service.enrol(occurrence, client, start_date=form.start_date.data,
+            service.enrol(occurrence, client, start_date=form.start_date.data,
                                       end_date=form.end_date.data,
                                       status=db.session.get(EnrolmentStatus, form.status_id.data))
             db.session.commit()
@@ -183,11 +183,10 @@ def set_task_status(enrolment_id: int, enrolment_task_id: int):
 @require("enrolment", "delete")
 def delete(enrolment_id: int):
     enrolment = get_or_404(Enrolment, enrolment_id)
-    occurrence_id = enrolment.occurrence_id
-    if request.method == "POST":
-        name = str(enrolment.client)
-        service.delete_enrolment(enrolment)
-        db.session.commit()
-        flash(f"Deleted the enrolment of {name} and its training plan.", "success")
-        return redirect(url_for("occurrences.view", occurrence_id=occurrence_id, _anchor="enrolments"))
-    return render("enrolments/confirm_delete.html", enrolment=enrolment)
+    return confirm_delete(lambda: service.delete_enrolment(enrolment),
+                          what=f"the enrolment of {enrolment.client.full_name} in occurrence {enrolment.occurrence_id}",
+                          detail="Its training plan, unit results and task statuses are deleted with it.",
+                          cancel_url=url_for(".view", enrolment_id=enrolment.id),
+                          done_url=url_for("occurrences.view", occurrence_id=enrolment.occurrence_id,
+                                           _anchor="enrolments"),
+                          done=f"Deleted the enrolment of {enrolment.client} and its training plan.")

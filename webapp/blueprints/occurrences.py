@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import Occurrence, OccurrenceStatus, StatusType, Task, Unit
 from ..services import DomainError
 from ..services import occurrences as service
-from .common import get_or_404, paginate, render, require
+from .common import confirm_delete, get_or_404, paginate, render, require
 
 bp = Blueprint("occurrences", __name__, url_prefix="/occurrences")
 
@@ -110,17 +110,12 @@ def _page(occurrence: Occurrence, block: str | None = None, status: int = 200, *
 @require("occurrence", "delete")
 def delete(occurrence_id: int):
     occurrence = get_or_404(Occurrence, occurrence_id)
-    if request.method == "POST":
-        try:
-            service.delete_occurrence(occurrence)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-            return redirect(url_for(".view", occurrence_id=occurrence_id))
-        flash(f"Deleted occurrence {occurrence_id}.", "success")
-        return redirect(url_for(".index"))
-    return render("occurrences/confirm_delete.html", occurrence=occurrence)
+    detail = (f"{len(occurrence.enrolments)} enrolment(s) must be deleted first." if occurrence.enrolments
+              else "Its units, tasks and task matrix go with it.")
+    return confirm_delete(lambda: service.delete_occurrence(occurrence),
+                          what=f"occurrence {occurrence.id} {occurrence.name}", detail=detail,
+                          cancel_url=url_for(".view", occurrence_id=occurrence_id), done_url=url_for(".index"),
+                          done=f"Deleted occurrence {occurrence_id}.")
 
 
 def _structure_change(occurrence: Occurrence, change, **forms):

@@ -13,7 +13,7 @@ from ..services import DomainError
 from ..services import security as service
 from ..services.permissions import ACTIONS, ENTITIES, ENTITY_NAMES, grants
 from ..services.users import create_user, set_password
-from .common import get_or_404, render, require
+from .common import confirm_delete, get_or_404, render, require
 
 bp = Blueprint("security", __name__, url_prefix="/manage/security")
 
@@ -99,20 +99,10 @@ def add_role():
 @require("role", "delete")
 def delete_role(role_id: int):
     role = get_or_404(Role, role_id)
-    if request.method == "POST":
-        name = role.name
-        try:
-            service.delete_role(role)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-            return redirect(url_for(".role", role_id=role_id))
-        flash(f"Deleted role {name}.", "success")
-        return redirect(url_for(".index"))
-    return render("security/confirm_delete.html", what=f"the role {role.name}",
-                  detail=f"{len(role.users)} user(s) will lose what this role gives them.",
-                  cancel=url_for(".role", role_id=role.id))
+    return confirm_delete(lambda: service.delete_role(role), what=f"the role {role.name}",
+                          detail=f"{len(role.users)} user(s) will lose what this role gives them.",
+                          cancel_url=url_for(".role", role_id=role.id), done_url=url_for(".index"),
+                          done=f"Deleted role {role.name}.")
 
 
 @bp.route("/users/<int:user_id>/roles", methods=["POST"])
@@ -180,15 +170,6 @@ def edit_user(user_id: int):
 @require("user", "delete")
 def delete_user(user_id: int):
     user = get_or_404(User, user_id)
-    if request.method == "POST":
-        try:
-            service.delete_user(user, current_user.id)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-            return redirect(url_for(".index"))
-        flash("Deleted the user.", "success")
-        return redirect(url_for(".index"))
-    return render("security/confirm_delete.html", what=f"the user {user.username}",
-                  detail="They will no longer be able to sign in.", cancel=url_for(".index"))
+    return confirm_delete(lambda: service.delete_user(user, current_user.id), what=f"the user {user.username}",
+                          detail="They will no longer be able to sign in.", cancel_url=url_for(".index"),
+                          done_url=url_for(".index"), done=f"Deleted the user {user.username}.")
