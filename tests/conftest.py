@@ -26,6 +26,8 @@ from webapp.services.reference_data import ensure_reference_data  # noqa: E402
 
 from tests.helpers import PASSWORD, sign_in  # noqa: E402
 
+pytest_plugins = ["tests.canvas_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def redis_url():

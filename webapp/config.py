@@ -61,4 +61,6 @@ DEFAULTS = {
     # Sign-in throttle: this many failures per username or address within the window locks it.
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_MINUTES": 15,
+    # Transfers of up to this many students finish while the page waits; more run as a background job.
+    "TRANSFER_INLINE_LIMIT": 5,
 }

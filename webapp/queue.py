@@ -17,3 +17,12 @@ def redis_connection(url: str | None = None) -> Redis:
 
 def job_queue(connection: Redis | None = None) -> Queue:
     return Queue(QUEUE_NAME, connection=connection or redis_connection())
+
+
+def enqueue_run(run_id: int) -> str:
+    """Hand a JobRun to the workers; returns the RQ job id."""
+    from .jobs import run_job
+
+    # job_timeout bounds a stuck job; one run of a large occurrence stays well inside it
+    job = job_queue().enqueue(run_job, run_id, job_timeout=3 * 3600, result_ttl=86400, failure_ttl=7 * 86400)
+    return job.id

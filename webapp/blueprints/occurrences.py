@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import Occurrence, OccurrenceStatus, StatusType, Task, Unit
 from ..services import DomainError
 from ..services import occurrences as service
+from ..services.canvas_links import current_link
 from .common import confirm_delete, get_or_404, paginate, render, require
 
 bp = Blueprint("occurrences", __name__, url_prefix="/occurrences")
@@ -102,6 +103,7 @@ def _page(occurrence: Occurrence, block: str | None = None, status: int = 200, *
     used = {ou.unit_id for ou in occurrence.occurrence_units}
     available_units = [u for u in db.session.scalars(select(Unit).order_by(Unit.code)) if u.id not in used]
     return render("occurrences/view.html", block=block, status=status, occurrence=occurrence,
+                  canvas_link=current_link(occurrence),
                   matrix=service.matrix_lookup(occurrence), unit_form=unit_form, task_form=task_form,
                   available_units=available_units)
 

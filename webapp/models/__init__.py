@@ -2,7 +2,9 @@
 
 from .audit import AuditEntry
 from .base import Base, StatusType
+from .canvas_links import CanvasModule, EnrolmentTransfer, OccurrenceLink
 from .clients import Client
+from .job_runs import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, JobRun, JobRunItem
 from .integrations import ENROL_ACTIVE, ENROL_INVITED, IntegrationDraft, LmsIntegration
 from .enrolments import Enrolment, EnrolmentStatus, EnrolmentTask, TrainingPlanUnit
 from .occurrences import Occurrence, OccurrenceStatus, OccurrenceUnit, Task, TaskUnit
@@ -10,6 +12,8 @@ from .units import ResultType, TaskStatus, Unit
 from .users import LoginAttempt, Role, RolePermission, User, user_role
 
 __all__ = [
+    "CanvasModule", "EnrolmentTransfer", "OccurrenceLink", "JobRun", "JobRunItem",
+    "CANCELLED", "FAILED", "FINISHED", "QUEUED", "RUNNING",
     "AuditEntry", "ENROL_ACTIVE", "ENROL_INVITED", "IntegrationDraft", "LmsIntegration",
     "Base", "StatusType", "Client", "Enrolment", "EnrolmentStatus", "EnrolmentTask", "TrainingPlanUnit",
     "Occurrence", "OccurrenceStatus", "OccurrenceUnit", "Task", "TaskUnit", "ResultType", "TaskStatus",

@@ -39,6 +39,8 @@ class Enrolment(Base):
     enrolment_tasks: Mapped[list["EnrolmentTask"]] = relationship(
         back_populates="enrolment", cascade="all, delete-orphan", order_by="EnrolmentTask.position"
     )
+    transfer: Mapped["EnrolmentTransfer | None"] = relationship(  # noqa: F821
+        back_populates="enrolment", cascade="all, delete-orphan", uselist=False)
 
 
 class TrainingPlanUnit(Base):

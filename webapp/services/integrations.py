@@ -12,7 +12,9 @@ from zoneinfo import available_timezones
 from sqlalchemy import func, select, update
 
 from ..extensions import db
-from ..models import ENROL_ACTIVE, ENROL_INVITED, IntegrationDraft, LmsIntegration, ResultType, TaskStatus
+from ..models import (
+    ENROL_ACTIVE, ENROL_INVITED, IntegrationDraft, LmsIntegration, OccurrenceLink, ResultType, TaskStatus,
+)
 from . import DomainError
 from .audit import record, utcnow
 from .canvas import CanvasClient, CanvasError, OAuthTokenProvider, OAuthTokens, StaticToken, \
@@ -226,6 +228,11 @@ def _jsonable(changes: dict) -> dict:
 
 
 def delete_integration(integration: LmsIntegration, actor_id: int) -> None:
+    linked = db.session.scalars(select(OccurrenceLink.occurrence_id).where(
+        OccurrenceLink.integration_id == integration.id, OccurrenceLink.unlinked_at.is_(None))).all()
+    if linked:
+        raise DomainError(f"{integration.name} cannot be deleted while occurrence(s) {', '.join(map(str, linked))} "
+                          "are linked through it. Unlink them first (their history is kept).")
     record(actor_id, "lms_integration", integration.id, "delete", f"Deleted LMS integration {integration.name}")
     db.session.delete(integration)
     db.session.flush()

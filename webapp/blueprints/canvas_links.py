@@ -1,0 +1,210 @@
+"""An occurrence's Canvas pages: link to a section, map modules, transfer enrolments, watch runs."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+from redis.exceptions import RedisError
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Enrolment, JobRun, LmsIntegration, Occurrence
+from ..queue import enqueue_run
+from ..services import DomainError
+from ..services import canvas_links as links
+from ..services import enrolment_transfer as transfer
+from ..services.integrations import canvas_client
+from ..services.job_runs import fail_run, request_cancel
+from .common import confirm_delete, get_or_404, render, require
+
+bp = Blueprint("canvas_links", __name__, url_prefix="/occurrences/<int:occurrence_id>/canvas")
+
+
+def _occurrence_and_link(occurrence_id: int, *, required: bool = True):
+    occurrence = get_or_404(Occurrence, occurrence_id)
+    link = links.current_link(occurrence)
+    if required and link is None:
+        flash("This occurrence is not linked to Canvas yet.", "error")
+    return occurrence, link
+
+
+def _client(integration: LmsIntegration):
+    return canvas_client(integration, timeout=(5, 30), max_attempts=3, max_throttle_wait=60)
+
+
+@bp.route("/link", methods=["GET", "POST"])
+@require("occurrence_link", "add")
+def link(occurrence_id: int):
+    occurrence, current = _occurrence_and_link(occurrence_id, required=False)
+    integrations = db.session.scalars(select(LmsIntegration).order_by(LmsIntegration.name)).all()
+    error = None
+    if request.method == "POST":
+        integration = db.session.get(LmsIntegration, request.form.get("integration_id", type=int) or 0)
+        try:
+            if integration is None:
+                raise DomainError("Choose the LMS integration to link through.")
+            with _client(integration) as client:
+                new_link = links.link_occurrence(occurrence, integration, client, current_user.id)
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            error = err.message
+        else:
+            flash(f"Linked to Canvas course “{new_link.canvas_course_name}”, section “{new_link.canvas_section_name}”. "
+                  "Next, update the module list and check the mappings.", "success")
+            return redirect(url_for(".modules", occurrence_id=occurrence.id))
+    return render("canvas_links/link.html", status=422 if error else 200, occurrence=occurrence, link=current,
+                  integrations=integrations, error=error, history=links.link_history(occurrence))
+
+
+@bp.route("/unlink", methods=["GET", "POST"])
+@require("occurrence_link", "delete")
+def unlink(occurrence_id: int):
+    occurrence, current = _occurrence_and_link(occurrence_id)
+    if current is None:
+        return redirect(url_for("occurrences.view", occurrence_id=occurrence_id))
+    return confirm_delete(
+        lambda: links.unlink_occurrence(current, current_user.id),
+        what=f"the link between occurrence {occurrence.id} and Canvas section “{current.canvas_section_name}”",
+        detail="Nothing changes in Canvas. Module mappings and transfer records are kept as history; "
+               "results can no longer be transferred until the occurrence is linked again.",
+        cancel_url=url_for(".link", occurrence_id=occurrence.id),
+        done_url=url_for("occurrences.view", occurrence_id=occurrence.id, _anchor="enrolments"),
+        done="Unlinked the occurrence from Canvas.")
+
+
+@bp.route("/modules")
+@require("module_mapping", "view")
+def modules(occurrence_id: int):
+    occurrence, current = _occurrence_and_link(occurrence_id)
+    if current is None:
+        return redirect(url_for("occurrences.view", occurrence_id=occurrence_id))
+    return render("canvas_links/modules.html", occurrence=occurrence, link=current)
+
+
+@bp.route("/modules/update", methods=["POST"])
+@require("module_mapping", "edit")
+def update_modules(occurrence_id: int):
+    occurrence, current = _occurrence_and_link(occurrence_id)
+    if current is not None:
+        try:
+            with _client(current.integration) as client:
+                summary = links.update_module_list(current, client, current_user.id)
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+        else:
+            flash(f"Canvas has {summary['total']} modules: {summary['added']} new, {summary['removed']} removed"
+                  f"{', ' + str(summary['returned']) + ' back again' if summary['returned'] else ''}. "
+                  "New modules are matched automatically; check and save.", "success")
+    return redirect(url_for(".modules", occurrence_id=occurrence_id))
+
+
+@bp.route("/modules", methods=["POST"])
+@require("module_mapping", "edit")
+def save_modules(occurrence_id: int):
+    occurrence, current = _occurrence_and_link(occurrence_id)
+    if current is None:
+        return redirect(url_for("occurrences.view", occurrence_id=occurrence_id))
+    chosen = {m.id: (request.form.get(f"unit-{m.id}", type=int) or None, request.form.get(f"task-{m.id}", type=int)
+                     or None) for m in current.modules}
+    try:
+        changed = links.save_mappings(current, chosen, current_user.id)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(f"Saved the module mappings ({changed} changed).", "success")
+    return redirect(url_for(".modules", occurrence_id=occurrence_id))
+
+
+def _selected_ids() -> list[int]:
+    return [int(v) for v in request.form.getlist("enrolment_id") if v.isdigit()]
+
+
+@bp.route("/transfer")
+@require("enrolment_transfer", "view")
+def transfer_choose(occurrence_id: int):
+    occurrence, current = _occurrence_and_link(occurrence_id)
+    if current is None:
+        return redirect(url_for("occurrences.view", occurrence_id=occurrence_id))
+    return render("canvas_links/transfer.html", occurrence=occurrence, link=current,
+                  enrolments=_enrolments(occurrence), select=request.args.get("select", "untransferred"))
+
+
+def _enrolments(occurrence: Occurrence) -> list[Enrolment]:
+    return sorted(occurrence.enrolments, key=lambda e: (e.client.last_name, e.client.first_name))
+
+
+@bp.route("/transfer/preview", methods=["POST"])
+@require("enrolment_transfer", "add")
+def transfer_preview(occurrence_id: int):
+    occurrence, current = _occurrence_and_link(occurrence_id)
+    if current is None:
+        return redirect(url_for("occurrences.view", occurrence_id=occurrence_id))
+    ids = set(_selected_ids())
+    chosen = [e for e in _enrolments(occurrence) if e.id in ids]
+    if not chosen:
+        flash("Choose at least one student to transfer.", "error")
+        return redirect(url_for(".transfer_choose", occurrence_id=occurrence_id))
+    try:
+        with _client(current.integration) as client:
+            plan = transfer.preview(current, chosen, client)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for(".transfer_choose", occurrence_id=occurrence_id))
+    return render("canvas_links/transfer_preview.html", occurrence=occurrence, link=current, enrolments=chosen,
+                  plan=plan)
+
+
+@bp.route("/transfer/run", methods=["POST"])
+@require("enrolment_transfer", "add")
+def transfer_run(occurrence_id: int):
+    occurrence, current = _occurrence_and_link(occurrence_id)
+    try:
+        run = transfer.start_transfer(current, _selected_ids(), current_user.id)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for(".transfer_choose", occurrence_id=occurrence_id))
+    if run.status == "queued" and run.started_at is None:
+        _start(run)
+    return redirect(url_for(".run", occurrence_id=occurrence_id, run_id=run.id))
+
+
+def _start(run: JobRun) -> None:
+    """A few students are done while the page waits; more go to a worker, with a progress bar."""
+    if run.total <= current_app.config["TRANSFER_INLINE_LIMIT"]:
+        transfer.run_transfer(run)
+        return
+    try:
+        run.rq_job_id = enqueue_run(run.id)
+    except RedisError as err:
+        fail_run(run, f"The background job queue (Redis) is not reachable ({err}); nothing was transferred. "
+                      "Ask your administrator to check Redis and the workers, then try again.")
+    db.session.commit()
+
+
+@bp.route("/runs/<int:run_id>")
+@require("enrolment_transfer", "view")
+def run(occurrence_id: int, run_id: int):
+    job_run = get_or_404(JobRun, run_id)
+    if job_run.occurrence_id != occurrence_id:
+        abort(404)
+    occurrence = get_or_404(Occurrence, occurrence_id)
+    response, status = render("canvas_links/run.html", block="progress", occurrence=occurrence, run=job_run)
+    # 286 tells htmx to stop polling once the run has ended.
+    return response, 286 if job_run.ended and request.headers.get("HX-Request") else status
+
+
+@bp.route("/runs/<int:run_id>/cancel", methods=["POST"])
+@require("enrolment_transfer", "add")
+def cancel_run(occurrence_id: int, run_id: int):
+    job_run = get_or_404(JobRun, run_id)
+    if job_run.occurrence_id != occurrence_id:
+        abort(404)
+    request_cancel(job_run)
+    db.session.commit()
+    flash("Cancelling: students already transferred stay transferred.", "info")
+    return redirect(url_for(".run", occurrence_id=occurrence_id, run_id=run_id))

@@ -1,0 +1,82 @@
+"""What canvaslink knows of Canvas: occurrence ↔ section links, the course's modules and
+their mappings to units/tasks, and which enrolments were transferred."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+
+
+class OccurrenceLink(Base):
+    """An occurrence linked to the Canvas section whose SIS ID is the occurrence ID.
+
+    Unlinking sets `unlinked_at` and keeps the row, its modules and mappings as history;
+    the current link of an occurrence is the one with no `unlinked_at`.
+    """
+
+    __tablename__ = "occurrence_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrence.id", ondelete="CASCADE"), index=True)
+    # Kept as history when the integration is deleted (only allowed once nothing is linked through it).
+    integration_id: Mapped[int | None] = mapped_column(ForeignKey("lms_integration.id", ondelete="SET NULL"))
+    canvas_course_id: Mapped[int]
+    canvas_course_name: Mapped[str] = mapped_column(String(255))
+    canvas_section_id: Mapped[int]
+    canvas_section_name: Mapped[str] = mapped_column(String(255))
+    linked_at: Mapped[datetime]
+    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    modules_updated_at: Mapped[datetime | None]
+    unlinked_at: Mapped[datetime | None]
+    unlinked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    occurrence: Mapped["Occurrence"] = relationship()  # noqa: F821
+    integration: Mapped["LmsIntegration | None"] = relationship()  # noqa: F821
+    linked_by: Mapped["User | None"] = relationship(foreign_keys=[linked_by_id])  # noqa: F821
+    unlinked_by: Mapped["User | None"] = relationship(foreign_keys=[unlinked_by_id])  # noqa: F821
+    modules: Mapped[list["CanvasModule"]] = relationship(
+        back_populates="link", cascade="all, delete-orphan", order_by="CanvasModule.position")
+
+
+class CanvasModule(Base):
+    """A module of the linked course and what it maps to. Gone from Canvas → `removed_at`, never deleted."""
+
+    __tablename__ = "canvas_module"
+    __table_args__ = (UniqueConstraint("link_id", "canvas_module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("occurrence_link.id", ondelete="CASCADE"))
+    canvas_module_id: Mapped[int]
+    name: Mapped[str] = mapped_column(String(255))
+    position: Mapped[int] = mapped_column(default=0)
+    unlock_at: Mapped[datetime | None]
+    removed_at: Mapped[datetime | None]
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="SET NULL"))
+    # True while the mapping is canvaslink's own suggestion; a person's choice clears it.
+    unit_auto: Mapped[bool] = mapped_column(default=False)
+    task_auto: Mapped[bool] = mapped_column(default=False)
+
+    link: Mapped[OccurrenceLink] = relationship(back_populates="modules")
+    unit: Mapped["Unit | None"] = relationship()  # noqa: F821
+    task: Mapped["Task | None"] = relationship()  # noqa: F821
+
+
+class EnrolmentTransfer(Base):
+    """An enrolment as it stands in Canvas: who the student is there and their enrollment."""
+
+    __tablename__ = "enrolment_transfer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"), unique=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("occurrence_link.id", ondelete="CASCADE"))
+    canvas_user_id: Mapped[int]
+    canvas_enrollment_id: Mapped[int]
+    canvas_state: Mapped[str] = mapped_column(String(20))
+    transferred_at: Mapped[datetime]
+    transferred_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    enrolment: Mapped["Enrolment"] = relationship(back_populates="transfer")  # noqa: F821
+    transferred_by: Mapped["User | None"] = relationship()  # noqa: F821

@@ -1,0 +1,159 @@
+"""Link an occurrence to its Canvas section, keep the course's module list, map modules.
+
+Canvas calls go through a CanvasClient handed in by the caller, so tests and jobs choose
+how it is built; this module never builds requests itself.
+"""
+
+from collections.abc import Mapping
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import CanvasModule, LmsIntegration, Occurrence, OccurrenceLink, Task, Unit
+from . import DomainError
+from .audit import record, utcnow
+from .canvas import CanvasClient, CanvasError, NotFound
+from .module_matching import TaskRef, UnitRef, match_modules
+
+
+def current_link(occurrence: Occurrence) -> OccurrenceLink | None:
+    return db.session.scalar(select(OccurrenceLink).where(
+        OccurrenceLink.occurrence_id == occurrence.id, OccurrenceLink.unlinked_at.is_(None)))
+
+
+def link_history(occurrence: Occurrence) -> list[OccurrenceLink]:
+    return db.session.scalars(select(OccurrenceLink).where(OccurrenceLink.occurrence_id == occurrence.id)
+                              .order_by(OccurrenceLink.linked_at.desc())).all()
+
+
+def link_occurrence(occurrence: Occurrence, integration: LmsIntegration, client: CanvasClient,
+                    actor_id: int) -> OccurrenceLink:
+    """Find the section whose SIS ID is the occurrence ID and link to it (relinking replaces the link)."""
+    sis_id = str(occurrence.id)
+    try:
+        section = client.get_section_by_sis_id(sis_id)
+        course = client.get_course(section.course_id)
+    except NotFound:
+        raise DomainError(
+            f"Canvas at {integration.base_url} has no course section with SIS ID {sis_id}. In Canvas, open the "
+            f"course for this class, go to Settings › Sections, edit its section and set the SIS ID to {sis_id} "
+            "(the occurrence ID), then link again.") from None
+    except CanvasError as err:
+        raise DomainError(f"Canvas did not let canvaslink find the section: {err}") from None
+    existing = current_link(occurrence)
+    if existing is not None:
+        if (existing.integration_id, existing.canvas_section_id) == (integration.id, section.id):
+            return existing  # linking again to the same section keeps its modules and mappings
+        unlink_occurrence(existing, actor_id)
+    link = OccurrenceLink(occurrence_id=occurrence.id, integration_id=integration.id, canvas_course_id=course.id,
+                          canvas_course_name=course.name, canvas_section_id=section.id,
+                          canvas_section_name=section.name, linked_at=utcnow(), linked_by_id=actor_id)
+    db.session.add(link)
+    db.session.flush()
+    record(actor_id, "occurrence", occurrence.id, "link",
+           f"Linked to Canvas course “{course.name}”, section “{section.name}” through {integration.name}",
+           {"canvas_course_id": [None, course.id], "canvas_section_id": [None, section.id]})
+    return link
+
+
+def unlink_occurrence(link: OccurrenceLink, actor_id: int) -> None:
+    """The link, its modules and their mappings stay as history; transfers no longer use it."""
+    link.unlinked_at, link.unlinked_by_id = utcnow(), actor_id
+    db.session.flush()
+    record(actor_id, "occurrence", link.occurrence_id, "unlink",
+           f"Unlinked from Canvas section “{link.canvas_section_name}” (course “{link.canvas_course_name}”)")
+
+
+def update_module_list(link: OccurrenceLink, client: CanvasClient, actor_id: int) -> dict:
+    """Fetch the course's modules (every page) and bring our list up to date.
+
+    New modules get automatic matches; existing mappings are kept; modules gone from Canvas
+    are marked removed with their mapping kept for the record. Returns counts for the page.
+    """
+    try:
+        fetched = client.list_modules(link.canvas_course_id)
+    except CanvasError as err:
+        raise DomainError(f"Could not fetch the modules of “{link.canvas_course_name}”: {err}") from None
+    now = utcnow()
+    known = {m.canvas_module_id: m for m in link.modules}
+    added, returned = [], 0
+    for module in fetched:
+        row = known.get(module.id)
+        if row is None:
+            row = CanvasModule(canvas_module_id=module.id)
+            link.modules.append(row)
+            added.append(row)
+        elif row.removed_at is not None:
+            row.removed_at = None
+            returned += 1
+        row.name, row.position, row.unlock_at = module.name, module.position, _naive(module.unlock_at)
+    present = {module.id for module in fetched}
+    removed = [m for m in link.modules if m.canvas_module_id not in present and m.removed_at is None]
+    for row in removed:
+        row.removed_at = now
+    link.modules_updated_at = now
+    _suggest(link, [m for m in link.modules if m.removed_at is None and m.unit_id is None and m.task_id is None])
+    db.session.flush()
+    summary = {"total": len(fetched), "added": len(added), "removed": len(removed), "returned": returned}
+    record(actor_id, "occurrence", link.occurrence_id, "modules",
+           f"Updated the Canvas module list: {len(fetched)} modules, {len(added)} new, {len(removed)} removed")
+    return summary
+
+
+def _naive(moment):
+    return moment.replace(tzinfo=None) if moment is not None and moment.tzinfo else moment
+
+
+def _suggest(link: OccurrenceLink, modules: list[CanvasModule]) -> None:
+    """Automatic matches for modules nobody has mapped yet, within the integration's transfer levels."""
+    occurrence = link.occurrence
+    matches = match_modules(
+        {m.canvas_module_id: m.name for m in modules},
+        [UnitRef(u.id, u.code, u.name) for u in occurrence.units],
+        [TaskRef(t.id, t.name) for t in occurrence.tasks],
+        match_units=link.integration.transfer_units, match_tasks=link.integration.transfer_tasks)
+    for module in modules:
+        match = matches[module.canvas_module_id]
+        module.unit_id, module.unit_auto = match.unit_id, match.unit_id is not None
+        module.task_id, module.task_auto = match.task_id, match.task_id is not None
+
+
+def save_mappings(link: OccurrenceLink, chosen: Mapping[int, tuple[int | None, int | None]], actor_id: int) -> int:
+    """Save every module's unit/task at once (module row id → (unit id, task id)); returns how many changed.
+
+    A mapping that differs from the automatic suggestion becomes a person's choice.
+    """
+    occurrence = link.occurrence
+    unit_ids = {u.id for u in occurrence.units} if link.integration.transfer_units else set()
+    task_ids = {t.id for t in occurrence.tasks} if link.integration.transfer_tasks else set()
+    modules = {m.id: m for m in link.modules}
+    changes = {}
+    for module_id, (unit_id, task_id) in chosen.items():
+        module = modules.get(module_id)
+        if module is None:
+            raise DomainError("The module list changed while you were mapping; reload the page and try again.")
+        if unit_id is not None and unit_id not in unit_ids:
+            raise DomainError(f"“{module.name}” can only map to a unit of this occurrence"
+                              f"{'' if link.integration.transfer_units else ' (unit transfer is off)'}.")
+        if task_id is not None and task_id not in task_ids:
+            raise DomainError(f"“{module.name}” can only map to a task of this occurrence"
+                              f"{'' if link.integration.transfer_tasks else ' (task transfer is off)'}.")
+        if (module.unit_id, module.task_id) != (unit_id, task_id):
+            changes[module.name] = [_label(module.unit_id, module.task_id), _label(unit_id, task_id)]
+        if module.unit_id != unit_id:
+            module.unit_id, module.unit_auto = unit_id, False
+        if module.task_id != task_id:
+            module.task_id, module.task_auto = task_id, False
+    db.session.flush()
+    if changes:
+        record(actor_id, "occurrence", occurrence.id, "mapping", f"Changed {len(changes)} module mapping(s)", changes)
+    return len(changes)
+
+
+def _label(unit_id: int | None, task_id: int | None) -> str:
+    parts = []
+    if unit_id:
+        parts.append(db.session.get(Unit, unit_id).code)
+    if task_id:
+        parts.append(db.session.get(Task, task_id).name)
+    return " + ".join(parts) or "unmapped"

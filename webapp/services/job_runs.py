@@ -1,0 +1,68 @@
+"""Runs of background work that staff watch: start (one at a time per scope), progress, items, end."""
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, JobRun, JobRunItem
+from .audit import utcnow
+
+
+def active_run(kind: str, occurrence_id: int | None) -> JobRun | None:
+    return db.session.scalar(select(JobRun).where(
+        JobRun.kind == kind, JobRun.occurrence_id.is_(occurrence_id) if occurrence_id is None
+        else JobRun.occurrence_id == occurrence_id, JobRun.status.in_((QUEUED, RUNNING))))
+
+
+def start_run(kind: str, occurrence_id: int | None, params: dict, total: int, actor_id: int | None) -> JobRun:
+    """A new run, or the one already under way for the same work (never two at once)."""
+    running = active_run(kind, occurrence_id)
+    if running is not None:
+        return running
+    run = JobRun(kind=kind, occurrence_id=occurrence_id, params=params, total=total, started_by_id=actor_id,
+                 created_at=utcnow(), status=QUEUED)
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def mark_running(run: JobRun) -> None:
+    run.status = RUNNING
+    run.started_at = run.started_at or utcnow()
+    db.session.flush()
+
+
+def done_keys(run: JobRun) -> set[str]:
+    """Items already finished: a resumed run skips them."""
+    return set(db.session.scalars(select(JobRunItem.item_key).where(JobRunItem.run_id == run.id)))
+
+
+def record_item(run: JobRun, key, label: str, outcome: str, message: str = "", ok: bool = True) -> None:
+    db.session.add(JobRunItem(run_id=run.id, item_key=str(key), label=label[:255], outcome=outcome, ok=ok,
+                              message=message, at=utcnow()))
+    run.done += 1
+    run.failed += 0 if ok else 1
+    db.session.flush()
+
+
+def cancel_requested(run: JobRun) -> bool:
+    """Read fresh from the database: the Cancel button is pressed in another process."""
+    return bool(db.session.scalar(select(JobRun.cancel_requested).where(JobRun.id == run.id)))
+
+
+def end_run(run: JobRun, status: str = FINISHED, message: str | None = None) -> None:
+    run.status, run.finished_at = status, utcnow()
+    if message:
+        run.message = message
+    db.session.flush()
+
+
+def request_cancel(run: JobRun) -> None:
+    if not run.ended:
+        run.cancel_requested = True
+        if run.status == QUEUED:  # nobody has picked it up: it ends here
+            end_run(run, CANCELLED, "Cancelled before it started.")
+        db.session.flush()
+
+
+def fail_run(run: JobRun, message: str) -> None:
+    end_run(run, FAILED, message)
