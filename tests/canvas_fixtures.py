@@ -26,10 +26,37 @@ def demo(app):
 
 @pytest.fixture
 def integration(canvas):
-    """An integration reaching the simulator with its admin token (units and tasks)."""
-    record = LmsIntegration(name="Demo Canvas", base_url=canvas.url, access_token_enc=encrypt(canvas.admin_token),
-                            transfer_units=True, transfer_tasks=True, enrol_mode="active", limit_to_section=True,
-                            notify=False, account_id="self", time_zone="Australia/Sydney", started_end_months=12)
+    """An integration reaching the simulator with its admin token, on the wizard's defaults
+    (units and tasks; Continuing on start, Competent on completion, 12 months; Sydney time)."""
+    from webapp.services.integrations import defaults
+
+    record = LmsIntegration(**(defaults() | {"name": "Demo Canvas", "base_url": canvas.url}),
+                            access_token_enc=encrypt(canvas.admin_token))
     db.session.add(record)
     db.session.commit()
     return record
+
+
+@pytest.fixture
+def transferred_121(demo, integration, canvas, make_user):
+    """Occurrence 121 linked, its modules updated and auto-mapped, and all 16 enrolments in Canvas."""
+    from webapp.services.canvas_links import link_occurrence, update_module_list
+    from webapp.services.enrolment_transfer import run_transfer, start_transfer
+    from webapp.services.integrations import canvas_client
+
+    staff = make_user("setup-admin")
+    with canvas_client(integration) as client:
+        link = link_occurrence(demo, integration, client, staff.id)
+        update_module_list(link, client, staff.id)
+    db.session.commit()
+    run = start_transfer(link, [e.id for e in demo.enrolments], staff.id)
+    db.session.commit()
+    run_transfer(run)
+    assert run.failed == 0 and run.done == 16
+    return link
+
+
+def canvas_user_of(code: str) -> int:
+    from webapp.models import Client
+
+    return db.session.scalar(db.select(Client.canvas_user_id).where(Client.code == code))

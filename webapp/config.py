@@ -63,4 +63,6 @@ DEFAULTS = {
     "LOGIN_WINDOW_MINUTES": 15,
     # Transfers of up to this many students finish while the page waits; more run as a background job.
     "TRANSFER_INLINE_LIMIT": 5,
+    # Result downloads of up to this many students run while the page waits (one Canvas call each).
+    "DOWNLOAD_INLINE_LIMIT": 40,
 }

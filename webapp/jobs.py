@@ -5,12 +5,13 @@ import logging
 
 from .extensions import db
 from .models import JobRun
-from .services import enrolment_transfer
+from .queue import QueueUnavailable, enqueue_run
+from .services import enrolment_transfer, result_transfer
 from .services.job_runs import fail_run
 
 log = logging.getLogger(__name__)
 
-RUNNERS = {enrolment_transfer.KIND: enrolment_transfer.run_transfer}
+RUNNERS = {enrolment_transfer.KIND: enrolment_transfer.run_transfer, result_transfer.KIND: result_transfer.run_download}
 
 
 def run_job(run_id: int) -> None:
@@ -31,3 +32,15 @@ def run_job(run_id: int) -> None:
         raise
     finally:
         db.session.remove()
+
+
+def start(run: JobRun, inline_limit: int) -> None:
+    """Small runs finish while the page waits; larger ones go to a worker and the page shows progress."""
+    if run.total <= inline_limit:
+        RUNNERS[run.kind](run)
+        return
+    try:
+        run.rq_job_id = enqueue_run(run.id)
+    except QueueUnavailable as err:
+        fail_run(run, f"{err} Nothing was done.")
+    db.session.commit()

@@ -2,6 +2,7 @@
 
 from flask import current_app
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue
 
 QUEUE_NAME = "canvaslink"
@@ -19,10 +20,16 @@ def job_queue(connection: Redis | None = None) -> Queue:
     return Queue(QUEUE_NAME, connection=connection or redis_connection())
 
 
+class QueueUnavailable(Exception):
+    """Background jobs cannot be queued: Redis is not configured or does not answer."""
+
+
 def enqueue_run(run_id: int) -> str:
     """Hand a JobRun to the workers; returns the RQ job id."""
-    from .jobs import run_job
-
-    # job_timeout bounds a stuck job; one run of a large occurrence stays well inside it
-    job = job_queue().enqueue(run_job, run_id, job_timeout=3 * 3600, result_ttl=86400, failure_ttl=7 * 86400)
+    try:
+        # job_timeout bounds a stuck job; one run of a large occurrence stays well inside it
+        job = job_queue().enqueue("webapp.jobs.run_job", run_id, job_timeout=3 * 3600, result_ttl=86400, failure_ttl=7 * 86400)
+    except (RedisError, RuntimeError) as err:
+        raise QueueUnavailable(f"The background job queue (Redis) is not reachable ({err}). Ask your "
+                               "administrator to check Redis and the workers, then try again.") from None
     return job.id

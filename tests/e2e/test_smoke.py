@@ -18,6 +18,7 @@ def test_sign_in_search_and_add_a_client(page, browser_sign_in, make_user, make_
     browser_sign_in("alex")
 
     page.get_by_role("link", name="Clients").click()
+    page.wait_for_load_state()  # htmx (a deferred script) must be listening before we type
     page.get_by_label("Search").fill("lovel")  # search as you type: no Enter pressed
     expect(page.locator("#results")).to_contain_text("Lovelace")
     expect(page.locator("#results")).not_to_contain_text("Turing")
@@ -54,7 +55,8 @@ def test_task_matrix_ticks_save_through_htmx(page, browser_sign_in, make_user, m
     browser_sign_in("alex")
     page.goto(f"/occurrences/{occurrence.id}")
     box = page.get_by_label("Assessment 1 completes BSBWHS412")
-    box.check()
+    with page.expect_response(lambda response: response.url.endswith("/matrix")):
+        box.check()
     expect(page.get_by_label("Assessment 1 completes BSBWHS412")).to_be_checked()
     page.reload()
     expect(page.get_by_label("Assessment 1 completes BSBWHS412")).to_be_checked()

@@ -2,18 +2,18 @@
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
-from redis.exceptions import RedisError
 from sqlalchemy import select
 
+from .. import jobs
 from ..extensions import db
 from ..models import Enrolment, JobRun, LmsIntegration, Occurrence
-from ..queue import enqueue_run
 from ..services import DomainError
 from ..services import canvas_links as links
 from ..services import enrolment_transfer as transfer
 from ..services.integrations import canvas_client
-from ..services.job_runs import fail_run, request_cancel
-from .common import confirm_delete, get_or_404, render, require
+from ..services.job_runs import request_cancel
+from ..services.permissions import can
+from .common import confirm_delete, get_or_404, render, require, run_progress
 
 bp = Blueprint("canvas_links", __name__, url_prefix="/occurrences/<int:occurrence_id>/canvas")
 
@@ -168,22 +168,9 @@ def transfer_run(occurrence_id: int):
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for(".transfer_choose", occurrence_id=occurrence_id))
-    if run.status == "queued" and run.started_at is None:
-        _start(run)
+    if run.started_at is None and run.rq_job_id is None:  # new, not the run already under way
+        jobs.start(run, current_app.config["TRANSFER_INLINE_LIMIT"])
     return redirect(url_for(".run", occurrence_id=occurrence_id, run_id=run.id))
-
-
-def _start(run: JobRun) -> None:
-    """A few students are done while the page waits; more go to a worker, with a progress bar."""
-    if run.total <= current_app.config["TRANSFER_INLINE_LIMIT"]:
-        transfer.run_transfer(run)
-        return
-    try:
-        run.rq_job_id = enqueue_run(run.id)
-    except RedisError as err:
-        fail_run(run, f"The background job queue (Redis) is not reachable ({err}); nothing was transferred. "
-                      "Ask your administrator to check Redis and the workers, then try again.")
-    db.session.commit()
 
 
 @bp.route("/runs/<int:run_id>")
@@ -193,9 +180,12 @@ def run(occurrence_id: int, run_id: int):
     if job_run.occurrence_id != occurrence_id:
         abort(404)
     occurrence = get_or_404(Occurrence, occurrence_id)
-    response, status = render("canvas_links/run.html", block="progress", occurrence=occurrence, run=job_run)
-    # 286 tells htmx to stop polling once the run has ended.
-    return response, 286 if job_run.ended and request.headers.get("HX-Request") else status
+    return run_progress(job_run, occurrence, "Transfer enrolments to Canvas LMS",
+                        poll_url=url_for(".run", occurrence_id=occurrence_id, run_id=run_id),
+                        cancel_url=url_for(".cancel_run", occurrence_id=occurrence_id, run_id=run_id)
+                        if can(current_user, "enrolment_transfer", "add") else None,
+                        done_link=(url_for("occurrences.view", occurrence_id=occurrence_id, _anchor="enrolments"),
+                                   "Back to the enrolments"))
 
 
 @bp.route("/runs/<int:run_id>/cancel", methods=["POST"])

@@ -84,3 +84,10 @@ def confirm_delete(perform, *, what: str, detail: str | None, cancel_url: str, d
         return redirect(cancel_url)
     flash(done, "success")
     return redirect(done_url)
+
+
+def run_progress(run, occurrence, heading: str, *, poll_url: str, cancel_url: str | None, done_link: tuple | None):
+    """A JobRun's page: a progress bar that polls itself until the run ends (htmx status 286 stops it)."""
+    body, status = render("runs/progress.html", block="progress", run=run, occurrence=occurrence,
+                          link=None, heading=heading, poll_url=poll_url, cancel_url=cancel_url, done_link=done_link)
+    return body, 286 if run.ended and request.headers.get("HX-Request") else status

@@ -62,6 +62,8 @@ class TrainingPlanUnit(Base):
     enrolment: Mapped[Enrolment] = relationship(back_populates="plan_units")
     unit: Mapped["Unit"] = relationship()  # noqa: F821
     result_type: Mapped["ResultType | None"] = relationship()  # noqa: F821
+    provenance: Mapped[list["ResultProvenance"]] = relationship(  # noqa: F821
+        order_by="ResultProvenance.processed_at.desc()", viewonly=True)
 
 
 class EnrolmentTask(Base):
@@ -78,3 +80,5 @@ class EnrolmentTask(Base):
     enrolment: Mapped[Enrolment] = relationship(back_populates="enrolment_tasks")
     task: Mapped["Task"] = relationship()  # noqa: F821
     task_status: Mapped["TaskStatus | None"] = relationship()  # noqa: F821
+    provenance: Mapped[list["ResultProvenance"]] = relationship(  # noqa: F821
+        order_by="ResultProvenance.processed_at.desc()", viewonly=True)

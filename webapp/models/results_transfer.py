@@ -1,0 +1,54 @@
+"""Result transfer from Canvas: module states staged per run and enrolment, and the provenance
+of every result or task status saved from them."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+
+
+class ModuleStateDownload(Base):
+    """One student's module states as Canvas gave them, staged as they arrive.
+
+    A run that stops half-way keeps what it fetched; resuming fetches only the missing ones.
+    """
+
+    __tablename__ = "module_state_download"
+    __table_args__ = (UniqueConstraint("run_id", "enrolment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("job_run.id", ondelete="CASCADE"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"))
+    occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrence.id", ondelete="CASCADE"))
+    canvas_user_id: Mapped[int]
+    # [{"id", "name", "state", "completed_at", "unlock_at"}] with ISO-8601 UTC times; None when `error`.
+    states: Mapped[list | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime]
+
+    enrolment: Mapped["Enrolment"] = relationship()  # noqa: F821
+
+
+class ResultProvenance(Base):
+    """Where a saved unit result or task status came from, and what it replaced."""
+
+    __tablename__ = "result_provenance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"), index=True)
+    plan_unit_id: Mapped[int | None] = mapped_column(ForeignKey("training_plan_unit.id", ondelete="CASCADE"))
+    enrolment_task_id: Mapped[int | None] = mapped_column(ForeignKey("enrolment_task.id", ondelete="CASCADE"))
+    integration_id: Mapped[int | None] = mapped_column(ForeignKey("lms_integration.id", ondelete="SET NULL"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("job_run.id", ondelete="SET NULL"))
+    canvas_modules: Mapped[str] = mapped_column(Text)          # the module names behind the row
+    canvas_state: Mapped[str] = mapped_column(String(20))
+    canvas_completed_at: Mapped[datetime | None]
+    previous: Mapped[str] = mapped_column(String(255))          # e.g. "Continuing enrolment 05/10/2026 – …"
+    saved: Mapped[str] = mapped_column(String(255))
+    processed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    processed_at: Mapped[datetime]
+
+    integration: Mapped["LmsIntegration | None"] = relationship()  # noqa: F821
+    processed_by: Mapped["User | None"] = relationship()  # noqa: F821
