@@ -6,12 +6,16 @@ import logging
 from .extensions import db
 from .models import JobRun
 from .queue import QueueUnavailable, enqueue_run
-from .services import enrolment_transfer, result_transfer
+from .services import bulk_results, enrolment_transfer, result_transfer
 from .services.job_runs import fail_run
 
 log = logging.getLogger(__name__)
 
-RUNNERS = {enrolment_transfer.KIND: enrolment_transfer.run_transfer, result_transfer.KIND: result_transfer.run_download}
+RUNNERS = {
+    enrolment_transfer.KIND: enrolment_transfer.run_transfer,
+    result_transfer.KIND: result_transfer.run_download,
+    bulk_results.KIND: result_transfer.run_download,
+}
 
 
 def run_job(run_id: int) -> None:

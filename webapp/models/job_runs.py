@@ -29,6 +29,8 @@ class JobRun(Base):
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # Updated as the worker finishes each item; a running run that stops beating was killed.
+    heartbeat_at: Mapped[datetime | None]
 
     started_by: Mapped["User | None"] = relationship()  # noqa: F821
     items: Mapped[list["JobRunItem"]] = relationship(back_populates="run", cascade="all, delete-orphan",

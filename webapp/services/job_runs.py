@@ -28,6 +28,7 @@ def start_run(kind: str, occurrence_id: int | None, params: dict, total: int, ac
 def mark_running(run: JobRun) -> None:
     run.status = RUNNING
     run.started_at = run.started_at or utcnow()
+    run.heartbeat_at = utcnow()
     db.session.flush()
 
 
@@ -41,6 +42,7 @@ def record_item(run: JobRun, key, label: str, outcome: str, message: str = "", o
                               message=message, at=utcnow()))
     run.done += 1
     run.failed += 0 if ok else 1
+    run.heartbeat_at = utcnow()
     db.session.flush()
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -99,11 +100,14 @@ def _download_with(run: JobRun, integration: LmsIntegration, fetches: list[_Fetc
         for enrolment_id, result in client.run_concurrently(
                 lambda key: client.get_student_module_states(wanted[key].course_id, wanted[key].canvas_user_id),
                 list(wanted)):
-            if isinstance(result, CanvasError):
-                _stage(run, wanted[enrolment_id], None, str(result))
-            else:
-                _stage(run, wanted[enrolment_id], [_state_json(m) for m in result], None)
-            db.session.commit()
+            try:
+                if isinstance(result, CanvasError):
+                    _stage(run, wanted[enrolment_id], None, str(result))
+                else:
+                    _stage(run, wanted[enrolment_id], [_state_json(m) for m in result], None)
+                db.session.commit()
+            except IntegrityError:  # a worker thought dead had staged it after all: keep the first
+                db.session.rollback()
             if cancel_requested(run):
                 end_run(run, CANCELLED, f"Cancelled after {run.done} of {run.total} students; "
                                           "what was downloaded is kept.")

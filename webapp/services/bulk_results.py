@@ -1,0 +1,84 @@
+"""Transfer results from Canvas LMS in bulk: every Active, transferred enrolment of every Active,
+linked occurrence, across all integrations, as one background run; then the same review."""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import (
+    QUEUED, RUNNING, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, ModuleStateDownload, Occurrence,
+    OccurrenceLink, OccurrenceStatus, StatusType,
+)
+from . import DomainError
+from .audit import utcnow
+from .job_runs import active_run, start_run
+
+KIND = "bulk_result_download"
+# A running run whose worker has not reported for this long is taken as stopped (killed, crashed).
+STALLED_AFTER = timedelta(seconds=90)
+
+
+def eligible_enrolments(integration_ids: list[int] | None = None) -> list[int]:
+    query = (select(Enrolment.id)
+             .join(EnrolmentStatus, Enrolment.status_id == EnrolmentStatus.id)
+             .join(Occurrence, Enrolment.occurrence_id == Occurrence.id)
+             .join(OccurrenceStatus, Occurrence.status_id == OccurrenceStatus.id)
+             .join(EnrolmentTransfer, EnrolmentTransfer.enrolment_id == Enrolment.id)
+             .join(OccurrenceLink, (OccurrenceLink.occurrence_id == Occurrence.id)
+                   & OccurrenceLink.unlinked_at.is_(None))
+             .where(EnrolmentStatus.status_type == StatusType.ACTIVE,
+                    OccurrenceStatus.status_type == StatusType.ACTIVE)
+             .order_by(Enrolment.occurrence_id, Enrolment.id))
+    if integration_ids is not None:
+        query = query.where(OccurrenceLink.integration_id.in_(integration_ids))
+    return list(db.session.scalars(query))
+
+
+def start_bulk_download(actor_id: int | None, integration_ids: list[int] | None = None) -> JobRun:
+    """The run under way, or a new one (one bulk run at a time)."""
+    running = active_run(KIND, None)
+    if running is not None:
+        return running
+    ids = eligible_enrolments(integration_ids)
+    if not ids:
+        raise DomainError("No Active occurrence linked to Canvas has Active enrolments transferred to Canvas, "
+                          "so there is nothing to download.")
+    return start_run(KIND, None, {"enrolment_ids": ids}, len(ids), actor_id)
+
+
+def is_stalled(run: JobRun) -> bool:
+    if run.status != RUNNING:
+        return False
+    last = run.heartbeat_at or run.started_at
+    return last is not None and utcnow() - last > STALLED_AFTER
+
+
+def resume(run: JobRun) -> None:
+    """Make a stopped or stalled run ready to go on: it fetches only what it has not staged."""
+    if run.ended and run.status != "failed" and run.status != "cancelled":
+        raise DomainError("This run has finished; start a new one to download again.")
+    if run.status == RUNNING and not is_stalled(run):
+        raise DomainError("This run is still going.")
+    run.status, run.cancel_requested, run.finished_at, run.message = QUEUED, False, None, None
+    # The time left is estimated from this session's pace, not from before the stop.
+    run.params = {**run.params, "done_before_resume": run.done}
+    run.started_at = None
+    db.session.flush()
+
+
+def progress(run: JobRun) -> dict:
+    """Figures for the progress bar: occurrences done, elapsed and estimated time left."""
+    per_occurrence = db.session.execute(
+        select(Enrolment.occurrence_id, func.count()).where(Enrolment.id.in_(run.params["enrolment_ids"]))
+        .group_by(Enrolment.occurrence_id)).all()
+    staged = dict(db.session.execute(
+        select(ModuleStateDownload.occurrence_id, func.count()).where(ModuleStateDownload.run_id == run.id)
+        .group_by(ModuleStateDownload.occurrence_id)).all())
+    occurrences_done = sum(1 for occurrence_id, total in per_occurrence if staged.get(occurrence_id, 0) >= total)
+    elapsed = ((run.finished_at or utcnow()) - run.started_at).total_seconds() if run.started_at else 0.0
+    this_session = max(run.done - run.params.get("done_before_resume", 0), 0)
+    remaining = run.total - run.done
+    eta = elapsed / this_session * remaining if this_session and remaining and not run.ended else None
+    return {"occurrences": len(per_occurrence), "occurrences_done": occurrences_done, "elapsed": elapsed,
+            "eta": eta, "stalled": is_stalled(run)}
