@@ -15,6 +15,7 @@ RUNNERS = {
     enrolment_transfer.KIND: enrolment_transfer.run_transfer,
     result_transfer.KIND: result_transfer.run_download,
     bulk_results.KIND: result_transfer.run_download,
+    bulk_results.PROCESS_KIND: bulk_results.run_processing,
 }
 
 

@@ -13,13 +13,13 @@ from .services.permissions import can
 
 def init_app(app):
     from .blueprints import (
-        auth, canvas_links, clients, enrolments, integrations, main, occurrences, outcomes, results, security,
+        auth, bulk, canvas_links, clients, enrolments, integrations, main, occurrences, outcomes, results, security,
         units,
     )
 
     for bp in (auth.bp, main.bp, clients.bp, units.bp, occurrences.bp, enrolments.bp,
                outcomes.result_types_bp, outcomes.task_statuses_bp, security.bp, integrations.bp, canvas_links.bp,
-               results.bp):
+               results.bp, bulk.bp):
         app.register_blueprint(bp)
 
     login_manager.login_view = "auth.login"

@@ -45,7 +45,7 @@ def download(occurrence_id: int):
     return redirect(url_for(".run", occurrence_id=occurrence_id, run_id=run.id))
 
 
-def _rule_from(values) -> tuple[str, date | None]:
+def rule_from(values) -> tuple[str, date | None]:
     kind = values.get("start_rule", "enrolment")
     return kind, _date(values.get("start_date"))
 
@@ -70,7 +70,7 @@ def run(occurrence_id: int, run_id: int):
                             if can(current_user, "result_transfer", "add") else None,
                             done_link=(url_for(".run", occurrence_id=occurrence_id, run_id=run_id),
                                        "Review the results"))
-    return _review_page(occurrence, job_run, *_rule_from(request.args))
+    return _review_page(occurrence, job_run, *rule_from(request.args))
 
 
 def _review_page(occurrence, job_run, kind, on, status=200, outcome=None):
@@ -82,10 +82,11 @@ def _review_page(occurrence, job_run, kind, on, status=200, outcome=None):
     statuses = db.session.scalars(db.select(TaskStatus).order_by(TaskStatus.position)).all()
     return render("results/review.html", status=status, occurrence=occurrence, link=current_link(occurrence),
                   run=job_run, reviews=reviews, rule=rule, rules=START_RULES, counts=counts, outcome=outcome,
-                  result_types=result_types, statuses=statuses)
+                  result_types=result_types, statuses=statuses, bulk=False,
+                  process_url=url_for(".process", occurrence_id=occurrence.id, run_id=job_run.id))
 
 
-def _posted_rows() -> dict[tuple[int, str], service.RowValues]:
+def posted_rows() -> dict[tuple[int, str], service.RowValues]:
     """The review form's rows: inputs named "<enrolment id>:<row key>:outcome|start|end"."""
     rows = {}
     for name in request.form:
@@ -105,12 +106,12 @@ def process(occurrence_id: int, run_id: int):
     """Process all (every valid row) or Add (the row named by the button), each row its own transaction."""
     job_run = _run_of(occurrence_id, run_id)
     occurrence = get_or_404(Occurrence, occurrence_id)
-    kind, on = _rule_from(request.form)
+    kind, on = rule_from(request.form)
     only = None
     if request.form.get("add", "").count(":") == 1:
         enrolment_id, key = request.form["add"].split(":")
         only = (int(enrolment_id), key) if enrolment_id.isdigit() else None
-    outcome = service.process_rows(job_run, service.start_rule(kind, on), date.today(), _posted_rows(),
+    outcome = service.process_rows(job_run, service.start_rule(kind, on), date.today(), posted_rows(),
                                    current_user.id, only=only)
     return _review_page(occurrence, job_run, kind, on, status=422 if outcome.skipped and not outcome.saved else 200,
                         outcome=outcome)

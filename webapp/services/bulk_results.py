@@ -1,18 +1,19 @@
 """Transfer results from Canvas LMS in bulk: every Active, transferred enrolment of every Active,
 linked occurrence, across all integrations, as one background run; then the same review."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import (
-    QUEUED, RUNNING, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, ModuleStateDownload, Occurrence,
+    CANCELLED, QUEUED, RUNNING, Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, ModuleStateDownload, Occurrence,
     OccurrenceLink, OccurrenceStatus, StatusType,
 )
 from . import DomainError
 from .audit import utcnow
-from .job_runs import active_run, start_run
+from .result_transfer import process_rows, start_rule
+from .job_runs import active_run, cancel_requested, done_keys, end_run, mark_running, record_item, start_run
 
 KIND = "bulk_result_download"
 # A running run whose worker has not reported for this long is taken as stopped (killed, crashed).
@@ -82,3 +83,61 @@ def progress(run: JobRun) -> dict:
     eta = elapsed / this_session * remaining if this_session and remaining and not run.ended else None
     return {"occurrences": len(per_occurrence), "occurrences_done": occurrences_done, "elapsed": elapsed,
             "eta": eta, "stalled": is_stalled(run)}
+
+
+# Review and Process all --------------------------------------------------------------------
+
+PROCESS_KIND = "bulk_result_process"
+PAGE_SIZE = 50
+
+
+def staged_page(run: JobRun, page: int, occurrence_id: int | None = None):
+    """One page of the run's staged students (ordered by occurrence, then name)."""
+    query = (select(ModuleStateDownload.enrolment_id)
+             .join(Enrolment, Enrolment.id == ModuleStateDownload.enrolment_id)
+             .join(Client, Client.id == Enrolment.client_id)
+             .where(ModuleStateDownload.run_id == run.id)
+             .order_by(ModuleStateDownload.occurrence_id, Client.last_name, Client.first_name, Enrolment.id))
+    if occurrence_id:
+        query = query.where(ModuleStateDownload.occurrence_id == occurrence_id)
+    return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False, count=True)
+
+
+def staged_occurrences(run: JobRun) -> list[Occurrence]:
+    ids = select(ModuleStateDownload.occurrence_id).where(ModuleStateDownload.run_id == run.id).distinct()
+    return db.session.scalars(select(Occurrence).where(Occurrence.id.in_(ids)).order_by(Occurrence.id)).all()
+
+
+def start_processing(download: JobRun, rule_kind: str, on: date | None, actor_id: int | None) -> JobRun:
+    """A run that saves every row proposing a change, as the review shows them with this start rule."""
+    if not download.ended:
+        raise DomainError("Wait for the download to finish before processing.")
+    total = db.session.scalar(select(func.count()).select_from(ModuleStateDownload)
+                              .where(ModuleStateDownload.run_id == download.id))
+    return start_run(PROCESS_KIND, None, {"download_run_id": download.id, "start_rule": rule_kind,
+                                          "start_date": on.isoformat() if on else None}, total, actor_id)
+
+
+def run_processing(run: JobRun) -> None:
+    """Process all, as a job: one student at a time, each row its own transaction; resumable."""
+    mark_running(run)
+    db.session.commit()
+    download = db.session.get(JobRun, run.params["download_run_id"])
+    on = date.fromisoformat(run.params["start_date"]) if run.params.get("start_date") else None
+    rule = start_rule(run.params["start_rule"], on)
+    finished = done_keys(run)
+    pending = [e for e in db.session.scalars(select(ModuleStateDownload.enrolment_id).where(
+        ModuleStateDownload.run_id == download.id).order_by(ModuleStateDownload.id)) if str(e) not in finished]
+    for enrolment_id in pending:
+        outcome = process_rows(download, rule, date.today(), {}, run.started_by_id, enrolment_ids=[enrolment_id])
+        label = db.session.get(Enrolment, enrolment_id).client.full_name
+        message = "; ".join([f"saved {what}: {text}" for what, text in outcome.saved] +
+                            [f"skipped {what}: {why}" for what, why in outcome.skipped]) or "nothing to save"
+        record_item(run, enrolment_id, label, "processed", message, ok=not outcome.skipped)
+        db.session.commit()
+        if cancel_requested(run):
+            end_run(run, CANCELLED, f"Cancelled after {run.done} of {run.total} students; what was saved stays.")
+            db.session.commit()
+            return
+    end_run(run)
+    db.session.commit()

@@ -309,14 +309,15 @@ class Processed:
 
 
 def process_rows(run: JobRun, rule: StartRule, today: date, posted: dict[tuple[int, str], RowValues],
-                 actor_id: int, only: tuple[int, str] | None = None) -> Processed:
+                 actor_id: int, only: tuple[int, str] | None = None,
+                 enrolment_ids: list[int] | None = None) -> Processed:
     """Save every row that proposes a change (or just `only`), each in its own transaction.
 
     A start date typed on a row overrides the rule for that row (its end date follows unless
     the end was typed too); rows still missing a date, or with the end before the start, are
     skipped with the reason.
     """
-    wanted = [only[0]] if only else None
+    wanted = [only[0]] if only else enrolment_ids
     base = {(r.enrolment.id, p.key): p for r in review(run, rule, today, enrolment_ids=wanted) for p in r.proposals}
     overrides: dict[int, dict[str, date]] = defaultdict(dict)
     for (enrolment_id, key), values in posted.items():

@@ -1,0 +1,120 @@
+"""Utilities › Transfer results from Canvas LMS: the bulk run, its progress, resume after a kill, review."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq import SimpleWorker
+from sqlalchemy import select
+
+from tests.canvas_fixtures import canvas_user_of
+from webapp.extensions import db
+from webapp.models import JobRun, ModuleStateDownload, ResultProvenance, TrainingPlanUnit
+from webapp.queue import job_queue
+from webapp.services import bulk_results
+
+ROOT = Path(__file__).resolve().parent.parent
+UTC = timezone.utc
+
+
+@pytest.fixture
+def work(app, redis_url):
+    """Run the queued jobs to the end, as a worker with its own app context would."""
+    def run_queued():
+        connection = Redis.from_url(redis_url)
+        with app.app_context():
+            SimpleWorker([job_queue(connection)], connection=connection).work(burst=True)
+    return run_queued
+
+
+def _staged(run_id: int) -> set:
+    rows = db.session.scalars(select(ModuleStateDownload).where(ModuleStateDownload.run_id == run_id)).all()
+    return {(r.enrolment_id, repr(r.states), r.error) for r in rows}
+
+
+def test_bulk_download_progress_review_and_process_all(client, login, transferred_121, canvas, work):
+    login()
+    canvas.set_module_state(canvas_user_of("C0027"), 905, "completed", datetime(2026, 11, 2, 1, 0, tzinfo=UTC))
+    canvas.set_module_state(canvas_user_of("C0027"), 906, "completed", datetime(2026, 11, 3, 23, 30, tzinfo=UTC))
+    client.post("/utilities/canvas-results/start")
+    page = client.get("/utilities/canvas-results/").get_data(as_text=True)
+    assert "0 of 16" in page and "waiting for a worker" in page
+    again = client.post("/utilities/canvas-results/start", follow_redirects=True).get_data(as_text=True)
+    assert "already under way" in again
+    assert db.session.scalar(select(db.func.count()).select_from(JobRun).where(
+        JobRun.kind == bulk_results.KIND)) == 1
+
+    work()
+    run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk_results.KIND))
+    progress = client.get(f"/utilities/canvas-results/runs/{run.id}/progress", headers={"HX-Request": "true"})
+    assert progress.status_code == 286
+    assert "16 of 16" in progress.get_data(as_text=True) and "1 of 1 occurrences" in progress.get_data(as_text=True)
+
+    review = client.get(f"/utilities/canvas-results/runs/{run.id}/review?show=change").get_data(as_text=True)
+    assert "Matilda Scott" in review and "Ella Wright" not in review  # only students with rows to save
+    client.post(f"/utilities/canvas-results/runs/{run.id}/process", data={"start_rule": "enrolment"})
+    work()
+    unit = db.session.scalar(select(TrainingPlanUnit).where(TrainingPlanUnit.provenance.any()))
+    assert unit.result_type.name == "Competent" and unit.result_end.isoformat() == "2026-11-04"
+    assert db.session.scalar(select(db.func.count()).select_from(ResultProvenance)) == 2  # unit + task
+
+
+def test_review_is_paginated_and_filtered_by_occurrence(client, login, transferred_121, work):
+    login()
+    client.post("/utilities/canvas-results/start")
+    work()
+    run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk_results.KIND))
+    page = client.get(f"/utilities/canvas-results/runs/{run.id}/review?occurrence=121").get_data(as_text=True)
+    assert "Page 1" not in page and page.count('class="student"') == 16
+    assert "nothing started in mapped modules" in page
+
+
+def test_killed_worker_run_resumes_to_exactly_the_rows_of_an_undisturbed_run(
+        client, login, transferred_121, canvas, redis_url, work, monkeypatch):
+    login()
+    for number, module in ((25, 907), (27, 905), (28, 902), (30, 903)):
+        canvas.set_module_state(canvas_user_of(f"C00{number}"), module, "started")
+    canvas.configure(latency_ms=600)  # slow enough to stop the worker half-way
+    client.post("/utilities/canvas-results/start")
+    run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk_results.KIND))
+    worker = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=dict(os.environ, REDIS_URL=redis_url),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            db.session.expire_all()
+            if 0 < db.session.scalar(select(db.func.count()).select_from(ModuleStateDownload)) < 16:
+                break
+            time.sleep(0.05)
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and the job it forked die at once
+        worker.wait()
+    db.session.expire_all()
+    run = db.session.get(JobRun, run.id)
+    staged_before = len(_staged(run.id))
+    assert 0 < staged_before < 16 and run.status == "running"
+
+    assert "Resume" not in client.get("/utilities/canvas-results/").get_data(as_text=True)  # not stalled yet
+    run.heartbeat_at = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=5)  # ... until it goes quiet
+    db.session.commit()
+    page = client.get("/utilities/canvas-results/").get_data(as_text=True)
+    assert "the worker stopped responding" in page and "Resume" in page
+    canvas.configure(latency_ms=0)
+    client.post(f"/utilities/canvas-results/runs/{run.id}/resume")
+    work()
+    db.session.expire_all()
+    resumed = db.session.get(JobRun, run.id)
+    assert (resumed.status, resumed.done, resumed.total) == ("finished", 16, 16)
+
+    client.post("/utilities/canvas-results/start")  # an undisturbed run of the same download
+    work()
+    undisturbed = db.session.scalar(select(JobRun).where(JobRun.kind == bulk_results.KIND).order_by(JobRun.id.desc()))
+    assert undisturbed.id != run.id
+    assert len(_staged(run.id)) == 16
+    assert {(e, s) for e, s, _ in _staged(run.id)} == {(e, s) for e, s, _ in _staged(undisturbed.id)}
