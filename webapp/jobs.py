@@ -5,8 +5,10 @@ import logging
 
 from .extensions import db
 from .models import JobRun
+from .services import DomainError
 from .queue import QueueUnavailable, enqueue_run
 from .services import bulk_results, enrolment_transfer, result_transfer
+from .services.unattended import nightly_integration_ids, pull_results
 from .services.job_runs import fail_run
 
 log = logging.getLogger(__name__)
@@ -49,3 +51,19 @@ def start(run: JobRun, inline_limit: int) -> None:
     except QueueUnavailable as err:
         fail_run(run, f"{err} Nothing was done.")
     db.session.commit()
+
+
+def nightly_pull() -> None:
+    """The nightly schedule (webapp/cron.py): integrations that switched it on, downloaded and saved."""
+    integration_ids = nightly_integration_ids()
+    if not integration_ids:
+        return
+    try:
+        summary = pull_results(None, process=True, integration_ids=integration_ids, nightly=True)
+    except DomainError as err:
+        log.warning("Nightly result transfer skipped: %s", err.message)
+        return
+    finally:
+        db.session.remove()
+    log.info("Nightly result transfer: run %s, %s downloaded, %s failed, %s rows saved, %s waiting for review",
+             summary.run_id, summary.downloaded, summary.failed_downloads, summary.saved, summary.waiting)

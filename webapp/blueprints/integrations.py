@@ -72,6 +72,11 @@ class TaskStatusesStep(FlaskForm):
     task_on_start_status_id = SelectField("Status on start", coerce=int)
     task_on_complete = BooleanField("Record a task status when a linked module is completed")
     task_on_complete_status_id = SelectField("Status on completion", coerce=int)
+    nightly_pull = BooleanField("Transfer results from Canvas every night",
+                                description="Downloads every night and saves what needs nobody's decision; the rest "
+                                "waits under Utilities › Transfer results from Canvas LMS.")
+    nightly_start_rule = SelectField("Start date of started units at night", choices=[
+        SelectChoice(value, label) for value, label in service.NIGHTLY_START_RULES.items()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

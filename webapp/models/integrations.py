@@ -45,6 +45,10 @@ class LmsIntegration(Base):
     task_on_start_status_id: Mapped[int | None] = mapped_column(ForeignKey("task_status.id"))
     task_on_complete: Mapped[bool] = mapped_column(default=True)
     task_on_complete_status_id: Mapped[int | None] = mapped_column(ForeignKey("task_status.id"))
+    # Unattended: pull results every night and save what needs no person. Started units are
+    # saved only with a start-date rule ("enrolment", "plan", "unlock"); without one they wait for review.
+    nightly_pull: Mapped[bool] = mapped_column(default=False)
+    nightly_start_rule: Mapped[str | None] = mapped_column(String(20))
 
     result_on_start_type: Mapped["ResultType | None"] = relationship(foreign_keys=[result_on_start_type_id])  # noqa: F821
     result_on_complete_type: Mapped["ResultType | None"] = relationship(  # noqa: F821

@@ -30,7 +30,8 @@ STEP_FIELDS = {
     2: ("base_url", "account_id", "client_id", "enrol_mode", "limit_to_section", "notify", "time_zone"),
     3: ("result_on_start", "result_on_start_type_id", "result_on_complete", "result_on_complete_type_id",
         "started_end_months"),
-    4: ("task_on_start", "task_on_start_status_id", "task_on_complete", "task_on_complete_status_id"),
+    4: ("task_on_start", "task_on_start_status_id", "task_on_complete", "task_on_complete_status_id",
+        "nightly_pull", "nightly_start_rule"),
 }
 SETTINGS = tuple(f for fields in STEP_FIELDS.values() for f in fields)
 # Stored encrypted on the integration as <name>_enc.
@@ -57,6 +58,7 @@ def defaults() -> dict:
         "started_end_months": 12,
         "task_on_start": True, "task_on_start_status_id": _by_name(TaskStatus, "In progress"),
         "task_on_complete": True, "task_on_complete_status_id": _by_name(TaskStatus, "Completed"),
+        "nightly_pull": False, "nightly_start_rule": None,
     }
 
 
@@ -180,10 +182,17 @@ def _check_unit_results(draft, values):
         raise DomainError("The default end date is 1 to 60 months after the start date.", "started_end_months")
 
 
+NIGHTLY_START_RULES = {"": "Leave started units for review", "enrolment": "Enrolment start date",
+                       "plan": "Training plan unit start date", "unlock": "Canvas module unlock date"}
+
+
 def _check_task_statuses(draft, values):
     _check_outcome(values, "task_on_start", "task_on_start_status_id", TaskStatus, "task status", "started")
     _check_outcome(values, "task_on_complete", "task_on_complete_status_id", TaskStatus, "task status",
                    "completed")
+    if (values.get("nightly_start_rule") or "") not in NIGHTLY_START_RULES:
+        raise DomainError("Choose how started units get their start date at night.", "nightly_start_rule")
+    values["nightly_start_rule"] = values.get("nightly_start_rule") or None
 
 
 _CHECKS = {1: _check_integration, 2: _check_connection, 3: _check_unit_results, 4: _check_task_statuses}

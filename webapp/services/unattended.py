@@ -1,0 +1,65 @@
+"""Result transfer with nobody at the screen: `flask canvas pull-results` and the nightly job.
+
+It downloads like the bulk page, then saves only what needs no decision: completions, task
+statuses, and started units when a start-date rule was chosen for the night. Rows that need a
+person (a started unit with no rule, a date that does not fit) wait on the review page.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Enrolment, LmsIntegration, OccurrenceLink
+from . import DomainError
+from .bulk_results import start_bulk_download
+from .result_proposals import START_ON_DATE
+from .result_transfer import Processed, process_rows, run_download, start_rule
+
+
+@dataclass
+class PullSummary:
+    run_id: int
+    downloaded: int
+    failed_downloads: int
+    saved: int = 0
+    waiting: int = 0
+
+
+def pull_results(actor_id: int | None, *, process: bool, start_rule_kind: str | None = None,
+                 integration_ids: list[int] | None = None, nightly: bool = False) -> PullSummary:
+    """Download (in this process) and optionally save; `nightly` uses each integration's own rule."""
+    run = start_bulk_download(actor_id, integration_ids)
+    db.session.commit()
+    if run.started_at is not None or run.rq_job_id is not None:
+        raise DomainError(f"A bulk download (run {run.id}) is already under way; try again when it has finished.")
+    run_download(run)
+    summary = PullSummary(run.id, run.done - run.failed, run.failed)
+    if not process:
+        return summary
+    by_rule: dict[str | None, list[int]] = defaultdict(list)
+    rules = _nightly_rules() if nightly else {}
+    for enrolment_id, occurrence_id in db.session.execute(
+            select(Enrolment.id, Enrolment.occurrence_id).where(Enrolment.id.in_(run.params["enrolment_ids"]))):
+        by_rule[rules.get(occurrence_id) if nightly else start_rule_kind].append(enrolment_id)
+    for kind, enrolment_ids in by_rule.items():
+        # No rule: a "typed date" rule with no date leaves every started unit for a person.
+        rule = start_rule(kind, None) if kind else start_rule(START_ON_DATE, None)
+        outcome: Processed = process_rows(run, rule, date.today(), {}, actor_id, enrolment_ids=enrolment_ids)
+        summary.saved += len(outcome.saved)
+        summary.waiting += len(outcome.skipped)
+    return summary
+
+
+def _nightly_rules() -> dict[int, str | None]:
+    """occurrence id → the nightly start rule of the integration it is linked through."""
+    rows = db.session.execute(select(OccurrenceLink.occurrence_id, LmsIntegration.nightly_start_rule)
+                              .join(LmsIntegration, OccurrenceLink.integration_id == LmsIntegration.id)
+                              .where(OccurrenceLink.unlinked_at.is_(None)))
+    return dict(rows.all())
+
+
+def nightly_integration_ids() -> list[int]:
+    return list(db.session.scalars(select(LmsIntegration.id).where(LmsIntegration.nightly_pull.is_(True))))
