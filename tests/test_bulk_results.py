@@ -118,3 +118,19 @@ def test_killed_worker_run_resumes_to_exactly_the_rows_of_an_undisturbed_run(
     assert undisturbed.id != run.id
     assert len(_staged(run.id)) == 16
     assert {(e, s) for e, s, _ in _staged(run.id)} == {(e, s) for e, s, _ in _staged(undisturbed.id)}
+
+
+def test_a_student_canvas_refuses_is_listed_and_the_rest_go_through(client, login, transferred_121, canvas, work):
+    login()
+    gone = canvas_user_of("C0031")
+    with canvas.state.lock:  # the student's enrolment was deleted in Canvas meanwhile
+        for enrollment in canvas.state.enrollments.values():
+            if enrollment.user_id == gone:
+                enrollment.workflow_state = "deleted"
+    client.post("/utilities/canvas-results/start")
+    work()
+    page = client.get("/utilities/canvas-results/").get_data(as_text=True)
+    assert "16 of 16" in page and "1 error" in page
+    assert "1 student could not be downloaded" in page and "Willow Baker (C0031)" in page
+    run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk_results.KIND))
+    assert len(_staged(run.id)) == 16 and sum(1 for *_, error in _staged(run.id) if error) == 1

@@ -13,7 +13,7 @@ from ..models import JobRun, ResultType, TaskStatus
 from ..services import DomainError
 from ..services import bulk_results as service
 from ..services import result_transfer
-from ..services.job_runs import request_cancel
+from ..services.job_runs import failures, request_cancel
 from ..services.result_proposals import CHANGE, INVALID, LEFT_ALONE, UP_TO_DATE
 from .common import get_or_404, page_number, render, require
 from .results import START_RULES, posted_rows, rule_from
@@ -39,7 +39,7 @@ def _run(run_id: int, kind: str) -> JobRun:
 def index():
     download = _latest(service.KIND)
     processing = _latest(service.PROCESS_KIND)
-    return render("bulk/index.html", download=download, processing=processing,
+    return render("bulk/index.html", download=download, processing=processing, failures_of=failures,
                   figures=service.progress(download) if download else None)
 
 
@@ -66,7 +66,7 @@ def progress(run_id: int):
     run = get_or_404(JobRun, run_id)
     if run.kind not in (service.KIND, service.PROCESS_KIND):
         abort(404)
-    body, status = render("bulk/index.html", block="progress", run=run,
+    body, status = render("bulk/index.html", block="progress", run=run, failures_of=failures,
                           figures=service.progress(run) if run.kind == service.KIND else None)
     return body, 286 if run.ended and request.headers.get("HX-Request") else status
 

@@ -68,3 +68,9 @@ def request_cancel(run: JobRun) -> None:
 
 def fail_run(run: JobRun, message: str) -> None:
     end_run(run, FAILED, message)
+
+
+def failures(run: JobRun, limit: int = 200) -> list[JobRunItem]:
+    """The items that went wrong, for the run's page (a bulk run can have thousands of items)."""
+    return db.session.scalars(select(JobRunItem).where(JobRunItem.run_id == run.id, JobRunItem.ok.is_(False))
+                              .order_by(JobRunItem.id).limit(limit)).all()
