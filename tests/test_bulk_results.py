@@ -134,3 +134,32 @@ def test_a_student_canvas_refuses_is_listed_and_the_rest_go_through(client, logi
     assert "1 student could not be downloaded" in page and "Willow Baker (C0031)" in page
     run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk_results.KIND))
     assert len(_staged(run.id)) == 16 and sum(1 for *_, error in _staged(run.id) if error) == 1
+
+
+def test_cancel_stops_the_run_keeps_what_it_fetched_and_resume_finishes_it(
+        client, login, transferred_121, canvas, redis_url, work):
+    login()
+    canvas.configure(latency_ms=600)
+    client.post("/utilities/canvas-results/start")
+    run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk_results.KIND))
+    worker = subprocess.Popen([sys.executable, "worker.py", "--burst"], cwd=ROOT,
+                              env=dict(os.environ, REDIS_URL=redis_url), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not _staged(run.id):
+        time.sleep(0.05)
+        db.session.expire_all()
+    client.post(f"/utilities/canvas-results/runs/{run.id}/cancel")
+    assert worker.wait(timeout=60) == 0
+    db.session.expire_all()
+    cancelled = db.session.get(JobRun, run.id)
+    kept = len(_staged(run.id))
+    assert cancelled.status == "cancelled" and 0 < kept < 16
+    assert "what was downloaded is kept" in cancelled.message
+
+    canvas.configure(latency_ms=0)
+    assert "Resume" in client.get("/utilities/canvas-results/").get_data(as_text=True)
+    client.post(f"/utilities/canvas-results/runs/{run.id}/resume")
+    work()
+    db.session.expire_all()
+    assert db.session.get(JobRun, run.id).status == "finished" and len(_staged(run.id)) == 16

@@ -7,13 +7,13 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import (
-    CANCELLED, QUEUED, RUNNING, Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, ModuleStateDownload, Occurrence,
+    QUEUED, RUNNING, Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, ModuleStateDownload, Occurrence,
     OccurrenceLink, OccurrenceStatus, StatusType,
 )
 from . import DomainError
 from .audit import utcnow
 from .result_transfer import process_rows, start_rule
-from .job_runs import active_run, cancel_requested, done_keys, end_run, mark_running, record_item, start_run
+from .job_runs import active_run, done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel
 
 KIND = "bulk_result_download"
 # A running run whose worker has not reported for this long is taken as stopped (killed, crashed).
@@ -135,9 +135,7 @@ def run_processing(run: JobRun) -> None:
                             [f"skipped {what}: {why}" for what, why in outcome.skipped]) or "nothing to save"
         record_item(run, enrolment_id, label, "processed", message, ok=not outcome.skipped)
         db.session.commit()
-        if cancel_requested(run):
-            end_run(run, CANCELLED, f"Cancelled after {run.done} of {run.total} students; what was saved stays.")
-            db.session.commit()
+        if stopped_by_cancel(run, "what was saved stays."):
             return
     end_run(run)
     db.session.commit()

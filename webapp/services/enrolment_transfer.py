@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import CANCELLED, ENROL_INVITED, FAILED, Enrolment, EnrolmentTransfer, JobRun, OccurrenceLink
+from ..models import ENROL_INVITED, FAILED, Enrolment, EnrolmentTransfer, JobRun, OccurrenceLink
 from . import DomainError
 from .audit import record, utcnow
 from .canvas import CanvasClient, CanvasError, CanvasValidationError, NotFound, Unavailable
-from .job_runs import cancel_requested, done_keys, end_run, mark_running, record_item, start_run
+from .job_runs import done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel
 from .integrations import canvas_client
 
 KIND = "enrolment_transfer"
@@ -200,9 +200,7 @@ def run_transfer(run: JobRun) -> None:
                 lambda key: _transfer_in_canvas(client, settings, students[key]), list(students)):
             _save_outcome(run, link, db.session.get(Enrolment, enrolment_id), result)
             db.session.commit()
-            if cancel_requested(run):
-                end_run(run, CANCELLED, f"Cancelled after {run.done} of {run.total} students.")
-                db.session.commit()
+            if stopped_by_cancel(run, "those transferred stay transferred."):
                 return
     end_run(run)
     db.session.commit()

@@ -51,6 +51,15 @@ def cancel_requested(run: JobRun) -> bool:
     return bool(db.session.scalar(select(JobRun.cancel_requested).where(JobRun.id == run.id)))
 
 
+def stopped_by_cancel(run: JobRun, kept: str) -> bool:
+    """After each committed item: if Cancel was pressed, end the run here and say so."""
+    if not cancel_requested(run):
+        return False
+    end_run(run, CANCELLED, f"Cancelled after {run.done} of {run.total} students; {kept}")
+    db.session.commit()
+    return True
+
+
 def end_run(run: JobRun, status: str = FINISHED, message: str | None = None) -> None:
     run.status, run.finished_at = status, utcnow()
     if message:

@@ -12,14 +12,14 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
-    CANCELLED, Enrolment, EnrolmentTask, JobRun, LmsIntegration, ModuleStateDownload, OccurrenceLink, ResultProvenance,
+    Enrolment, EnrolmentTask, JobRun, LmsIntegration, ModuleStateDownload, OccurrenceLink, ResultProvenance,
     ResultType, TaskStatus, TrainingPlanUnit,
 )
 from . import DomainError
 from .audit import utcnow
 from .canvas import CanvasError
 from .integrations import canvas_client
-from .job_runs import cancel_requested, end_run, mark_running, record_item, start_run
+from .job_runs import end_run, mark_running, record_item, start_run, stopped_by_cancel
 from .result_proposals import (
     CHANGE, INVALID, START_FROM_ENROLMENT, START_FROM_PLAN, START_FROM_UNLOCK, START_ON_DATE, START_TODAY, CurrentResult, CurrentTask, Defaults, ModuleMapping, ModuleState, Outcome,
     PlanUnit, Proposal, StartRule, Student, propose,
@@ -108,10 +108,7 @@ def _download_with(run: JobRun, integration: LmsIntegration, fetches: list[_Fetc
                 db.session.commit()
             except IntegrityError:  # a worker thought dead had staged it after all: keep the first
                 db.session.rollback()
-            if cancel_requested(run):
-                end_run(run, CANCELLED, f"Cancelled after {run.done} of {run.total} students; "
-                                          "what was downloaded is kept.")
-                db.session.commit()
+            if stopped_by_cancel(run, "what was downloaded is kept."):
                 return False
     return True
 
