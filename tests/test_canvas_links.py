@@ -207,3 +207,14 @@ def test_read_only_sees_no_canvas_actions(client, login, demo, integration):
     for path in ("/occurrences/121/canvas/link", "/occurrences/121/canvas/modules/update",
                  "/occurrences/121/canvas/transfer/run", "/occurrences/121/canvas/unlink"):
         assert client.post(path).status_code == 403
+
+
+def test_the_link_page_shows_the_current_link_its_mappings_and_the_canvas_history(client, login, demo, integration):
+    login()
+    _link(client, 121, integration)
+    client.post("/occurrences/121/canvas/modules/update")
+    page = client.get("/occurrences/121/canvas/link").get_data(as_text=True)
+    assert "Currently linked through <strong>Demo Canvas</strong>" in page
+    assert "11 Canvas modules, 10 mapped to units or tasks" in page
+    assert "Linked to Canvas course “WHS Cert IV - Online - 2026 Term 4”" in page  # the history
+    assert "Updated the Canvas module list: 11 modules, 11 new, 0 removed" in page

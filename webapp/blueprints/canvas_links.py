@@ -10,6 +10,7 @@ from ..models import Enrolment, JobRun, LmsIntegration, Occurrence
 from ..services import DomainError
 from ..services import canvas_links as links
 from ..services import enrolment_transfer as transfer
+from ..services.audit import history as audit_history
 from ..services.integrations import canvas_client
 from ..services.job_runs import request_cancel
 from ..services.permissions import can
@@ -52,7 +53,8 @@ def link(occurrence_id: int):
                   "Next, update the module list and check the mappings.", "success")
             return redirect(url_for(".modules", occurrence_id=occurrence.id))
     return render("canvas_links/link.html", status=422 if error else 200, occurrence=occurrence, link=current,
-                  integrations=integrations, error=error, history=links.link_history(occurrence))
+                  integrations=integrations, error=error, history=links.link_history(occurrence),
+                  audit=audit_history("occurrence", occurrence.id))
 
 
 @bp.route("/unlink", methods=["GET", "POST"])
