@@ -218,3 +218,11 @@ def test_the_link_page_shows_the_current_link_its_mappings_and_the_canvas_histor
     assert "11 Canvas modules, 10 mapped to units or tasks" in page
     assert "Linked to Canvas course “WHS Cert IV - Online - 2026 Term 4”" in page  # the history
     assert "Updated the Canvas module list: 11 modules, 11 new, 0 removed" in page
+
+
+def test_canvas_pages_of_an_unlinked_occurrence_lead_back_to_linking(client, login, demo):
+    login()
+    response = client.get("/occurrences/121/canvas/modules")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/occurrences/121#enrolments")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "not linked to Canvas yet" in page

@@ -19,11 +19,13 @@ from .common import confirm_delete, get_or_404, render, require, run_progress
 bp = Blueprint("canvas_links", __name__, url_prefix="/occurrences/<int:occurrence_id>/canvas")
 
 
-def _occurrence_and_link(occurrence_id: int, *, required: bool = True):
+def _linked(occurrence_id: int):
+    """The occurrence and its current link; without a link, back to the occurrence page to link it."""
     occurrence = get_or_404(Occurrence, occurrence_id)
     link = links.current_link(occurrence)
-    if required and link is None:
-        flash("This occurrence is not linked to Canvas yet.", "error")
+    if link is None:
+        flash("This occurrence is not linked to Canvas yet: use Link occurrence to Canvas LMS… first.", "error")
+        abort(redirect(url_for("occurrences.view", occurrence_id=occurrence_id, _anchor="enrolments")))
     return occurrence, link
 
 
@@ -34,7 +36,8 @@ def _client(integration: LmsIntegration):
 @bp.route("/link", methods=["GET", "POST"])
 @require("occurrence_link", "add")
 def link(occurrence_id: int):
-    occurrence, current = _occurrence_and_link(occurrence_id, required=False)
+    occurrence = get_or_404(Occurrence, occurrence_id)
+    current = links.current_link(occurrence)
     integrations = db.session.scalars(select(LmsIntegration).order_by(LmsIntegration.name)).all()
     error = None
     if request.method == "POST":
@@ -60,9 +63,7 @@ def link(occurrence_id: int):
 @bp.route("/unlink", methods=["GET", "POST"])
 @require("occurrence_link", "delete")
 def unlink(occurrence_id: int):
-    occurrence, current = _occurrence_and_link(occurrence_id)
-    if current is None:
-        return redirect(url_for("occurrences.view", occurrence_id=occurrence_id))
+    occurrence, current = _linked(occurrence_id)
     return confirm_delete(
         lambda: links.unlink_occurrence(current, current_user.id),
         what=f"the link between occurrence {occurrence.id} and Canvas section “{current.canvas_section_name}”",
@@ -76,37 +77,32 @@ def unlink(occurrence_id: int):
 @bp.route("/modules")
 @require("module_mapping", "view")
 def modules(occurrence_id: int):
-    occurrence, current = _occurrence_and_link(occurrence_id)
-    if current is None:
-        return redirect(url_for("occurrences.view", occurrence_id=occurrence_id))
+    occurrence, current = _linked(occurrence_id)
     return render("canvas_links/modules.html", occurrence=occurrence, link=current)
 
 
 @bp.route("/modules/update", methods=["POST"])
 @require("module_mapping", "edit")
 def update_modules(occurrence_id: int):
-    occurrence, current = _occurrence_and_link(occurrence_id)
-    if current is not None:
-        try:
-            with _client(current.integration) as client:
-                summary = links.update_module_list(current, client, current_user.id)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        else:
-            flash(f"Canvas has {summary['total']} modules: {summary['added']} new, {summary['removed']} removed"
-                  f"{', ' + str(summary['returned']) + ' back again' if summary['returned'] else ''}. "
-                  "New modules are matched automatically; check and save.", "success")
+    occurrence, current = _linked(occurrence_id)
+    try:
+        with _client(current.integration) as client:
+            summary = links.update_module_list(current, client, current_user.id)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(f"Canvas has {summary['total']} modules: {summary['added']} new, {summary['removed']} removed"
+              f"{', ' + str(summary['returned']) + ' back again' if summary['returned'] else ''}. "
+              "New modules are matched automatically; check and save.", "success")
     return redirect(url_for(".modules", occurrence_id=occurrence_id))
 
 
 @bp.route("/modules", methods=["POST"])
 @require("module_mapping", "edit")
 def save_modules(occurrence_id: int):
-    occurrence, current = _occurrence_and_link(occurrence_id)
-    if current is None:
-        return redirect(url_for("occurrences.view", occurrence_id=occurrence_id))
+    occurrence, current = _linked(occurrence_id)
     chosen = {m.id: (request.form.get(f"unit-{m.id}", type=int) or None, request.form.get(f"task-{m.id}", type=int)
                      or None) for m in current.modules}
     try:
@@ -127,9 +123,7 @@ def _selected_ids() -> list[int]:
 @bp.route("/transfer")
 @require("enrolment_transfer", "view")
 def transfer_choose(occurrence_id: int):
-    occurrence, current = _occurrence_and_link(occurrence_id)
-    if current is None:
-        return redirect(url_for("occurrences.view", occurrence_id=occurrence_id))
+    occurrence, current = _linked(occurrence_id)
     return render("canvas_links/transfer.html", occurrence=occurrence, link=current,
                   enrolments=_enrolments(occurrence), select=request.args.get("select", "untransferred"))
 
@@ -141,9 +135,7 @@ def _enrolments(occurrence: Occurrence) -> list[Enrolment]:
 @bp.route("/transfer/preview", methods=["POST"])
 @require("enrolment_transfer", "add")
 def transfer_preview(occurrence_id: int):
-    occurrence, current = _occurrence_and_link(occurrence_id)
-    if current is None:
-        return redirect(url_for("occurrences.view", occurrence_id=occurrence_id))
+    occurrence, current = _linked(occurrence_id)
     ids = set(_selected_ids())
     chosen = [e for e in _enrolments(occurrence) if e.id in ids]
     if not chosen:
@@ -162,7 +154,7 @@ def transfer_preview(occurrence_id: int):
 @bp.route("/transfer/run", methods=["POST"])
 @require("enrolment_transfer", "add")
 def transfer_run(occurrence_id: int):
-    occurrence, current = _occurrence_and_link(occurrence_id)
+    occurrence, current = _linked(occurrence_id)
     try:
         run = transfer.start_transfer(current, _selected_ids(), current_user.id)
         db.session.commit()
