@@ -31,8 +31,6 @@ class Crud:
     in_use: Callable[[object], str | None] | None = None
     view_template: str = "crud/view.html"
     form_template: str = "crud/form.html"
-    # Extra template context for the view page (e.g. a client's enrolments).
-    view_context: Callable[[object], dict] = lambda obj: {}
 
     def __post_init__(self):
         bp, e = self.blueprint, self.entity
@@ -56,7 +54,7 @@ class Crud:
 
     def view(self, ident: int):
         obj = get_or_404(self.model, ident)
-        return render(self.view_template, crud=self, obj=obj, **self.view_context(obj))
+        return render(self.view_template, crud=self, obj=obj)
 
     def new(self):
         return self._save(None)

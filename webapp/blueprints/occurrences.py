@@ -3,11 +3,12 @@
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import String, cast, or_, select
+from sqlalchemy.orm import selectinload
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..extensions import db
-from ..models import Occurrence, OccurrenceStatus, StatusType, Task, Unit
+from ..models import Client, Enrolment, Occurrence, OccurrenceStatus, StatusType, Task, TrainingPlanUnit, Unit
 from ..services import DomainError
 from ..services import occurrences as service
 from ..services.canvas_links import current_link
@@ -103,9 +104,18 @@ def _page(occurrence: Occurrence, block: str | None = None, status: int = 200, *
     used = {ou.unit_id for ou in occurrence.occurrence_units}
     available_units = [u for u in db.session.scalars(select(Unit).order_by(Unit.code)) if u.id not in used]
     return render("occurrences/view.html", block=block, status=status, occurrence=occurrence,
-                  canvas_link=current_link(occurrence),
+                  canvas_link=current_link(occurrence), enrolments=_enrolments_with_results(occurrence),
                   matrix=service.matrix_lookup(occurrence), unit_form=unit_form, task_form=task_form,
                   available_units=available_units)
+
+
+def _enrolments_with_results(occurrence: Occurrence) -> list[Enrolment]:
+    """The Enrolments section's rows, loaded in a handful of queries however large the class."""
+    return db.session.scalars(
+        select(Enrolment).join(Enrolment.client).where(Enrolment.occurrence_id == occurrence.id)
+        .options(selectinload(Enrolment.client), selectinload(Enrolment.status), selectinload(Enrolment.transfer),
+                 selectinload(Enrolment.plan_units).selectinload(TrainingPlanUnit.result_type))
+        .order_by(Client.last_name, Client.first_name)).all()
 
 
 @bp.route("/<int:occurrence_id>/delete", methods=["GET", "POST"])
