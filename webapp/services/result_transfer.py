@@ -18,6 +18,7 @@ from ..models import (
 from . import DomainError
 from .audit import utcnow
 from .canvas import CanvasError
+from .enrolments import record_unit_result, set_task_status
 from .integrations import canvas_client
 from .job_runs import end_run, mark_running, record_item, start_run, stopped_by_cancel
 from .result_proposals import (
@@ -268,13 +269,9 @@ def _save_unit(run, enrolment, proposal, values, actor_id) -> str:
         raise DomainError("The training plan changed; download again.")
     if plan_unit.result_type is not None and plan_unit.result_type.is_final:
         raise DomainError(f"Already {plan_unit.result_type.name}: never replaced automatically.")
-    if values.start is None:
-        raise DomainError("Give the start date.")
-    if values.end is not None and values.end < values.start:
-        raise DomainError("The end date is before the start date.")
     previous = _describe(plan_unit.result_type.name if plan_unit.result_type else None, plan_unit.result_start,
                          plan_unit.result_end)
-    plan_unit.result_type, plan_unit.result_start, plan_unit.result_end = result_type, values.start, values.end
+    record_unit_result(plan_unit, result_type=result_type, start=values.start, end=values.end)
     saved = _describe(result_type.name, values.start, values.end)
     _provenance(run, enrolment, proposal, previous, saved, actor_id, plan_unit_id=plan_unit.id)
     db.session.flush()
@@ -292,7 +289,7 @@ def _save_task(run, enrolment, proposal, values, actor_id) -> str:
         raise DomainError(f"Already {current.name}: never moved back automatically.")
     on = values.end or values.start
     previous = _describe(current.name if current else None, enrolment_task.status_date, None)
-    enrolment_task.task_status, enrolment_task.status_date = status, on
+    set_task_status(enrolment_task, status=status, on=on)
     saved = _describe(status.name, on, None)
     _provenance(run, enrolment, proposal, previous, saved, actor_id, enrolment_task_id=enrolment_task.id)
     db.session.flush()
@@ -321,14 +318,16 @@ def process_rows(run: JobRun, rule: StartRule, today: date, posted: dict[tuple[i
     skipped with the reason.
     """
     wanted = [only[0]] if only else enrolment_ids
-    base = {(r.enrolment.id, p.key): p for r in review(run, rule, today, enrolment_ids=wanted) for p in r.proposals}
+    base_reviews = review(run, rule, today, enrolment_ids=wanted)
+    base = {(r.enrolment.id, p.key): p for r in base_reviews for p in r.proposals}
     overrides: dict[int, dict[str, date]] = defaultdict(dict)
     for (enrolment_id, key), values in posted.items():
         proposal = base.get((enrolment_id, key))
         if proposal is not None and values.start and values.start != proposal.start:
             overrides[enrolment_id][key] = values.start
     result = Processed([], [])
-    for student in review(run, rule, today, overrides, enrolment_ids=wanted):
+    students = review(run, rule, today, overrides, enrolment_ids=wanted) if overrides else base_reviews
+    for student in students:
         label = f"{student.enrolment.client.full_name} ({student.enrolment.client.code})"
         for proposal in student.proposals:
             row = (student.enrolment.id, proposal.key)
