@@ -8,6 +8,7 @@ demo course, and the web app; prints where to go and how to sign in. Ctrl-C stop
 import json
 import os
 import secrets
+import shlex
 import signal
 import socket
 import subprocess
@@ -22,6 +23,9 @@ INSTANCE = ROOT / "instance"
 PY = sys.executable
 WEB_PORT = int(os.environ.get("PORT", "5000"))
 SIM_PORT = int(os.environ.get("CANVAS_SIM_PORT", "8081"))
+# Extra simulator flags, e.g. CANVAS_SIM_ARGS="--enforce-scopes --no-allow-includes" to meet a
+# developer key with "Enforce scopes" on, as many institutions run them.
+SIM_ARGS = shlex.split(os.environ.get("CANVAS_SIM_ARGS", ""))
 
 
 def say(message: str) -> None:
@@ -122,7 +126,8 @@ def main() -> None:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
-    sim = subprocess.Popen([PY, "-m", "canvas_sim", "--port", str(SIM_PORT), "--seed", "demo"], env=env, cwd=ROOT)
+    sim = subprocess.Popen([PY, "-m", "canvas_sim", "--port", str(SIM_PORT), "--seed", "demo", *SIM_ARGS],
+                           env=env, cwd=ROOT)
     children.append(sim)
     children.append(subprocess.Popen([PY, "worker.py"], env=env, cwd=ROOT))
     children.append(subprocess.Popen([PY, "-m", "webapp.cron"], env=env, cwd=ROOT))
@@ -137,7 +142,8 @@ def main() -> None:
     for username, password in passwords.items():
         say(f"  sign in as  {username:8} password {password}")
     key = load_seed("demo")["developer_keys"][0]
-    say(f"Canvas simulator: http://127.0.0.1:{SIM_PORT}  (play the student at /sim/)")
+    say(f"Canvas simulator: http://127.0.0.1:{SIM_PORT}  (play the student at /sim/)"
+        + (f"  with {' '.join(SIM_ARGS)}" if SIM_ARGS else ""))
     say(f"  to configure it under Manage › LMS integrations: Canvas address http://127.0.0.1:{SIM_PORT}, "
         f"Client ID {key['client_id']}, Client Secret {key['client_secret']}")
     say("Press Ctrl-C to stop everything.")

@@ -153,7 +153,7 @@ def test_a_revoked_token_has_its_own_message(client, login, canvas):
 def test_connection_names_who_the_token_acts_as(client, login, canvas):
     login()
     status, body = _test_connection_says(client, canvas.url, token=canvas.admin_token)
-    assert status == 200 and "Connected. The token acts as Integration Admin (Canvas user 1)" in body
+    assert status == 200 and "Connected and ready. The token acts as Integration Admin (Canvas user 1)" in body
 
 
 @pytest.mark.parametrize("typed, expected", [

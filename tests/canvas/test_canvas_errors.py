@@ -6,6 +6,8 @@ from webapp.services.canvas import (
     BadResponse,
     CanvasValidationError,
     FieldError,
+    MissingScope,
+    ModuleItem,
     NotFound,
     PermissionDenied,
     Unavailable,
@@ -74,7 +76,6 @@ def test_a_missing_section_says_what_to_set_in_canvas(canvas, client, url):
     (401, {}, NOT_AUTHORIZED),  # historical status, no WWW-Authenticate
     (403, {}, NOT_AUTHORIZED),  # api_auth_error_updates on
     (401, BEARER, NOT_AUTHORIZED),  # the body wins: refreshing cannot grant a permission
-    (401, BEARER, {"errors": [{"message": "Insufficient scopes on access token."}]}),
 ])
 def test_permission_problems_are_not_token_problems(canvas, client, url, status, headers, body):
     canvas.get(url("/api/v1/courses/55/modules"), status=status, headers=headers, json=body)
@@ -84,6 +85,22 @@ def test_permission_problems_are_not_token_problems(canvas, client, url, status,
 
     assert "modules of course 55" in str(caught.value)
     assert "lacks the permission" in str(caught.value)
+    assert len(canvas.calls) == 1  # neither refreshed nor retried
+
+
+@pytest.mark.parametrize("headers", [{}, BEARER])
+def test_a_scope_the_key_does_not_grant_is_named(canvas, client, url, headers):
+    canvas.get(url("/api/v1/courses/55/modules/901/items"), status=401, headers=headers,
+               json={"errors": [{"message": "Insufficient scopes on access token."}]})
+
+    with pytest.raises(MissingScope) as caught:
+        client._list(ModuleItem, "/api/v1/courses/55/modules/901/items", "items of module 901")
+
+    assert caught.value.scope == "url:GET|/api/v1/courses/:course_id/modules/:module_id/items"
+    assert str(caught.value) == (
+        "Canvas refused items of module 901: the developer key enforces scopes and the access token lacks the "
+        "scope url:GET|/api/v1/courses/:course_id/modules/:module_id/items. Add it to the key's scopes in Canvas "
+        "(Admin › Developer Keys), then authorise the integration again.")
     assert len(canvas.calls) == 1  # neither refreshed nor retried
 
 
@@ -116,8 +133,10 @@ def test_validation_errors_expose_canvas_message_and_fields(canvas, client, url)
     with pytest.raises(CanvasValidationError) as caught:
         client.enrol_in_section(121, 4711)
 
-    assert str(caught.value) == ("Canvas refused enrolment of user 4711 in section 121 (Canvas said: "
-                                 "Can't add an enrollment to a concluded course.).")
+    assert str(caught.value).startswith("Canvas refused enrolment of user 4711 in section 121 (Canvas said: "
+                                        "Can't add an enrollment to a concluded course.)")
+    assert "extend its end date in Canvas" in str(caught.value)
+    assert caught.value.status == 400
     assert len(canvas.calls) == 1
 
 

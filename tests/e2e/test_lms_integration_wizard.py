@@ -45,11 +45,11 @@ def test_add_authorise_test_and_edit_an_integration(page, browser_sign_in, make_
     page.get_by_label("Signed in as").select_option(label="Integration Admin (account admin)")
     page.get_by_role("button", name="Approve").click()
 
-    expect(page.locator(".flash-success")).to_contain_text("Authorised. canvaslink acts in Canvas as Integration Admin")
+    expect(page.locator(".flash-success")).to_contain_text("Authorised. Connected and ready. The token acts as Integration Admin")
     expect(page.get_by_label("Client Secret")).to_have_value("")  # the secret is never sent back
     expect(page.get_by_label("Client Secret")).to_have_attribute("placeholder", "set — type to replace")
     page.get_by_role("button", name="Test connection").click()
-    expect(page.locator("#connection-result")).to_contain_text("Connected. The token acts as Integration Admin")
+    expect(page.locator("#connection-result")).to_contain_text("Connected and ready. The token acts as Integration Admin")
     next_page("Unit results")
     expect(page.get_by_label("Result on completion")).to_have_value(
         str(db.session.scalar(db.select(db.text("id FROM result_type WHERE name = 'Competent'")))))

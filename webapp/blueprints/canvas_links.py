@@ -116,8 +116,8 @@ def save_modules(occurrence_id: int):
     return redirect(url_for(".modules", occurrence_id=occurrence_id))
 
 
-def _selected_ids() -> list[int]:
-    return [int(v) for v in request.form.getlist("enrolment_id") if v.isdigit()]
+def _selected_ids(name: str = "enrolment_id") -> list[int]:
+    return [int(v) for v in request.form.getlist(name) if v.isdigit()]
 
 
 @bp.route("/transfer")
@@ -156,7 +156,8 @@ def transfer_preview(occurrence_id: int):
 def transfer_run(occurrence_id: int):
     occurrence, current = _linked(occurrence_id)
     try:
-        run = transfer.start_transfer(current, _selected_ids(), current_user.id)
+        run = transfer.start_transfer(current, _selected_ids(), current_user.id,
+                                      _selected_ids("reopen_id"))
         db.session.commit()
     except DomainError as err:
         db.session.rollback()

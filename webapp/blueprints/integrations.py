@@ -148,6 +148,7 @@ def _render_step(draft, step: int, form=None, status: int = 200, **extra):
     return render("integrations/wizard.html", block="wizard", status=status, draft=draft, step=step, form=form,
                   steps=service.STEP_TITLES, step_url=lambda n, endpoint="step": _step_url(draft, n, endpoint),
                   secret_set=lambda name: service.secret_is_set(draft, name),
+                  scopes=service.SCOPES,
                   acts_as=service.draft_secrets(draft).get("token_acts_as",
                                                            draft.integration.token_acts_as if draft.integration
                                                            else None),
@@ -214,14 +215,14 @@ def test_connection(draft_id: str, integration_id: int | None = None):
     try:
         service.save_step(draft, 2, _form_values(form, 2),
                           {k: form[k].data for k in ("client_secret", "access_token")})
-        acts_as = service.test_connection(draft)
+        report = service.test_connection(draft)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
         return render("integrations/wizard.html", block="connection_result", status=422, ok=False,
                       message=err.message)
-    return render("integrations/wizard.html", block="connection_result", ok=True,
-                  message=f"Connected. The token acts as {acts_as}.")
+    return render("integrations/wizard.html", block="connection_result", ok=report.ready,
+                  message=report.summary, checks=report.checks)
 
 
 for prefix, action, integration_part in (("new", "add", "/new"), ("edit", "edit", "/<int:integration_id>/edit")):
@@ -247,18 +248,30 @@ def oauth_callback():
     if request.args.get("error"):
         draft.oauth_state_hash = None
         db.session.commit()
-        flash(f"Canvas did not authorise canvaslink ({request.args['error']}). Nothing was changed.", "error")
+        flash(_refusal(request.args["error"], request.args.get("error_description", "")), "error")
         return redirect(_step_url(draft, 2))
     try:
-        acts_as = service.complete_authorisation(draft, request.args.get("code", ""),
-                                                 url_for(".oauth_callback", _external=True))
+        report = service.complete_authorisation(draft, request.args.get("code", ""),
+                                                url_for(".oauth_callback", _external=True))
         db.session.commit()
     except DomainError as err:
         db.session.commit()  # the used-up state is forgotten either way
         flash(f"Authorisation failed: {err.message}", "error")
         return redirect(_step_url(draft, 2))
-    flash(f"Authorised. canvaslink acts in Canvas as {acts_as}.", "success")
+    flash(f"Authorised. {report.summary}", "success" if report.ready else "error")
     return redirect(_step_url(draft, 2))
+
+
+def _refusal(error: str, description: str) -> str:
+    """Canvas's `error` on the way back, in words that say what to do (reference §8.1, §11.1)."""
+    if error == "invalid_scope":
+        return ("Canvas refused the scopes canvaslink asks for: the developer key enforces scopes and does not "
+                "allow all of them. Add every scope listed under “Developer key settings” below to the key in "
+                "Canvas (Admin › Developer Keys), then authorise again. Nothing was changed.")
+    if error == "access_denied":
+        return "Authorisation was cancelled in Canvas. Nothing was changed."
+    said = f": {description}" if description else ""
+    return f"Canvas did not authorise canvaslink ({error}{said}). Nothing was changed."
 
 
 @bp.route("/<int:integration_id>/delete", methods=["GET", "POST"])

@@ -6,9 +6,17 @@ whose SIS user ID is the client code; else the user whose login is the client's 
 it is plainly the same person (same name, no other SIS ID); else a new user (login = email,
 SIS user ID = client code; Canvas emails the student to set a password). One student's
 failure never stops the others, and running it again never duplicates users or enrolments.
+
+Real Canvas (reference §11): a deleted login keeps its SIS ID, so a create can be refused
+with the SIS ID "taken" by a login nobody can look up: we revive it. Without the SIS rights
+Canvas drops or hides SIS IDs silently: we check what came back and say so. Posting an
+enrolment again re-opens one that staff concluded in Canvas, and resets an active one's
+section limit and dates: so we only post for students with no enrolment in the section, or
+whose ended enrolment a person chose to re-open.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -16,14 +24,17 @@ from ..extensions import db
 from ..models import ENROL_INVITED, FAILED, Enrolment, EnrolmentTransfer, JobRun, OccurrenceLink
 from . import DomainError
 from .audit import record, utcnow
-from .canvas import CanvasClient, CanvasError, CanvasValidationError, NotFound, Unavailable
+from .canvas import CanvasClient, CanvasError, CanvasValidationError, Enrollment, NotFound, PermissionDenied, \
+    Unavailable
 from .job_runs import done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel
 from .integrations import canvas_client
 
 KIND = "enrolment_transfer"
 
 # What happens / happened to a student, in the words the pages use.
-CREATE, LINK_ID, LINK_SIS, LINK_LOGIN, ALREADY = "create", "link_id", "link_sis", "link_login", "already"
+CREATE, REVIVE, LINK_ID, LINK_SIS, LINK_LOGIN, ALREADY = (
+    "create", "revive", "link_id", "link_sis", "link_login", "already")
+LEFT, REOPENED, CHECK = "left", "reopened", "check"
 ACTIONS = {
     CREATE: "Create a Canvas user",
     LINK_ID: "Use the client's Canvas user",
@@ -33,11 +44,20 @@ ACTIONS = {
 }
 OUTCOMES = {
     CREATE: "Canvas user created and enrolled",
+    REVIVE: "Deleted Canvas login restored (it kept the SIS user ID) and enrolled",
     LINK_ID: "Enrolled (client's Canvas user)",
     LINK_SIS: "Linked existing Canvas user and enrolled",
     LINK_LOGIN: "Linked existing Canvas user (same login and name) and enrolled",
     ALREADY: "Already enrolled: nothing changed",
+    REOPENED: "Re-opened in Canvas as you chose",
 }
+# Canvas enrolment states (§5.2). Ended ones are re-opened by a new POST (§11.5), so only on request.
+ALL_STATES = ("active", "invited", "creation_pending", "inactive", "completed", "rejected", "deleted")
+ENDED = ("completed", "inactive", "rejected", "deleted")
+STATE_WORDS = {"completed": "concluded", "inactive": "deactivated", "rejected": "rejected by the student",
+               "deleted": "deleted", "creation_pending": "pending until the course is published"}
+# Canvas's rule for a login (pseudonym unique_id): 1 to 100 printable characters (§11.8).
+MAX_LOGIN = 100
 
 
 @dataclass(frozen=True)
@@ -82,18 +102,26 @@ def resolve_user(client: CanvasClient, integration_account: str, student: Studen
         return Resolution(LINK_SIS, client.get_user_by_sis_id(student.code).id)
     except NotFound:
         pass
-    if not student.email:
-        raise Refused("No email address: Canvas uses it as the student's login. Add it on the client's page, "
-                      "then transfer again.")
+    _check_login(student.email)
     same_login = _user_by_login(client, student.email)
     if same_login is not None:
         return Resolution(LINK_LOGIN, _same_person(student, same_login))
     if not create:
         return Resolution(CREATE, None, f"login {student.email}")
-    return Resolution(CREATE, _create_user(client, integration_account, student))
+    return _create_user(client, integration_account, student)
 
 
-def _create_user(client: CanvasClient, account: str, student: Student, attempts: int = 5) -> int:
+def _check_login(email: str | None) -> None:
+    if not email:
+        raise Refused("No email address: Canvas uses it as the student's login. Add it on the client's page, "
+                      "then transfer again.")
+    if len(email.strip()) > MAX_LOGIN or not email.strip().isprintable():
+        raise Refused(f"The email address is {len(email.strip())} characters long or holds characters Canvas does not "
+                      f"accept in a login (at most {MAX_LOGIN} printable characters). Give the client a shorter "
+                      "address on the client's page, then transfer again.")
+
+
+def _create_user(client: CanvasClient, account: str, student: Student, attempts: int = 5) -> Resolution:
     """Create the student's Canvas user. A create that failed (5xx, timeout) is only tried again
     after the client has checked by SIS ID that no user was made, so it never makes two."""
     for _ in range(attempts - 1):
@@ -104,13 +132,65 @@ def _create_user(client: CanvasClient, account: str, student: Student, attempts:
     return _create_once(client, account, student)
 
 
-def _create_once(client: CanvasClient, account: str, student: Student) -> int:
+def _create_once(client: CanvasClient, account: str, student: Student) -> Resolution:
     try:
-        return client.create_user(account, name=student.name, email=student.email, sis_user_id=student.code).id
+        user = client.create_user(account, name=student.name, email=student.email, sis_user_id=student.code)
     except CanvasValidationError as err:
-        if err.has("taken"):  # the login or SIS ID was taken between our look-ups and the create
-            return resolve_user(client, account, student, create=False).canvas_user_id
-        raise Refused(f"Canvas refused to create the user: {err}") from None
+        if not err.has("taken"):
+            raise Refused(f"Canvas refused to create the user: {err}") from None
+        # Taken between our look-ups and the create, or held by a login no look-up can see.
+        found = resolve_user(client, account, student, create=False)
+        if found.canvas_user_id:
+            return found
+        if err.has("taken", "sis_user_id"):
+            return _revive(client, account, student)
+        raise Refused(f"Canvas says the login {student.email} is already in use, yet no Canvas user can be found "
+                      "by it. Ask your Canvas administrator who holds that login, then transfer again.") from None
+    return Resolution(CREATE, user.id, _sis_check(user, student.code))
+
+
+def _revive(client: CanvasClient, account: str, student: Student) -> Resolution:
+    """Canvas keeps a deleted login's SIS ID and refuses it to a new user (§11.2): restore that login."""
+    try:
+        user = client.create_user(account, name=student.name, email=student.email, sis_user_id=student.code,
+                                  reactivate=True)
+    except CanvasValidationError as err:
+        raise Refused(f"Canvas keeps the SIS user ID {student.code} on a deleted login and could not restore it "
+                      f"({err}). Ask your Canvas administrator to restore that student's deleted login, or to clear "
+                      "its SIS ID, then transfer again.") from None
+    return Resolution(REVIVE, user.id, _sis_check(user, student.code))
+
+
+def _sis_check(user, code: str) -> str:
+    """What to tell staff when Canvas did not keep, or does not show, the SIS user ID (§11.3)."""
+    if not user.sis_shown:
+        return (f"{CHECK}: Canvas does not show SIS IDs to the integration's Canvas user (it lacks “SIS Data - "
+                f"read”), so canvaslink could not check that SIS user ID {code} was saved.")
+    if user.sis_user_id != code:
+        return (f"{CHECK}: Canvas created the user without SIS user ID {code}, because the integration's Canvas "
+                "user lacks “SIS Data - manage”. Later transfers use the Canvas user id kept on the client; grant "
+                "that permission so Canvas keeps SIS IDs.")
+    return ""
+
+
+def _give_sis_id(client: CanvasClient, account: str, user_id: int, student: Student) -> str:
+    """A user reused by login gets the client code as SIS ID, so later runs find them by it (§4.3)."""
+    why_not = f"{CHECK}: SIS user ID {student.code} was not set on the Canvas login"
+    try:
+        logins = client.list_user_logins(user_id)
+        login = next((x for x in logins if x.unique_id.casefold() == (student.email or "").casefold()), None)
+        if login is None:
+            return f"{why_not}: no login {student.email} is listed for Canvas user {user_id}."
+        if not login.sis_shown:
+            return f"{why_not}: Canvas does not show SIS IDs to the integration's Canvas user (“SIS Data - read”)."
+        if login.sis_user_id:
+            return ""
+        client.set_login_sis_user_id(account, login.id, student.code)
+    except PermissionDenied:
+        return f"{why_not}: the integration's Canvas user lacks “SIS Data - manage”."
+    except CanvasError as err:
+        return f"{why_not}: {err}"
+    return f"Set the Canvas login's SIS user ID to {student.code}."
 
 
 def _user_by_login(client: CanvasClient, login: str):
@@ -135,10 +215,41 @@ def _folded(name: str | None) -> str:
     return " ".join((name or "").casefold().split())
 
 
-def preview(link: OccurrenceLink, enrolments: list[Enrolment], client: CanvasClient) -> dict[int, tuple[str, str]]:
-    """What Finish will do for each enrolment: {enrolment id: (action label, detail or refusal)}."""
+def canvas_enrolments(client: CanvasClient, section_id: int) -> dict[int, Enrollment]:
+    """Each user's student enrolment in the section, whatever its state (one call per 100 students).
+    A user with several keeps the live one: Canvas reuses that one on a new POST."""
+    found: dict[int, Enrollment] = {}
+    for enrollment in client.list_section_enrollments(section_id, states=ALL_STATES, types=("StudentEnrollment",)):
+        kept = found.get(enrollment.user_id)
+        if kept is None or kept.enrollment_state in ENDED:
+            found[enrollment.user_id] = enrollment
+    return found
+
+
+def describe_state(enrollment: Enrollment, zone: str) -> str:
+    """"concluded in Canvas on 02/12/2026", in the integration's time zone."""
+    words = STATE_WORDS.get(enrollment.enrollment_state, enrollment.enrollment_state)
+    if enrollment.enrollment_state in ENDED and enrollment.updated_at:
+        return f"{words} in Canvas on {enrollment.updated_at.astimezone(ZoneInfo(zone)).strftime('%d/%m/%Y')}"
+    return f"{words} in Canvas" if enrollment.enrollment_state in ENDED else words
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What Finish will do for one student, as the preview shows it."""
+
+    action: str
+    detail: str
+    refused: bool = False
+    reopenable: bool = False
+
+
+def preview(link: OccurrenceLink, enrolments: list[Enrolment], client: CanvasClient) -> dict[int, Plan]:
+    """What Finish will do for each enrolment, including a Canvas enrolment staff ended there."""
     account = link.integration.account_id
     students = {s.enrolment_id: s for s in students_of(enrolments)}
+    in_canvas = canvas_enrolments(client, link.canvas_section_id)
+    zone = link.integration.time_zone
 
     def look(enrolment_id):
         try:
@@ -148,24 +259,59 @@ def preview(link: OccurrenceLink, enrolments: list[Enrolment], client: CanvasCli
 
     plan = {}
     for enrolment_id, result in client.run_concurrently(look, list(students)):
-        if isinstance(result, Resolution):
-            user = f"Canvas user {result.canvas_user_id}" if result.canvas_user_id else result.detail
-            plan[enrolment_id] = (ACTIONS[result.action], user)
+        if not isinstance(result, Resolution):
+            plan[enrolment_id] = Plan("Cannot transfer", str(result), refused=True)
+            continue
+        user = f"Canvas user {result.canvas_user_id}" if result.canvas_user_id else result.detail
+        existing = in_canvas.get(result.canvas_user_id) if result.canvas_user_id else None
+        if existing is not None and existing.enrollment_state in ENDED:
+            plan[enrolment_id] = Plan("Leave as it is in Canvas", f"{user}: {describe_state(existing, zone)}. "
+                                      "Tick “Re-open in Canvas” to give access again.", reopenable=True)
+        elif existing is not None:
+            plan[enrolment_id] = Plan("Already enrolled in Canvas",
+                                      f"{user} ({describe_state(existing, zone)}): nothing is sent to Canvas.")
         else:
-            plan[enrolment_id] = ("Cannot transfer", str(result))
+            plan[enrolment_id] = Plan(ACTIONS[result.action], user)
     return plan
 
 
-def _transfer_in_canvas(client: CanvasClient, link: dict, student: Student):
+@dataclass(frozen=True)
+class Done:
+    """The Canvas half of one student's transfer, for the database half to record."""
+
+    resolution: Resolution
+    enrollment: Enrollment
+    action: str                      # CREATE, LINK_*, ALREADY (nothing posted), REOPENED or LEFT
+    notes: list[str] = field(default_factory=list)
+
+
+def _transfer_in_canvas(client: CanvasClient, link: dict, in_canvas: dict[int, Enrollment], student: Student):
     """The Canvas half of one student's transfer (runs in a worker thread: no database here)."""
     try:
         resolution = resolve_user(client, link["account"], student, create=True)
+        if not resolution.canvas_user_id:  # never post an enrolment without a user (§11.2)
+            raise Refused("canvaslink could not find or create this student's Canvas user; nothing was sent.")
+        notes = [resolution.detail] if resolution.detail else []
+        if resolution.action == LINK_LOGIN:
+            notes.append(_give_sis_id(client, link["account"], resolution.canvas_user_id, student))
+        existing = in_canvas.get(resolution.canvas_user_id)
+        if existing is not None and existing.enrollment_state not in ENDED:
+            # Posting again would reset its section limit and dates in Canvas (§11.5): leave it be.
+            return Done(resolution, existing, ALREADY if resolution.action == ALREADY else resolution.action,
+                        notes + [f"Already enrolled in Canvas ({describe_state(existing, link['zone'])}); "
+                                 "nothing was sent."])
+        if existing is not None and student.enrolment_id not in link["reopen"]:
+            return Done(resolution, existing, LEFT, notes + [
+                f"Left as {describe_state(existing, link['zone'])}: not re-opened. Choose “Re-open in Canvas” "
+                "in the transfer's preview to give access again."])
         enrollment = client.enrol_in_section(link["section_id"], resolution.canvas_user_id,
                                              enrollment_state=link["state"],
                                              limit_privileges_to_course_section=link["limit"], notify=link["notify"])
     except Refused as refusal:
         return refusal
-    return resolution, enrollment
+    if enrollment.enrollment_state == "creation_pending":
+        notes.append("Canvas holds the enrolment as pending until the course is published.")
+    return Done(resolution, enrollment, REOPENED if existing is not None else resolution.action, notes)
 
 
 def run_transfer(run: JobRun) -> None:
@@ -184,7 +330,8 @@ def run_transfer(run: JobRun) -> None:
     integration = link.integration
     settings = {"account": integration.account_id, "section_id": link.canvas_section_id,
                 "state": "invited" if integration.enrol_mode == ENROL_INVITED else "active",
-                "limit": integration.limit_to_section, "notify": integration.notify}
+                "limit": integration.limit_to_section, "notify": integration.notify,
+                "zone": integration.time_zone, "reopen": set(run.params.get("reopen_ids", ()))}
     finished = done_keys(run)
     enrolments = db.session.scalars(select(Enrolment).where(
         Enrolment.id.in_(run.params["enrolment_ids"]), Enrolment.occurrence_id == run.occurrence_id)).all()
@@ -196,8 +343,15 @@ def run_transfer(run: JobRun) -> None:
         db.session.commit()
         return
     with client:
+        try:
+            in_canvas = canvas_enrolments(client, link.canvas_section_id)
+        except CanvasError as err:
+            end_run(run, FAILED, f"Nothing was transferred: canvaslink must first read who is enrolled in the "
+                                 f"Canvas section, and {err}")
+            db.session.commit()
+            return
         for enrolment_id, result in client.run_concurrently(
-                lambda key: _transfer_in_canvas(client, settings, students[key]), list(students)):
+                lambda key: _transfer_in_canvas(client, settings, in_canvas, students[key]), list(students)):
             _save_outcome(run, link, db.session.get(Enrolment, enrolment_id), result)
             db.session.commit()
             if stopped_by_cancel(run, "those transferred stay transferred."):
@@ -211,9 +365,10 @@ def _save_outcome(run: JobRun, link: OccurrenceLink, enrolment: Enrolment, resul
     if isinstance(result, (Refused, CanvasError)):
         record_item(run, enrolment.id, label, "failed", str(result), ok=False)
         return
-    resolution, enrollment = result
+    resolution, enrollment = result.resolution, result.enrollment
     transfer = enrolment.transfer
-    unchanged = transfer is not None and transfer.canvas_enrollment_id == enrollment.id
+    unchanged = result.action not in (REOPENED, LEFT) and transfer is not None \
+        and transfer.canvas_enrollment_id == enrollment.id
     values = dict(link_id=link.id, canvas_user_id=resolution.canvas_user_id, canvas_enrollment_id=enrollment.id,
                   canvas_state=enrollment.enrollment_state)
     if not unchanged:
@@ -225,22 +380,29 @@ def _save_outcome(run: JobRun, link: OccurrenceLink, enrolment: Enrolment, resul
             setattr(transfer, field, value)
     if enrolment.client.canvas_user_id is None:
         enrolment.client.canvas_user_id = resolution.canvas_user_id
-    action = ALREADY if unchanged else resolution.action
-    record_item(run, enrolment.id, label, action,
-                f"{OUTCOMES[action]} (Canvas user {resolution.canvas_user_id}, enrolment {enrollment.id}, "
-                f"{enrollment.enrollment_state})")
+    action = ALREADY if unchanged else result.action
+    notes = [note for note in result.notes if note]
+    warned = any(note.startswith(f"{CHECK}: ") for note in notes)
+    said = OUTCOMES.get(action, "Not changed in Canvas")
+    message = " ".join([f"{said} (Canvas user {resolution.canvas_user_id}, enrolment {enrollment.id}, "
+                        f"{enrollment.enrollment_state}).", *(note.removeprefix(f"{CHECK}: ") for note in notes)])
+    outcome = CHECK if warned else action
+    record_item(run, enrolment.id, label, outcome, message)
     if not unchanged:
         record(run.started_by_id, "enrolment", enrolment.id, "transfer",
-               f"Transferred to Canvas section “{link.canvas_section_name}”: {OUTCOMES[action]}",
+               f"Transferred to Canvas section “{link.canvas_section_name}”: {message}",
                {"canvas_user_id": [None, resolution.canvas_user_id], "canvas_enrollment_id": [None, enrollment.id]})
 
 
-def start_transfer(link: OccurrenceLink | None, enrolment_ids: list[int], actor_id: int):
-    """A run for the chosen enrolments of a linked occurrence (or the one already running)."""
+def start_transfer(link: OccurrenceLink | None, enrolment_ids: list[int], actor_id: int,
+                   reopen_ids: list[int] = ()):
+    """A run for the chosen enrolments of a linked occurrence (or the one already running).
+    `reopen_ids`: enrolments whose ended Canvas enrolment a person chose to re-open."""
     if link is None:
         raise DomainError("Link the occurrence to Canvas first.")
     chosen = set(db.session.scalars(select(Enrolment.id).where(
         Enrolment.occurrence_id == link.occurrence_id, Enrolment.id.in_(enrolment_ids))))
     if not chosen:
         raise DomainError("Choose at least one student to transfer.")
-    return start_run(KIND, link.occurrence_id, {"enrolment_ids": sorted(chosen)}, len(chosen), actor_id)
+    return start_run(KIND, link.occurrence_id, {"enrolment_ids": sorted(chosen),
+                                                "reopen_ids": sorted(chosen & set(reopen_ids))}, len(chosen), actor_id)

@@ -17,8 +17,9 @@ from ..models import (
 )
 from . import DomainError
 from .audit import record, utcnow
-from .canvas import CanvasClient, CanvasError, OAuthTokenProvider, OAuthTokens, StaticToken, \
+from .canvas import SCOPES, CanvasClient, CanvasError, OAuthTokenProvider, OAuthTokens, StaticToken, \
     exchange_authorization_code
+from .canvas_rights import ConnectionReport, check_rights
 from .canvas_address import normalise_canvas_address
 from .secrets import decrypt, encrypt
 
@@ -303,19 +304,19 @@ def _draft_client(draft: IntegrationDraft) -> tuple[CanvasClient, dict]:
     return client, pending
 
 
-def test_connection(draft: IntegrationDraft) -> str:
-    """Who the draft's credentials act as in Canvas, in plain words; DomainError says what is wrong."""
+def test_connection(draft: IntegrationDraft) -> ConnectionReport:
+    """Who the draft's credentials act as in Canvas and whether they hold each right the flows need;
+    DomainError when the token does not work at all."""
     client, renewed = _draft_client(draft)
     try:
         with client:
-            user = client.whoami()
+            report = check_rights(client)
     except CanvasError as err:
         raise DomainError(str(err)) from None
-    acts_as = f"{user.name} (Canvas user {user.id})"
-    _store_draft_secrets(draft, {**renewed, "token_acts_as": acts_as})
+    _store_draft_secrets(draft, {**renewed, "token_acts_as": report.acts_as})
     draft.updated_at = utcnow()
     db.session.flush()
-    return acts_as
+    return report
 
 
 # OAuth2 (reference §8.1) ----------------------------------------------------------------
@@ -331,8 +332,9 @@ def authorisation_url(draft: IntegrationDraft, redirect_uri: str) -> tuple[str, 
     state = random_tokens.token_urlsafe(32)
     draft.oauth_state_hash = _hash_state(state)
     db.session.flush()
+    # A key with "Enforce scopes" refuses a request without them (§11.1); others ignore them.
     query = urlencode({"client_id": draft.data["client_id"], "response_type": "code", "state": state,
-                       "redirect_uri": redirect_uri})
+                       "redirect_uri": redirect_uri, "scope": " ".join(SCOPES)})
     return f"{draft.data['base_url']}/login/oauth2/auth?{query}", state
 
 
@@ -341,8 +343,8 @@ def draft_for_state(state: str, user_id: int) -> IntegrationDraft | None:
     return draft if draft is not None and draft.user_id == user_id else None
 
 
-def complete_authorisation(draft: IntegrationDraft, code: str, redirect_uri: str) -> str:
-    """Trade Canvas's code for tokens, keep them (encrypted) in the draft, and say who they act as."""
+def complete_authorisation(draft: IntegrationDraft, code: str, redirect_uri: str) -> ConnectionReport:
+    """Trade Canvas's code for tokens, keep them (encrypted) in the draft, and test what they may do."""
     draft.oauth_state_hash = None  # a state is good for one answer only
     try:
         tokens = exchange_authorization_code(draft.data["base_url"], draft.data["client_id"],

@@ -9,6 +9,7 @@ from .errors import (
     CanvasError,
     CanvasValidationError,
     FieldError,
+    MissingScope,
     NotFound,
     PermissionDenied,
     ThrottledTooLong,
@@ -16,13 +17,14 @@ from .errors import (
 )
 from .fanout import run_concurrently
 from .limiter import ConcurrencyLimiter
-from .models import CompletionRequirement, Course, Enrollment, Login, Module, ModuleItem, Section, User
+from .models import Account, CompletionRequirement, Course, Enrollment, Login, Module, ModuleItem, Section, User
+from .scopes import SCOPES
 from .tokens import OAuthTokenProvider, OAuthTokens, StaticToken, TokenProvider, exchange_authorization_code
 
 __all__ = [
-    "AuthError", "Backoff", "BadResponse", "CanvasClient", "CanvasError", "CanvasValidationError",
-    "CompletionRequirement", "ConcurrencyLimiter", "Course", "Enrollment", "FieldError", "Login", "Module",
-    "ModuleItem", "NotFound", "OAuthTokenProvider", "OAuthTokens", "PermissionDenied", "Section", "StaticToken",
+    "Account", "AuthError", "Backoff", "BadResponse", "CanvasClient", "CanvasError", "CanvasValidationError",
+    "CompletionRequirement", "ConcurrencyLimiter", "Course", "Enrollment", "FieldError", "Login", "MissingScope", "Module",
+    "ModuleItem", "NotFound", "OAuthTokenProvider", "OAuthTokens", "PermissionDenied", "SCOPES", "Section", "StaticToken",
     "ThrottledTooLong", "TokenProvider", "Unavailable", "User", "exchange_authorization_code",
     "run_concurrently", "sis_path_id",
 ]

@@ -10,7 +10,7 @@ from .encoding import sis_path_id
 from .errors import BadResponse, CanvasError, CanvasValidationError, NotFound, PermissionDenied, Unavailable
 from .fanout import run_concurrently
 from .limiter import ConcurrencyLimiter
-from .models import CanvasObject, Course, Enrollment, Login, Module, ModuleItem, Section, User
+from .models import Account, CanvasObject, Course, Enrollment, Login, Module, ModuleItem, Section, User
 from .tokens import TokenProvider
 from .transport import Params, Timeout, Transport
 
@@ -72,16 +72,21 @@ class CanvasClient:
 
     def create_user(self, account_id: int | str, *, name: str, email: str, sis_user_id: str,
                     short_name: str | None = None, sortable_name: str | None = None,
-                    send_confirmation: bool = True) -> User:
+                    send_confirmation: bool = True, reactivate: bool = False) -> User:
         """Create a student's user with login = email and SIS user ID = client code (§4.1).
 
         `send_confirmation` has Canvas email the student a link to set their own password.
+        `reactivate` revives a deleted login that still holds this SIS user ID, and its user,
+        instead of failing with `sis_user_id` taken (§11.2).
         Creating twice is not safe, so the POST is never retried: when its outcome is unknown
         (no answer, a 5xx) or Canvas says `taken`, the user is looked up by SIS user ID.
+        Canvas silently drops the SIS user ID without manage_sis (§11.3): check what came back.
         """
         form = {"user[name]": name, "pseudonym[unique_id]": email, "pseudonym[sis_user_id]": sis_user_id,
                 "pseudonym[send_confirmation]": _flag(send_confirmation),
                 "communication_channel[type]": "email", "communication_channel[address]": email}
+        if reactivate:
+            form["enable_sis_reactivation"] = "true"
         if short_name:
             form["user[short_name]"] = short_name
         if sortable_name:
@@ -90,6 +95,12 @@ class CanvasClient:
         path = f"/api/v1/accounts/{account_id}/users"
         try:
             return _parse(User, self._http.call("POST", path, what, data=form, repeatable=False), what)
+        except PermissionDenied as exc:
+            if exc.detail.strip() == "{}":  # Canvas's answer to a sub-account admin (§11.4)
+                raise _amended(exc, "Canvas refused to create the user: the integration's Canvas user is an admin "
+                                    "of a sub-account only. Users live in the root account: authorise the "
+                                    "integration as an admin of the root account.") from exc
+            raise
         except (Unavailable, BadResponse, CanvasValidationError) as exc:
             if isinstance(exc, CanvasValidationError) and not exc.has("taken"):
                 raise
@@ -100,6 +111,27 @@ class CanvasClient:
 
     def list_user_logins(self, user_id: int) -> list[Login]:
         return self._list(Login, f"/api/v1/users/{user_id}/logins", f"logins of user {user_id}")
+
+    def set_login_sis_user_id(self, account_id: int | str, login_id: int, sis_user_id: str) -> Login:
+        """Give an existing login a SIS user ID (§4.3); needs manage_sis and the root account."""
+        what = f"the SIS user ID {sis_user_id} for login {login_id}"
+        return _parse(Login, self._http.call("PUT", f"/api/v1/accounts/{account_id}/logins/{login_id}", what,
+                                             data={"login[sis_user_id]": sis_user_id}), what)
+
+    # Accounts: who the token may act for (Test connection) --------------------------------
+
+    def get_account(self, account_id: int | str) -> Account:
+        return self._get(Account, f"/api/v1/accounts/{account_id}", f"account {account_id}")
+
+    def account_permissions(self, account_id: int | str, names: Sequence[str]) -> dict[str, bool]:
+        """Which of `names` the token's user holds on the account; Canvas answers for any caller."""
+        what = f"the permissions of this access token's user on account {account_id}"
+        body = self._http.call("GET", f"/api/v1/accounts/{account_id}/permissions", what,
+                               params=[("permissions[]", name) for name in names])
+        if not isinstance(body, dict):
+            raise BadResponse(f"The answer for {what} is not what Canvas sends; check the integration's Canvas "
+                              f"address.")
+        return {name: body.get(name) is True for name in names}
 
     # Courses, sections and modules (§2, §3) -----------------------------------------------
 
@@ -161,6 +193,11 @@ class CanvasClient:
             return _parse(Enrollment, self._http.call("POST", path, what, data=form), what)
         except NotFound as exc:
             raise _amended(exc, f"Canvas has no user {user_id} or no section {section_id} to enrol them in.") from exc
+        except CanvasValidationError as exc:
+            if "concluded" in str(exc):  # the course's or section's end date has passed (§11.5)
+                raise _amended(exc, f"{str(exc).rstrip('.')}. The Canvas course or section has ended, so it takes "
+                                    f"no new students: extend its end date in Canvas, then transfer again.") from exc
+            raise
 
     def list_section_enrollments(self, section_id: int, *, states: Sequence[str] = (),
                                  types: Sequence[str] = (), user_id: int | None = None) -> list[Enrollment]:

@@ -11,10 +11,12 @@ from .errors import (
     CanvasError,
     CanvasValidationError,
     FieldError,
+    MissingScope,
     NotFound,
     PermissionDenied,
     Unavailable,
 )
+from .scopes import scope_for
 
 # Failures where Canvas may not have seen the request, or its answer was lost on the way.
 TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
@@ -141,6 +143,8 @@ def error_for_response(response: requests.Response, what: str) -> CanvasError:
             status=status, detail=detail)
     if status == 404 and body is not None:
         return NotFound(f"Canvas has no {what}.", status=status, detail=detail)
+    if status in (401, 403) and _INSUFFICIENT_SCOPES in message.lower():
+        return _missing_scope(response, what, detail)
     if status == 403 or (status == 401 and (_is_permission_body(body)
                                             or "WWW-Authenticate" not in response.headers)):
         return PermissionDenied(
@@ -157,6 +161,17 @@ def error_for_response(response: requests.Response, what: str) -> CanvasError:
         return Unavailable(f"Canvas failed with error {status} while working on {what}{said}; try again later.",
                            status=status, detail=detail)
     return not_canvas(response, what, f"HTTP {status}")
+
+
+def _missing_scope(response: requests.Response, what: str, detail: str) -> MissingScope:
+    """Name the scope to add to the developer key, so an administrator can fix it in one go (§11.1)."""
+    method = response.request.method if response.request is not None else "GET"
+    scope = scope_for(method or "GET", urlsplit(response.url).path)
+    needed = f"the scope {scope}" if scope else "a scope canvaslink does not request"
+    return MissingScope(
+        f"Canvas refused {what}: the developer key enforces scopes and the access token lacks {needed}. "
+        f"Add it to the key's scopes in Canvas (Admin › Developer Keys), then authorise the integration again.",
+        scope=scope, status=response.status_code, detail=detail)
 
 
 def not_canvas(response: requests.Response, what: str, reason: str) -> BadResponse:

@@ -26,6 +26,14 @@ class PermissionDenied(CanvasError):
     """The token works, but its Canvas user may not do this."""
 
 
+class MissingScope(PermissionDenied):
+    """The developer key enforces scopes and the token was not granted the one this call needs."""
+
+    def __init__(self, message: str, *, scope: str | None, status: int | None = None, detail: str = "") -> None:
+        super().__init__(message, status=status, detail=detail)
+        self.scope = scope
+
+
 class ThrottledTooLong(CanvasError):
     """Canvas kept throttling beyond the client's total wait budget."""
 

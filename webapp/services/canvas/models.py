@@ -3,7 +3,7 @@
 Timestamps become aware datetimes (Canvas sends UTC ISO 8601); absent or null fields are None.
 """
 
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Self
 
@@ -33,6 +33,18 @@ def _timestamp(value: str) -> datetime:
 
 def _optional(parse: Any) -> Any:
     return field(default=None, metadata={"parse": parse})
+
+
+@dataclass(frozen=True)
+class Account(CanvasObject):
+    id: int
+    name: str
+    parent_account_id: int | None = None
+    root_account_id: int | None = None
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent_account_id is None and self.root_account_id is None
 
 
 @dataclass(frozen=True)
@@ -93,8 +105,17 @@ class Module(CanvasObject):
     items: tuple[ModuleItem, ...] | None = _optional(_module_items)
 
 
+class _SisShown(CanvasObject):
+    """Canvas leaves `sis_user_id` out of user and login JSON when the caller lacks read_sis
+    (§11.3): then a None `sis_user_id` means "not shown", not "has none"."""
+
+    @classmethod
+    def from_json(cls, data: Any) -> Self:
+        return replace(super().from_json(data), sis_shown="sis_user_id" in data)  # type: ignore[type-var]
+
+
 @dataclass(frozen=True)
-class User(CanvasObject):
+class User(_SisShown):
     id: int
     name: str
     sortable_name: str | None = None
@@ -102,10 +123,11 @@ class User(CanvasObject):
     sis_user_id: str | None = None
     login_id: str | None = None
     email: str | None = None
+    sis_shown: bool = True  # see _SisShown
 
 
 @dataclass(frozen=True)
-class Login(CanvasObject):
+class Login(_SisShown):
     id: int
     user_id: int
     unique_id: str
@@ -115,6 +137,7 @@ class Login(CanvasObject):
     authentication_provider_id: int | None = None
     authentication_provider_type: str | None = None
     workflow_state: str | None = None
+    sis_shown: bool = True  # see _SisShown
 
 
 @dataclass(frozen=True)
@@ -129,4 +152,5 @@ class Enrollment(CanvasObject):
     limit_privileges_to_course_section: bool | None = None
     sis_user_id: str | None = None
     sis_section_id: str | None = None
+    updated_at: datetime | None = _optional(_timestamp)
     user: User | None = _optional(User.from_json)
