@@ -1,0 +1,245 @@
+"""What staff see when the Canvas simulator, over HTTP, behaves as real Canvas does where it is
+stricter than a lenient simulator (reference §11): one test per situation of issue 10."""
+
+import requests
+from sqlalchemy import select
+
+from tests.test_canvas_links import _link, _transfer
+from webapp.extensions import db
+from webapp.models import Client, EnrolmentTransfer, JobRunItem
+from webapp.services.secrets import encrypt
+
+
+def _by_code(demo, code):
+    return next(e for e in demo.enrolments if e.client.code == code)
+
+
+def _canvas_api(canvas, method, path, **kwargs):
+    answer = requests.request(method, canvas.url + path, timeout=10,
+                              headers={"Authorization": f"Bearer {canvas.admin_token}"}, **kwargs)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def _admin_token(canvas, **rights) -> str:
+    """A Canvas admin with fewer rights than the demo's, as a customer's service account may be."""
+    user = requests.post(f"{canvas.url}/sim/api/users", timeout=10, json={
+        "name": "Limited Admin", "login_id": "limited.admin@rto.example.edu.au", **rights}).json()
+    return requests.post(f"{canvas.url}/sim/api/tokens", timeout=10, json={"user_id": user["id"]}).json()[
+        "access_token"]
+
+
+def _use_token(integration, token):
+    integration.access_token_enc = encrypt(token)
+    db.session.commit()
+
+
+def _run_page(client, demo, codes, **extra):
+    ids = [_by_code(demo, code).id for code in codes]
+    response = client.post(f"/occurrences/{demo.id}/canvas/transfer/run", data={"enrolment_id": ids, **extra})
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def _items():
+    return {i.label.rsplit("(", 1)[1].rstrip(")"): i for i in db.session.scalars(select(JobRunItem))}
+
+
+# 2. A student whose old Canvas login was deleted -------------------------------------------
+
+def test_a_student_whose_deleted_login_kept_the_sis_id_is_restored_not_duplicated(
+        client, login, demo, integration, canvas):
+    login()
+    _link(client, 121, integration)
+    ella = 1001  # C0025 in the demo seed
+    [old_login] = _canvas_api(canvas, "GET", f"/api/v1/users/{ella}/logins")
+    _canvas_api(canvas, "DELETE", f"/api/v1/users/{ella}/logins/{old_login['id']}")
+
+    page = _run_page(client, demo, ["C0025"])
+
+    assert "Deleted Canvas login restored (it kept the SIS user ID) and enrolled" in page
+    assert db.session.scalar(select(Client.canvas_user_id).where(Client.code == "C0025")) == ella
+    with canvas.state.lock:
+        assert canvas.state.logins[old_login["id"]].workflow_state == "active"
+        assert len(canvas.state.users) == 4  # the admin and the three students the seed has: nobody new
+        assert [e.user_id for e in canvas.state.enrollments.values() if e.section_id == 87] == [ella]
+
+
+# 3. SIS permissions --------------------------------------------------------------------------
+
+def test_without_manage_sis_the_user_is_created_and_the_missing_sis_id_reported(
+        client, login, demo, integration, canvas):
+    login()
+    _link(client, 121, integration)
+    _use_token(integration, _admin_token(canvas, admin=True, without_permissions=["manage_sis"]))
+
+    page = _run_page(client, demo, ["C0030"])
+
+    item = _items()["C0030"]
+    assert item.ok and item.outcome == "check"
+    assert "Canvas created the user without SIS user ID C0030" in item.message and "Check" in page
+    canvas_id = db.session.scalar(select(Client.canvas_user_id).where(Client.code == "C0030"))
+    assert canvas_id and db.session.scalar(select(EnrolmentTransfer.canvas_user_id)) == canvas_id
+
+
+def test_without_read_sis_canvaslink_says_it_could_not_check(client, login, demo, integration, canvas):
+    login()
+    _link(client, 121, integration)
+    _use_token(integration, _admin_token(canvas, admin=True, without_permissions=["read_sis"]))
+
+    _run_page(client, demo, ["C0030"])
+
+    assert "could not check that SIS user ID C0030 was saved" in _items()["C0030"].message
+
+
+def _test_connection(client, canvas, token):
+    step1 = client.post("/manage/lms-integrations/new").headers["Location"]
+    client.post(step1, data={"name": "Probe", "product": "canvas", "transfer_units": "y", "nav": "next"})
+    answer = client.post(step1.rsplit("/", 1)[0] + "/test", headers={"HX-Request": "true"}, data={
+        "base_url": canvas.url, "account_id": "self", "client_id": "", "access_token": token,
+        "enrol_mode": "active", "time_zone": "Australia/Sydney"})
+    return answer.get_data(as_text=True)
+
+
+def test_test_connection_checks_each_right_and_never_calls_a_student_connected(client, login, canvas):
+    login()
+    student_token = requests.post(f"{canvas.url}/sim/api/tokens", timeout=10, json={"user_id": 1001}).json()[
+        "access_token"]
+
+    as_student = _test_connection(client, canvas, student_token)
+    assert "Connected as Ella Wright (Canvas user 1001), but not ready" in as_student
+    assert "Connected and ready" not in as_student
+    assert "Admin of the root account: fail." in as_student
+
+    limited = _test_connection(client, canvas, _admin_token(canvas, admin=True,
+                                                            without_permissions=["manage_sis", "read_sis"]))
+    assert "but not ready: 2 of 7 checks fail" in limited
+    assert "Give users SIS IDs: fail." in limited and "“SIS Data - manage”" in limited
+    assert "Enrol students: pass." in limited
+
+    assert "Connected and ready" in _test_connection(client, canvas, canvas.admin_token)
+
+
+def test_a_sub_account_admin_gets_a_message_saying_what_the_refusal_means(client, login, demo, integration, canvas):
+    login()
+    _link(client, 121, integration)
+    with canvas.state.lock:
+        canvas.state.courses[55].account_id = 2  # the demo course moves to a sub-account
+    requests.post(f"{canvas.url}/sim/api/accounts", timeout=10, json={"id": 2, "name": "Online"})
+    _use_token(integration, _admin_token(canvas, admin_account_id=2))
+
+    _run_page(client, demo, ["C0030"])
+
+    item = _items()["C0030"]
+    assert not item.ok and "an admin of a sub-account only" in item.message
+
+
+# 4. Reusing an existing Canvas user by login --------------------------------------------------
+
+def test_a_user_reused_by_login_gets_the_client_code_as_sis_id(client, login, demo, integration, canvas):
+    login()
+    _link(client, 121, integration)
+
+    _run_page(client, demo, ["C0026"])
+
+    assert "Set the Canvas login's SIS user ID to C0026." in _items()["C0026"].message
+    assert _canvas_api(canvas, "GET", "/api/v1/users/sis_user_id:C0026")["id"] == 1002
+
+
+def test_without_manage_sis_the_reused_login_is_left_and_the_page_says_why(client, login, demo, integration, canvas):
+    login()
+    _link(client, 121, integration)
+    _use_token(integration, _admin_token(canvas, admin=True, without_permissions=["manage_sis"]))
+
+    _run_page(client, demo, ["C0026"])
+
+    item = _items()["C0026"]
+    assert item.outcome == "check"
+    assert "SIS user ID C0026 was not set on the Canvas login: the integration's Canvas user lacks" in item.message
+
+
+# 5. Re-enrolment side effects -------------------------------------------------------------------
+
+def test_a_conclusion_made_in_canvas_is_shown_and_kept_unless_a_person_reopens_it(
+        client, login, demo, integration, canvas):
+    login()
+    _link(client, 121, integration)
+    _run_page(client, demo, ["C0025"])
+    [enrollment] = [e for e in canvas.state.enrollments.values() if e.section_id == 87]
+    _canvas_api(canvas, "DELETE", f"/api/v1/courses/55/enrollments/{enrollment.id}", params={"task": "conclude"})
+
+    ella = _by_code(demo, "C0025").id
+    preview = client.post("/occurrences/121/canvas/transfer/preview", data={"enrolment_id": [ella]}).get_data(
+        as_text=True)
+    assert "Leave as it is in Canvas" in preview and "concluded in Canvas on " in preview
+    assert 'name="reopen_id"' in preview
+
+    db.session.query(JobRunItem).delete()
+    page = _run_page(client, demo, ["C0025"])
+    assert "Left as concluded in Canvas on" in page
+    assert canvas.state.enrollments[enrollment.id].workflow_state == "completed"
+
+    db.session.query(JobRunItem).delete()
+    page = _run_page(client, demo, ["C0025"], reopen_id=[ella])
+    assert "Re-opened in Canvas as you chose" in page
+    assert canvas.state.enrollments[enrollment.id].workflow_state == "active"
+
+
+def test_a_second_transfer_never_resets_an_active_enrolment_in_canvas(client, login, demo, integration, canvas):
+    login()
+    _link(client, 121, integration)
+    _run_page(client, demo, ["C0025"])
+    [enrollment] = [e for e in canvas.state.enrollments.values() if e.section_id == 87]
+    with canvas.state.lock:  # a teacher lifted the section limit in Canvas
+        enrollment.limit_privileges_to_course_section = False
+
+    db.session.query(JobRunItem).delete()
+    db.session.delete(_by_code(demo, "C0025").transfer)  # as if the link were lost: the user is reused
+    db.session.commit()
+    page = _run_page(client, demo, ["C0025"])
+
+    assert "Already enrolled in Canvas (active); nothing was sent." in page
+    assert enrollment.limit_privileges_to_course_section is False
+    assert canvas.counters()["requests"].get("POST /api/v1/sections/87/enrollments") == 1
+
+
+def test_an_unpublished_course_keeps_the_enrolment_pending(client, login, demo, integration, canvas):
+    login()
+    _link(client, 121, integration)
+    integration.enrol_mode = "invited"
+    db.session.commit()
+    requests.patch(f"{canvas.url}/sim/api/courses/55", timeout=10, json={"workflow_state": "unpublished"})
+
+    page = _run_page(client, demo, ["C0025"])
+
+    assert "Canvas holds the enrolment as pending until the course is published." in page
+    assert db.session.scalar(select(EnrolmentTransfer.canvas_state)) == "creation_pending"
+
+
+def test_a_course_past_its_end_date_refuses_the_student_with_a_clear_message(
+        client, login, demo, integration, canvas):
+    login()
+    _link(client, 121, integration)
+    requests.patch(f"{canvas.url}/sim/api/courses/55", timeout=10, json={"end_at": "2020-01-01T00:00:00Z"})
+
+    _run_page(client, demo, ["C0025"])
+
+    item = _items()["C0025"]
+    assert not item.ok and "The Canvas course or section has ended" in item.message
+    assert db.session.scalar(select(EnrolmentTransfer)) is None
+
+
+# 8. Smaller points ---------------------------------------------------------------------------------
+
+def test_an_email_too_long_for_a_canvas_login_is_refused_with_the_reason(client, login, demo, integration, canvas):
+    login()
+    _link(client, 121, integration)
+    oliver = _by_code(demo, "C0030")
+    oliver.client.email = "o" * 95 + "@x.edu.au"
+    db.session.commit()
+
+    preview = client.post("/occurrences/121/canvas/transfer/preview", data={"enrolment_id": [oliver.id]})
+
+    body = preview.get_data(as_text=True)
+    assert "Cannot transfer" in body and "at most 100 printable characters" in body
+    assert not any(login.unique_id.startswith("ooo") for login in canvas.state.logins.values())
+
