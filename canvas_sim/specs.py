@@ -24,7 +24,7 @@ A spec that cannot be built raises ValueError, which the admin API answers with 
 """
 
 from . import progress
-from .models import ROLE_IDS, Course, Enrollment, Module, ModuleItem, Section, User
+from .models import ROLE_IDS, Account, Course, Enrollment, Module, ModuleItem, Section, User
 from .rights import PERMISSIONS
 from .state import State
 from .timefmt import parse_iso, to_iso
@@ -34,8 +34,7 @@ def apply(state: State, data: dict) -> None:
     if "account" in data:
         state.set_root_account(int(data["account"].get("id", 1)), data["account"].get("name", state.account.name))
     for spec in data.get("sub_accounts", []):
-        _require(spec, "name")
-        state.add_sub_account(spec)
+        add_sub_account(state, spec)
     for spec in data.get("developer_keys", []):
         state.add_developer_key(spec)
     for spec in data.get("users", []):
@@ -52,6 +51,11 @@ def _require(spec: dict, *names: str) -> None:
     missing = [name for name in names if spec.get(name) in (None, "")]
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
+
+
+def add_sub_account(state: State, spec: dict) -> Account:
+    _require(spec, "name")
+    return state.add_sub_account(spec)
 
 
 def add_user(state: State, spec: dict) -> User:
