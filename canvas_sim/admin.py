@@ -12,6 +12,7 @@ from .progress import SETTABLE_STATES, evaluate
 from .serializers import base_url
 from .settings import tunable_fields
 from .simulation import current_simulation
+from .timefmt import to_iso
 
 bp = Blueprint("admin", __name__, url_prefix="/sim")
 
@@ -82,14 +83,62 @@ def create_module(course_id):
 
 
 def _course(state, course_id: int):
-    if course_id not in state.courses:
-        raise ValueError(f"no course {course_id}")
-    return state.courses[course_id]
+    return _row(state.courses, course_id, "course")
+
+
+def _row(table: dict, row_id: int, name: str):
+    if row_id not in table:
+        raise ValueError(f"no {name} {row_id}")
+    return table[row_id]
+
+
+@bp.patch("/api/courses/<int:course_id>")
+def change_course(course_id):
+    """Play staff in Canvas: publish or conclude a course, move its end date."""
+    course = _course(current_simulation().state, course_id)
+    specs.change_course(course, _payload())
+    return jsonify({"id": course.id, "workflow_state": course.workflow_state, "end_at": to_iso(course.end_at)})
+
+
+@bp.patch("/api/sections/<int:section_id>")
+def change_section(section_id):
+    section = _row(current_simulation().state.sections, section_id, "section")
+    specs.change_section(section, _payload())
+    return jsonify({"id": section.id, "end_at": to_iso(section.end_at),
+                    "restrict_enrollments_to_section_dates": section.restrict_enrollments_to_section_dates})
+
+
+@bp.patch("/api/enrollments/<int:enrollment_id>")
+def change_enrollment(enrollment_id):
+    """Play a teacher concluding, deactivating or deleting an enrolment in Canvas."""
+    state = current_simulation().state
+    enrollment = _row(state.enrollments, enrollment_id, "enrollment")
+    specs.change_enrollment(state, enrollment, _payload())
+    return jsonify({"id": enrollment.id, "state": enrollment.workflow_state})
+
+
+@bp.post("/api/accounts")
+def create_account():
+    account = specs.add_sub_account(current_simulation().state, _payload())
+    return _answer({"id": account.id}, f"Sub-account {account.id} created")
+
+
+@bp.post("/api/logins/<int:login_id>/delete")
+def delete_login(login_id):
+    """A login deleted in Canvas (an SIS import, the user removed): it keeps its SIS id.
+    Unlike the API's DELETE, this may remove a user's last login."""
+    login = _row(current_simulation().state.logins, login_id, "login")
+    login.workflow_state = "deleted"
+    return _answer({"id": login.id, "workflow_state": login.workflow_state}, f"Login {login.id} deleted")
 
 
 @bp.post("/api/users")
 def create_user():
-    user = specs.add_user(current_simulation().state, _payload())
+    """Seed fields, among them `admin`, `admin_account_id`, `without_permissions`, `login_deleted`."""
+    spec = _payload()
+    if isinstance(spec.get("without_permissions"), str):
+        spec["without_permissions"] = [name.strip() for name in spec["without_permissions"].split(",") if name.strip()]
+    user = specs.add_user(current_simulation().state, spec)
     return _answer({"id": user.id}, f"User {user.id} created")
 
 

@@ -1,13 +1,8 @@
-"""Who a request acts as (reference §8): the bearer token, then the caller's rights.
-
-The simulator knows two kinds of caller: an account admin, who may do everything the
-integration needs, and anyone else, who may only act on themselves.
-"""
+"""Who a request acts as (reference §8): the bearer token. What they may do is rights.py."""
 
 from flask import g, request
 
 from . import errors
-from .models import User
 from .simulation import current_simulation
 
 
@@ -32,8 +27,3 @@ def authenticate() -> None:
     g.token = token
     g.user = sim.state.users[token.user_id]
 
-
-def require_admin() -> User:
-    if not g.user.admin:
-        raise errors.unauthorized(current_simulation().settings.unauthorized_status)
-    return g.user

@@ -49,7 +49,26 @@ def search_term_too_short(minimum: int) -> CanvasError:
 
 def taken(attribute: str, message: str) -> dict:
     """One ActiveModel error entry, as in `{"errors": {attr: [entry]}}`."""
-    return {attribute: [{"attribute": attribute, "type": "taken", "message": message}]}
+    return _problem(attribute, "taken", message)
+
+
+# Canvas's Pseudonym validations: 1..100 characters, all printable.
+MAX_UNIQUE_ID_LENGTH = 100
+
+
+def _problem(attribute: str, type_: str, message: str) -> dict:
+    return {attribute: [{"attribute": attribute, "type": type_, "message": message}]}
+
+
+def unique_id_problem(unique_id: str) -> dict | None:
+    """The error entry for a login id Canvas refuses (already stripped), else None."""
+    if not unique_id:
+        return _problem("unique_id", "blank", "can't be blank")
+    if len(unique_id) > MAX_UNIQUE_ID_LENGTH:
+        return _problem("unique_id", "too_long", f"is too long (maximum is {MAX_UNIQUE_ID_LENGTH} characters)")
+    if not unique_id.isprintable():
+        return _problem("unique_id", "invalid", "is invalid")
+    return None
 
 
 def unique_id_taken() -> dict:

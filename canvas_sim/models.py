@@ -17,6 +17,8 @@ ROLE_IDS = {
 class Account:
     id: int
     name: str
+    # None for the root account; a sub-account's admins inherit nothing upward.
+    parent_account_id: int | None = None
 
 
 @dataclass
@@ -64,6 +66,8 @@ class ModuleItem:
     published: bool = True
     # e.g. {"type": "must_view"} or {"type": "min_score", "min_score": 7}
     requirement: dict | None = None
+    # Differentiated content: only these students see it; None means everyone.
+    assigned_to: list[int] | None = None
 
 
 @dataclass
@@ -78,6 +82,7 @@ class Module:
     prerequisite_module_ids: list[int] = field(default_factory=list)
     published: bool = True
     items: list[ModuleItem] = field(default_factory=list)
+    assigned_to: list[int] | None = None
 
 
 @dataclass
@@ -90,8 +95,15 @@ class User:
     email: str | None = None
     locale: str | None = None
     time_zone: str = "Australia/Sydney"
-    # An account admin may do everything; anyone else only acts on themselves.
-    admin: bool = False
+    workflow_state: str = "registered"
+    # The account this user administers (with its sub-accounts), minus the rights
+    # taken away; anyone who administers nothing only acts on themselves.
+    admin_account_id: int | None = None
+    without_permissions: frozenset[str] = frozenset()
+
+    @property
+    def admin(self) -> bool:
+        return self.admin_account_id is not None
 
 
 @dataclass
@@ -156,6 +168,8 @@ class AccessToken:
     developer_key_id: int | None = None  # None: a manual token from the user's profile
     expires_at: float | None = None
     refresh_token: str | None = None
+    # What the user approved; only checked while the key enforces scopes.
+    scopes: tuple[str, ...] = ()
 
     def expired(self, now: float) -> bool:
         return self.expires_at is not None and now >= self.expires_at
@@ -167,3 +181,4 @@ class AuthorizationCode:
     developer_key_id: int
     user_id: int
     expires_at: float
+    scopes: tuple[str, ...] = ()

@@ -8,7 +8,6 @@ and Canvas answers (a 500 fault, or the app, possibly with its JSON cut short).
 The app itself runs under the state lock; nothing sleeps while holding it.
 """
 
-import re
 import socket
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -18,11 +17,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.test import run_wsgi_app
 
 from .auth import bearer_token
+from .scopes import route_template
 from .throttle import RATE_LIMIT_BODY
 
 SIMULATED_PREFIXES = ("/api/", "/login/oauth2/token")
 GATEWAY_FAULTS = ("502", "503", "drop")
-_RULE_ARGUMENT = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
 
 Answer = tuple[str, list[tuple[str, str]], bytes]
 
@@ -99,7 +98,7 @@ class SimulatedNetwork:
             rule, _ = self.app.url_map.bind_to_environ(environ).match(method=method, return_rule=True)
         except HTTPException:
             return f"{method} (no route)"
-        return f"{method} {_RULE_ARGUMENT.sub(lambda m: ':' + m.group(1), rule.rule)}"
+        return f"{method} {route_template(rule.rule)}"
 
 
 def _drop_connection(environ) -> None:

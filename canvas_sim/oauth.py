@@ -7,9 +7,9 @@ in, press Approve, and the browser goes back to the app with a code.
 import secrets
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, g, jsonify, redirect, render_template, request
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request
 
-from . import errors
+from . import errors, scopes
 from .auth import authenticate
 from .models import AuthorizationCode, DeveloperKey
 from .params import param
@@ -68,27 +68,49 @@ def _back_to_app(redirect_uri: str, **query):
     return redirect(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{urlencode(values)}")
 
 
+def _requested_scopes() -> tuple[str, ...] | None:
+    """The space-separated `scope`, or None when a scope-enforcing key must refuse it:
+    none given, or one the key does not allow (this key allows every simulated route)."""
+    requested = tuple(dict.fromkeys((param("scope") or "").split()))
+    if not scopes.enforced():
+        return requested
+    if not requested or not set(requested) <= set(scopes.all_scopes(current_app)):
+        return None
+    return requested
+
+
+def _invalid_scope(redirect_uri: str):
+    return _back_to_app(redirect_uri, error="invalid_scope", error_description=scopes.INVALID_SCOPE,
+                        state=param("state"))
+
+
 @bp.get("/auth")
 def authorize():
     key, redirect_uri = _authorization_request()
     if param("response_type") != "code":
         return _back_to_app(redirect_uri, error="unsupported_response_type",
                             error_description="Only response_type=code is permitted", state=param("state"))
+    requested = _requested_scopes()
+    if requested is None:
+        return _invalid_scope(redirect_uri)
     users = sorted(current_simulation().state.users.values(), key=lambda u: (not u.admin, u.id))
     return render_template("oauth_confirm.html", key=key, redirect_uri=redirect_uri, users=users,
-                           state=param("state"), scope=param("scope"))
+                           state=param("state"), scope=" ".join(requested), scopes=requested)
 
 
 @bp.post("/accept")
 def accept():
     key, redirect_uri = _authorization_request()
+    requested = _requested_scopes()
+    if requested is None:
+        return _invalid_scope(redirect_uri)
     state = current_simulation().state
     user_id = param("user_id") or ""
     user = state.users.get(int(user_id)) if user_id.isdigit() else None
     if user is None:
         raise errors.bad_request("choose who signs in")
     code = secrets.token_hex(64)
-    state.codes[code] = AuthorizationCode(code, key.id, user.id, state.clock() + CODE_LIFETIME)
+    state.codes[code] = AuthorizationCode(code, key.id, user.id, state.clock() + CODE_LIFETIME, requested)
     return _back_to_app(redirect_uri, code=code, state=param("state"))
 
 
@@ -121,7 +143,7 @@ def token():
         grant = state.codes.pop(param("code"), None)
         if grant is None or grant.expires_at <= now or grant.developer_key_id != key.id:
             raise _oauth_error("invalid_authorization_code")
-        access = state.add_token(state.users[grant.user_id], developer_key=key, ttl=ttl)
+        access = state.add_token(state.users[grant.user_id], developer_key=key, ttl=ttl, scopes=grant.scopes)
     else:
         if not param("refresh_token"):
             raise _oauth_error("refresh_token_not_supplied")

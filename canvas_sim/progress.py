@@ -9,12 +9,14 @@ from datetime import datetime
 
 from .models import Module, ModuleItem, Progress
 from .state import State
+from .visibility import visible_items
 
 SETTABLE_STATES = ("started", "completed", "unlocked")
 
 
-def requirement_items(module: Module) -> list[ModuleItem]:
-    return [item for item in module.items if item.requirement]
+def requirement_items(module: Module, user_id: int) -> list[ModuleItem]:
+    """The requirements Canvas evaluates for this student: those of items they can see."""
+    return [item for item in visible_items(module, user_id) if item.requirement]
 
 
 def evaluate(state: State, module: Module, user_id: int) -> Progress:
@@ -23,7 +25,7 @@ def evaluate(state: State, module: Module, user_id: int) -> Progress:
         return stored
     if _locked(state, module, user_id):
         return Progress(user_id, module.id, "locked", None)
-    if not requirement_items(module):
+    if not requirement_items(module, user_id):
         # Canvas completes a module without requirements as soon as the student may enter it.
         return set_progress(state, user_id, module, "completed")
     return Progress(user_id, module.id, "unlocked", None)
@@ -44,7 +46,7 @@ def set_progress(state: State, user_id: int, module: Module, new_state: str,
     if new_state == "unlocked":
         state.progress.pop((user_id, module.id), None)
         return evaluate(state, module, user_id)
-    required = [item.id for item in requirement_items(module)]
+    required = [item.id for item in requirement_items(module, user_id)]
     if new_state == "completed":
         met = set(required)
         completed_at = completed_at or state.now()

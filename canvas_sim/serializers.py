@@ -1,12 +1,13 @@
 """Canvas's JSON for each object, field for field as in the reference (§2, §3, §4, §5).
 
-SIS fields are always present: the only callers that reach them are admins, who
-hold `read_sis` in Canvas.
+User SIS fields and login ids appear only as far as the caller's rights allow
+(`Shown`, reference §11.3): Canvas leaves the keys out, it does not send nulls.
 """
 
 from flask import request
 
-from .models import Course, Enrollment, Login, Module, ModuleItem, Progress, Section, User
+from .models import Account, Course, Enrollment, Login, Module, ModuleItem, Progress, Section, User
+from .rights import Shown
 from .state import State
 from .timefmt import to_iso
 
@@ -20,11 +21,23 @@ def base_url() -> str:
     return request.host_url.rstrip("/")
 
 
+# Canvas's API names every not-yet-published course state "unpublished".
+_COURSE_STATES = {"created": "unpublished", "claimed": "unpublished"}
+
+
+def account_json(account: Account, root: Account) -> dict:
+    is_root = account.id == root.id
+    return {"id": account.id, "name": account.name, "uuid": f"{account.id:040d}",
+            "parent_account_id": account.parent_account_id, "root_account_id": None if is_root else root.id,
+            "workflow_state": "active", "default_time_zone": "Australia/Sydney", "sis_account_id": None,
+            "integration_id": None, "sis_import_id": None}
+
+
 def course_json(course: Course) -> dict:
     return {"id": course.id, "name": course.name, "account_id": course.account_id, "uuid": course.uuid,
             "start_at": to_iso(course.start_at), "end_at": to_iso(course.end_at),
             "created_at": to_iso(course.created_at), "course_code": course.course_code,
-            "workflow_state": course.workflow_state, "default_view": "modules", "is_public": False,
+            "workflow_state": _COURSE_STATES.get(course.workflow_state, course.workflow_state), "default_view": "modules", "is_public": False,
             "root_account_id": course.account_id, "enrollment_term_id": 1, "time_zone": course.time_zone,
             "sis_course_id": course.sis_course_id, "integration_id": course.integration_id, "sis_import_id": None}
 
@@ -44,13 +57,23 @@ def section_json(state: State, section: Section, include: list[str]) -> dict:
     return data
 
 
-def user_json(state: State, user: User, include: list[str] = ()) -> dict:
+def _sis_fields(login: Login | None, shown: Shown) -> dict:
+    data = {}
+    if shown.sis:
+        data["sis_user_id"] = login.sis_user_id if login else None
+        data["integration_id"] = login.integration_id if login else None
+    if shown.sis_import:
+        data["sis_import_id"] = None
+    return data
+
+
+def user_json(state: State, user: User, shown: Shown, include: list[str] = ()) -> dict:
     login = state.primary_login(user)
     data = {"id": user.id, "name": user.name, "created_at": to_iso(user.created_at),
-            "sortable_name": user.sortable_name, "short_name": user.short_name,
-            "sis_user_id": login.sis_user_id if login else None,
-            "integration_id": login.integration_id if login else None, "sis_import_id": None,
-            "login_id": login.unique_id if login else None, "locale": user.locale}
+            "sortable_name": user.sortable_name, "short_name": user.short_name, **_sis_fields(login, shown)}
+    if shown.login_id:
+        data["login_id"] = login.unique_id if login else None
+    data["locale"] = user.locale
     if "email" in include:
         data["email"] = user.email
     if "uuid" in include:
@@ -60,13 +83,12 @@ def user_json(state: State, user: User, include: list[str] = ()) -> dict:
     return data
 
 
-def profile_json(state: State, user: User) -> dict:
+def profile_json(state: State, user: User, shown: Shown) -> dict:
     login = state.primary_login(user)
+    sis = _sis_fields(login, Shown(sis=shown.sis, sis_import=False))
     return {"id": user.id, "name": user.name, "short_name": user.short_name, "sortable_name": user.sortable_name,
             "title": None, "bio": None, "primary_email": user.email,
-            "login_id": login.unique_id if login else None,
-            "sis_user_id": login.sis_user_id if login else None,
-            "integration_id": login.integration_id if login else None,
+            "login_id": login.unique_id if login else None, **sis,
             "avatar_url": f"{base_url()}/images/messages/avatar-50.png", "time_zone": user.time_zone,
             "locale": user.locale, "effective_locale": user.locale or "en"}
 
@@ -76,15 +98,16 @@ def token_user_json(user: User) -> dict:
             "effective_locale": user.locale or "en"}
 
 
-def login_json(login: Login) -> dict:
+def login_json(login: Login, shown: Shown) -> dict:
     return {"id": login.id, "user_id": login.user_id, "account_id": login.account_id,
             "unique_id": login.unique_id, "created_at": to_iso(login.created_at),
-            "sis_user_id": login.sis_user_id, "integration_id": login.integration_id,
+            **_sis_fields(login, Shown(sis=shown.sis, sis_import=False)),
             "authentication_provider_id": None, "authentication_provider_type": None,
             "workflow_state": login.workflow_state, "declared_user_type": login.declared_user_type}
 
 
-def enrollment_json(state: State, enrollment: Enrollment) -> dict:
+def enrollment_json(state: State, enrollment: Enrollment, shown: Shown, with_user: bool = True) -> dict:
+    """Lists embed the `user`; the create answer does not (reference §11.8)."""
     course = state.courses[enrollment.course_id]
     section = state.sections[enrollment.section_id]
     user = state.users[enrollment.user_id]
@@ -96,34 +119,40 @@ def enrollment_json(state: State, enrollment: Enrollment) -> dict:
             "root_account_id": state.account.id, "associated_user_id": enrollment.associated_user_id,
             "created_at": to_iso(enrollment.created_at), "updated_at": to_iso(enrollment.updated_at),
             "start_at": to_iso(enrollment.start_at), "end_at": to_iso(enrollment.end_at),
-            "last_activity_at": None, "total_activity_time": 0,
-            "sis_course_id": course.sis_course_id, "sis_section_id": section.sis_section_id,
-            "sis_user_id": login.sis_user_id if login else None,
-            "html_url": f"{base_url()}/courses/{course.id}/users/{user.id}"}
+            "last_activity_at": None, "total_activity_time": 0}
+    if shown.sis:
+        data.update({"sis_course_id": course.sis_course_id, "sis_section_id": section.sis_section_id,
+                     "sis_user_id": login.sis_user_id if login else None})
+    data["html_url"] = f"{base_url()}/courses/{course.id}/users/{user.id}"
     if enrollment.type == "StudentEnrollment":
         data["grades"] = {"html_url": f"{base_url()}/courses/{course.id}/grades/{user.id}", "current_score": None,
                           "final_score": 0.0, "current_grade": None, "final_grade": None}
-    data["user"] = {"id": user.id, "name": user.name, "sortable_name": user.sortable_name,
-                    "short_name": user.short_name, "sis_user_id": data["sis_user_id"],
-                    "login_id": login.unique_id if login else None}
+    if with_user:
+        data["user"] = {"id": user.id, "name": user.name, "sortable_name": user.sortable_name,
+                        "short_name": user.short_name}
+        if shown.sis:
+            data["user"]["sis_user_id"] = data["sis_user_id"]
+        if shown.login_id:
+            data["user"]["login_id"] = login.unique_id if login else None
     return data
 
 
-def module_json(module: Module, progress: Progress | None, include_items: bool) -> dict:
+def module_json(module: Module, items: list[ModuleItem], progress: Progress | None, include_items: bool) -> dict:
     """`progress` is the student's (given `student_id` or a student caller): it adds
-    `state` and `completed_at` and hides `published`, as Canvas does."""
+    `state` and `completed_at` and hides `published`, as Canvas does. `items` are
+    the ones the viewer may see, so `items_count` counts only those."""
     data = {"id": module.id, "workflow_state": "active", "position": module.position, "name": module.name,
             "unlock_at": to_iso(module.unlock_at), "require_sequential_progress": module.require_sequential_progress,
             "requirement_type": module.requirement_type, "prerequisite_module_ids": module.prerequisite_module_ids,
-            "publish_final_grade": False, "items_count": len(module.items),
+            "publish_final_grade": False, "items_count": len(items),
             "items_url": f"{base_url()}/api/v1/courses/{module.course_id}/modules/{module.id}/items"}
     if progress is None:
         data["published"] = module.published
     else:
         data["state"] = progress.state
         data["completed_at"] = to_iso(progress.completed_at)
-    if include_items and len(module.items) <= MAX_INLINE_ITEMS:
-        data["items"] = [item_json(module, item, progress) for item in module.items]
+    if include_items and len(items) <= MAX_INLINE_ITEMS:
+        data["items"] = [item_json(module, item, progress) for item in items]
     return data
 
 

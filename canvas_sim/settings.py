@@ -1,4 +1,4 @@
-"""The simulator's tunable behaviour: latency, faults, throttling, token lifetime.
+"""The simulator's tunable behaviour: latency, faults, throttling, tokens, scopes.
 
 One `Settings` object is shared by every request thread and changed live through
 the admin API, `--flags` or `Simulation.configure`; the CLI flags are generated from
@@ -32,7 +32,11 @@ class Settings:
     request_cost: float = field(default=1.0, metadata=_help("units a finished API request costs"))
     token_ttl: int = field(default=3600, metadata=_help("OAuth access token lifetime in seconds; 0 = never expire"))
     unauthorized_status: int = field(
-        default=401, metadata=_help("status of 'user not authorized' errors (403 = api_auth_error_updates on)"))
+        default=403, metadata=_help("status of 'user not authorized' errors (401 = before api_auth_error_updates)"))
+    enforce_scopes: bool = field(
+        default=False, metadata=_help("the developer key requires scopes: OAuth needs scope=, tokens are limited"))
+    allow_includes: bool = field(
+        default=True, metadata=_help("a scope-enforcing key keeps include[] (else only include[]=uuid survives)"))
     random_seed: int = field(default=0, metadata=_help("seed for latency jitter and fault draws"))
     # Not a flag: tests inject a fake clock to drive throttle leak and token expiry.
     clock: Callable[[], float] = field(default=time.time, metadata={"flag": False})

@@ -57,11 +57,11 @@ class Simulation:
 
     @property
     def admin_token(self) -> str | None:
-        """The seed's never-expiring token of an account admin, for scripts and tests."""
+        """The seed's never-expiring token of a root account admin, for scripts and tests."""
         with self.state.lock:
             return next((t.token for t in self.state.tokens.values()
                          if t.developer_key_id is None and t.expires_at is None
-                         and self.state.users[t.user_id].admin), None)
+                         and self.state.users[t.user_id].admin_account_id == self.state.account.id), None)
 
     @property
     def developer_key(self) -> tuple[str, str] | None:

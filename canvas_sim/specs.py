@@ -4,11 +4,17 @@ A seed file is one dict with the lists below; the admin API takes one element of
 list at a time, so a scenario can be built up front or piece by piece the same way:
 
     {"account": {"id": 1, "name": "..."},
+     "sub_accounts": [{"id": 2, "name": "...", "parent_account_id": 1}],
      "developer_keys": [{"client_id": "...", "client_secret": "...", "redirect_uris": ["http://localhost"]}],
-     "users": [{"id": 1, "name": "...", "login_id": "...", "sis_user_id": null, "admin": true, "tokens": ["..."]}],
-     "courses": [{"id": 55, "name": "...", "sis_course_id": "...",
-                  "sections": [{"id": 87, "name": "...", "sis_section_id": "121"}],
+     "users": [{"id": 1, "name": "...", "login_id": "...", "sis_user_id": null, "admin": true, "tokens": ["..."]},
+               {"id": 2, "name": "...", "admin_account_id": 2, "without_permissions": ["manage_sis"]},
+               {"id": 3, "name": "...", "login_id": "...", "sis_user_id": "...", "login_deleted": true}],
+     "courses": [{"id": 55, "name": "...", "sis_course_id": "...", "account_id": 1,
+                  "workflow_state": "available", "end_at": null,
+                  "sections": [{"id": 87, "name": "...", "sis_section_id": "121", "end_at": null,
+                                "restrict_enrollments_to_section_dates": false}],
                   "modules": [{"id": 901, "name": "...", "unlock_at": "2026-10-04T13:00:00Z",
+                               "published": true, "assigned_to": null,
                                "items": ["A page to view", {"title": "Quiz", "type": "Quiz",
                                                             "requirement": {"type": "min_score", "min_score": 7}}]}]}],
      "enrollments": [{"user_id": 1, "section_id": 87, "type": "StudentEnrollment", "state": "active"}],
@@ -18,15 +24,17 @@ A spec that cannot be built raises ValueError, which the admin API answers with 
 """
 
 from . import progress
-from .models import ROLE_IDS, Course, Enrollment, Module, ModuleItem, User
+from .models import ROLE_IDS, Account, Course, Enrollment, Module, ModuleItem, Section, User
+from .rights import PERMISSIONS
 from .state import State
 from .timefmt import parse_iso, to_iso
 
 
 def apply(state: State, data: dict) -> None:
     if "account" in data:
-        state.account.id = int(data["account"].get("id", 1))
-        state.account.name = data["account"].get("name", state.account.name)
+        state.set_root_account(int(data["account"].get("id", 1)), data["account"].get("name", state.account.name))
+    for spec in data.get("sub_accounts", []):
+        add_sub_account(state, spec)
     for spec in data.get("developer_keys", []):
         state.add_developer_key(spec)
     for spec in data.get("users", []):
@@ -45,6 +53,11 @@ def _require(spec: dict, *names: str) -> None:
         raise ValueError(f"missing {', '.join(missing)}")
 
 
+def add_sub_account(state: State, spec: dict) -> Account:
+    _require(spec, "name")
+    return state.add_sub_account(spec)
+
+
 def add_user(state: State, spec: dict) -> User:
     _require(spec, "name")
     login_id = spec.get("login_id")
@@ -52,9 +65,18 @@ def add_user(state: State, spec: dict) -> User:
     if conflict:
         raise ValueError(next(iter(conflict.values()))[0]["message"])
     email = spec.get("email") or (login_id if login_id and "@" in login_id else None)
-    user = state.add_user(spec["name"], wanted_id=spec.get("id"), email=email, admin=bool(spec.get("admin")))
+    without = list(spec.get("without_permissions") or [])
+    unknown = sorted(set(without) - set(PERMISSIONS))
+    if unknown:
+        raise ValueError(f"unknown permission(s): {', '.join(unknown)}")
+    # "admin": true is the root account's admin; admin_account_id names any account.
+    admin_account_id = spec.get("admin_account_id") or (state.account.id if spec.get("admin") else None)
+    user = state.add_user(spec["name"], wanted_id=spec.get("id"), email=email, admin_account_id=admin_account_id,
+                          without_permissions=without)
     if login_id:
-        state.add_login(user, login_id, spec.get("sis_user_id") or None, spec.get("integration_id") or None)
+        login = state.add_login(user, login_id, spec.get("sis_user_id") or None, spec.get("integration_id") or None)
+        if spec.get("login_deleted"):
+            login.workflow_state = "deleted"
     for token in spec.get("tokens", []):
         state.add_token(user, token=token)
     return user
@@ -84,7 +106,7 @@ def add_module(state: State, course: Course, spec: dict) -> Module:
         require_sequential_progress=bool(spec.get("require_sequential_progress", False)),
         requirement_type=spec.get("requirement_type", "all"),
         prerequisite_module_ids=[int(i) for i in spec.get("prerequisite_module_ids", [])],
-        published=bool(spec.get("published", True)))
+        published=bool(spec.get("published", True)), assigned_to=_assigned_to(spec))
     state.modules[module.id] = module
     taken_ids = {item.id for m in state.modules.values() for item in m.items}
     for position, item_spec in enumerate(spec.get("items", []), start=1):
@@ -106,7 +128,14 @@ def _module_item(module: Module, position: int, spec: dict | str, next_id: int) 
         content_id=spec.get("content_id", item_id if kind not in ("SubHeader", "ExternalUrl") else None),
         page_url=spec.get("page_url") or (_slug(spec["title"]) if kind == "Page" else None),
         external_url=spec.get("external_url"), indent=int(spec.get("indent", 0)),
-        published=bool(spec.get("published", True)), requirement=spec.get("requirement"))
+        published=bool(spec.get("published", True)), requirement=spec.get("requirement"),
+        assigned_to=_assigned_to(spec))
+
+
+def _assigned_to(spec: dict) -> list[int] | None:
+    """Differentiated content: the ids of the students it is assigned to; absent = everyone."""
+    ids = spec.get("assigned_to")
+    return None if ids is None else [int(i) for i in ids]
 
 
 def _slug(title: str) -> str:
@@ -133,6 +162,42 @@ def add_enrollment(state: State, spec: dict) -> Enrollment:
         limit_privileges_to_course_section=bool(spec.get("limit_privileges_to_course_section", False)))
 
 
+# What a running scenario may change (admin API PATCH): playing staff in Canvas.
+COURSE_STATES = ("available", "unpublished", "created", "claimed", "completed")
+ENROLLMENT_STATES = ("active", "invited", "creation_pending", "inactive", "completed", "rejected", "deleted")
+
+
+def change_course(course: Course, spec: dict) -> None:
+    if "workflow_state" in spec:
+        if spec["workflow_state"] not in COURSE_STATES:
+            raise ValueError(f"workflow_state must be one of {', '.join(COURSE_STATES)}")
+        course.workflow_state = spec["workflow_state"]
+    for name in ("start_at", "end_at"):
+        if name in spec:
+            setattr(course, name, parse_iso(spec[name]))
+
+
+def change_section(section: Section, spec: dict) -> None:
+    for name in ("start_at", "end_at"):
+        if name in spec:
+            setattr(section, name, parse_iso(spec[name]))
+    if "restrict_enrollments_to_section_dates" in spec:
+        section.restrict_enrollments_to_section_dates = _truthy(spec["restrict_enrollments_to_section_dates"])
+
+
+def change_enrollment(state: State, enrollment: Enrollment, spec: dict) -> None:
+    _require(spec, "state")
+    if spec["state"] not in ENROLLMENT_STATES:
+        raise ValueError(f"state must be one of {', '.join(ENROLLMENT_STATES)}")
+    enrollment.workflow_state = spec["state"]
+    enrollment.updated_at = state.now()
+
+
+def _truthy(value) -> bool:
+    """JSON sends booleans, forms send strings."""
+    return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
 def set_module_state(state: State, spec: dict):
     _require(spec, "user_id", "module_id", "state")
     user = state.users.get(int(spec["user_id"]))
@@ -147,26 +212,38 @@ def dump(state: State) -> dict:
     def module_spec(module: Module) -> dict:
         return {"id": module.id, "name": module.name, "position": module.position,
                 "unlock_at": to_iso(module.unlock_at), "published": module.published,
-                "prerequisite_module_ids": module.prerequisite_module_ids,
-                "items": [{"id": i.id, "title": i.title, "type": i.type, "requirement": i.requirement}
-                          for i in module.items]}
+                "assigned_to": module.assigned_to, "prerequisite_module_ids": module.prerequisite_module_ids,
+                "items": [{"id": i.id, "title": i.title, "type": i.type, "requirement": i.requirement,
+                           "published": i.published, "assigned_to": i.assigned_to} for i in module.items]}
 
     def user_spec(user: User) -> dict:
-        login = state.primary_login(user)
+        # The first login in any state, so a deleted one (and its SIS id) replays too.
+        login = next((x for x in state.logins.values() if x.user_id == user.id), None)
+        root_admin = user.admin_account_id == state.account.id
         return {"id": user.id, "name": user.name, "login_id": login.unique_id if login else None,
-                "sis_user_id": login.sis_user_id if login else None, "email": user.email, "admin": user.admin,
+                "sis_user_id": login.sis_user_id if login else None, "email": user.email,
+                "login_deleted": bool(login and login.workflow_state == "deleted"), "admin": root_admin,
+                "admin_account_id": None if root_admin else user.admin_account_id,
+                "without_permissions": sorted(user.without_permissions),
                 "tokens": [t.token for t in state.tokens.values()
                            if t.user_id == user.id and t.developer_key_id is None]}
 
+    def section_spec(section: Section) -> dict:
+        return {"id": section.id, "name": section.name, "sis_section_id": section.sis_section_id,
+                "end_at": to_iso(section.end_at),
+                "restrict_enrollments_to_section_dates": section.restrict_enrollments_to_section_dates}
+
     return {
         "account": {"id": state.account.id, "name": state.account.name},
+        "sub_accounts": [{"id": a.id, "name": a.name, "parent_account_id": a.parent_account_id}
+                         for a in state.accounts.values() if a is not state.account],
         "developer_keys": [{"id": k.id, "client_id": k.client_id, "client_secret": k.client_secret, "name": k.name,
                             "redirect_uris": k.redirect_uris} for k in state.developer_keys.values()],
         "users": [user_spec(u) for u in state.users.values()],
         "courses": [{"id": c.id, "name": c.name, "course_code": c.course_code, "sis_course_id": c.sis_course_id,
-                     "workflow_state": c.workflow_state,
-                     "sections": [{"id": s.id, "name": s.name, "sis_section_id": s.sis_section_id}
-                                  for s in state.course_sections(c)],
+                     "account_id": c.account_id, "workflow_state": c.workflow_state,
+                     "start_at": to_iso(c.start_at), "end_at": to_iso(c.end_at),
+                     "sections": [section_spec(s) for s in state.course_sections(c)],
                      "modules": [module_spec(m) for m in state.course_modules(c)]}
                     for c in state.courses.values()],
         "enrollments": [{"id": e.id, "user_id": e.user_id, "section_id": e.section_id, "type": e.type,

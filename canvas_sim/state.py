@@ -64,7 +64,9 @@ class State:
         self.clear()
 
     def clear(self) -> None:
+        # The root account: the domain's, where users live and SIS ids are looked up.
         self.account = Account(1, "Canvas")
+        self.accounts: dict[int, Account] = {1: self.account}
         self.courses: dict[int, Course] = {}
         self.sections: dict[int, Section] = {}
         self.modules: dict[int, Module] = {}
@@ -90,9 +92,32 @@ class State:
     # -- lookups ------------------------------------------------------------------------
 
     def find_account(self, ref: str) -> Account:
-        if ref in ("self", "default") or ref == str(self.account.id):
+        if ref in ("self", "default"):
             return self.account
-        raise errors.not_found()
+        account = self.accounts.get(int(ref)) if ref.isdigit() else None
+        if account is None:
+            raise errors.not_found()
+        return account
+
+    def account_chain(self, account: Account) -> list[Account]:
+        """The account, its parent, ... up to the root: whose admins rule over it."""
+        chain = [account]
+        while chain[-1].parent_account_id is not None:
+            chain.append(self.accounts[chain[-1].parent_account_id])
+        return chain
+
+    def set_root_account(self, account_id: int, name: str) -> None:
+        del self.accounts[self.account.id]
+        self.account.id, self.account.name = account_id, name
+        self.accounts[account_id] = self.account
+
+    def add_sub_account(self, spec: dict) -> Account:
+        parent = int(spec.get("parent_account_id") or self.account.id)
+        if parent not in self.accounts:
+            raise ValueError(f"no account {parent}")
+        account = Account(self.new_id(self.accounts, spec.get("id")), spec["name"], parent)
+        self.accounts[account.id] = account
+        return account
 
     def find_course(self, ref: str) -> Course:
         courses = self.courses.values()
@@ -172,7 +197,7 @@ class State:
     def add_course(self, spec: dict) -> Course:
         course = Course(
             id=self.new_id(self.courses, spec.get("id")), name=spec["name"],
-            course_code=spec.get("course_code") or spec["name"], account_id=self.account.id,
+            course_code=spec.get("course_code") or spec["name"], account_id=self._account_id(spec.get("account_id")),
             created_at=self.now(), uuid=uuid.uuid4().hex,
             workflow_state=spec.get("workflow_state", "available"),
             sis_course_id=spec.get("sis_course_id"), integration_id=spec.get("integration_id"),
@@ -180,20 +205,30 @@ class State:
         self.courses[course.id] = course
         return course
 
+    def _account_id(self, wanted) -> int:
+        if wanted in (None, ""):
+            return self.account.id
+        if int(wanted) not in self.accounts:
+            raise ValueError(f"no account {wanted}")
+        return int(wanted)
+
     def add_section(self, course: Course, spec: dict) -> Section:
         section = Section(
             id=self.new_id(self.sections, spec.get("id")), course_id=course.id, name=spec["name"],
             created_at=self.now(), sis_section_id=spec.get("sis_section_id"),
             integration_id=spec.get("integration_id"), start_at=parse_iso(spec.get("start_at")),
             end_at=parse_iso(spec.get("end_at")),
+            restrict_enrollments_to_section_dates=bool(spec.get("restrict_enrollments_to_section_dates", False)),
             default_section=spec.get("default_section", False))
         self.sections[section.id] = section
         return section
 
     def add_user(self, name: str, *, wanted_id: int | None = None, email: str | None = None,
-                 admin: bool = False) -> User:
+                 admin_account_id: int | None = None, without_permissions: Iterable[str] = ()) -> User:
         user = User(id=self.new_id(self.users, wanted_id), name=name, short_name=name,
-                    sortable_name=sortable_name(name), created_at=self.now(), email=email, admin=admin)
+                    sortable_name=sortable_name(name), created_at=self.now(), email=email,
+                    admin_account_id=None if admin_account_id is None else self._account_id(admin_account_id),
+                    without_permissions=frozenset(without_permissions))
         self.users[user.id] = user
         return user
 
@@ -234,13 +269,13 @@ class State:
         return key
 
     def add_token(self, user: User, *, token: str | None = None, developer_key: DeveloperKey | None = None,
-                  ttl: int = 0) -> AccessToken:
+                  ttl: int = 0, scopes: tuple[str, ...] = ()) -> AccessToken:
         """A manual token (no key, never expires) or an OAuth one with a refresh token."""
         access = AccessToken(
             token=token or new_secret(), user_id=user.id,
             developer_key_id=developer_key.id if developer_key else None,
             expires_at=self.clock() + ttl if developer_key and ttl else None,
-            refresh_token=new_secret() if developer_key else None)
+            refresh_token=new_secret() if developer_key else None, scopes=scopes)
         self.tokens[access.token] = access
         return access
 

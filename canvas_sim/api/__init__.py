@@ -1,16 +1,22 @@
-"""The Canvas REST API under /api/v1, one blueprint per area; every call needs a token."""
+"""The Canvas REST API under /api/v1, one blueprint per area; every call needs a token.
+
+Route variables carry Canvas's names (`:id`, `:course_id`, ...): the scope of a
+route is derived from its rule (scopes.py).
+"""
 
 from urllib.parse import unquote
 
 from flask import Blueprint
 from werkzeug.routing import BaseConverter
 
+from .. import scopes
 from ..auth import authenticate
-from . import courses, enrollments, logins, modules, users
+from . import accounts, courses, enrollments, logins, modules, users
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 api.before_request(authenticate)
-for child in (courses.bp, modules.bp, users.bp, logins.bp, enrollments.bp):
+api.before_request(scopes.check)
+for child in (accounts.bp, courses.bp, modules.bp, users.bp, logins.bp, enrollments.bp):
     api.register_blueprint(child)
 
 

@@ -2,8 +2,7 @@
 
 from flask import Blueprint, g, jsonify
 
-from .. import errors
-from ..auth import require_admin
+from .. import errors, rights
 from ..models import ROLE_IDS, Course, Enrollment, Section
 from ..pagination import paginate_bookmarked
 from ..params import bool_param, list_param, param, params
@@ -17,24 +16,32 @@ bp = Blueprint("enrollments", __name__)
 
 _ROLE_TYPES = {role_id: type_ for type_, role_id in ROLE_IDS.items()}
 _REQUESTABLE_STATES = ("active", "invited", "inactive")
+# Course states Canvas shows as "unpublished": a student invited there waits in creation_pending.
+UNPUBLISHED = ("unpublished", "created", "claimed")
+# Canvas's active_or_pending, the default of a listing without state[].
+_PENDING_STATES = ["active", "invited", "creation_pending"]
 _TASK_STATES = {"conclude": "completed", "delete": "deleted", "deactivate": "inactive", "inactivate": "inactive"}
 
 
 @bp.post("/sections/<cid:section_id>/enrollments")
 @bp.post("/courses/<cid:course_id>/enrollments")
 def create_enrollment(section_id=None, course_id=None):
-    require_admin()
+    """Course#enroll_user (reference §5.1, §11.5): reuse the same user+type+section enrollment."""
     state = current_simulation().state
     section = state.find_section(section_id) if section_id else None
     course = state.courses[section.course_id] if section else state.find_course(course_id)
-    type_ = _validate(course)
+    rights.require_course(state, g.user, course, "manage_students")
+    chosen = param("enrollment[course_section_id]")
+    if section is None and chosen:
+        section = state.find_section(chosen, course)
+    type_ = _validate(state, course, section)
     user = state.find_user(param("enrollment[user_id]"))
-    if section is None:
-        chosen = param("enrollment[course_section_id]")
-        section = state.find_section(chosen, course) if chosen else state.default_section(course)
+    section = section or state.default_section(course)
     requested = param("enrollment[enrollment_state]")
     if requested not in _REQUESTABLE_STATES:
-        requested = "invited" if course.workflow_state == "available" else "creation_pending"
+        requested = "invited"
+    if requested == "invited" and course.workflow_state in UNPUBLISHED:
+        requested = "creation_pending"
     associated = param("enrollment[associated_user_id]")
     options = {"limit_privileges_to_course_section": bool_param("enrollment[limit_privileges_to_course_section]"),
                "start_at": parse_iso(param("enrollment[start_at]")), "end_at": parse_iso(param("enrollment[end_at]")),
@@ -43,15 +50,19 @@ def create_enrollment(section_id=None, course_id=None):
     enrollment = _existing(state, user.id, section, type_, options["associated_user_id"])
     if enrollment is None:
         enrollment = state.add_enrollment(user, section, type_, requested, **options)
-    elif enrollment.workflow_state != "active":
-        # Canvas reuses the enrollment (even a deleted one) and moves it to the requested state.
+    elif enrollment.workflow_state == "active":
+        # Returned as it is, except for these: Canvas overwrites the one and clears the dates.
+        enrollment.limit_privileges_to_course_section = options["limit_privileges_to_course_section"]
+        enrollment.start_at = enrollment.end_at = None
+    else:
+        # Canvas reuses the enrollment (even a deleted or concluded one) in the requested state.
         for name, value in options.items():
             setattr(enrollment, name, value)
         _move(state, enrollment, requested)
-    return jsonify(enrollment_json(state, enrollment))
+    return jsonify(_json(state, enrollment, with_user=False))
 
 
-def _validate(course: Course) -> str:
+def _validate(state: State, course: Course, section: Section | None) -> str:
     """The enrollment type, or Canvas's 400 with every problem joined by ", "."""
     if not any(key.startswith("enrollment[") for key in params()):
         raise errors.bad_request("No parameters given")
@@ -70,11 +81,20 @@ def _validate(course: Course) -> str:
     if not param("enrollment[user_id]"):
         problems.append(
             "Can't create an enrollment without a user. Include enrollment[user_id] to create an enrollment")
-    if course.workflow_state == "completed":
+    if _concluded(state, course, section):
         problems.append("Can't add an enrollment to a concluded course.")
     if problems:
         raise errors.bad_request(", ".join(problems))
     return type_ or "StudentEnrollment"
+
+
+def _concluded(state: State, course: Course, section: Section | None) -> bool:
+    """Course#concluded? (completed, or its end date passed) or CourseSection#concluded?."""
+    now = state.now()
+    if course.workflow_state == "completed" or (course.end_at is not None and course.end_at < now):
+        return True
+    return (section is not None and section.restrict_enrollments_to_section_dates
+            and section.end_at is not None and section.end_at < now)
 
 
 def _existing(state: State, user_id: int, section: Section, type_: str, associated: int | None) -> Enrollment | None:
@@ -97,25 +117,30 @@ def list_enrollments(section_id=None, course_id=None, user_id=None):
     if user_id:
         user = find_user_for_caller(state, user_id)
         found = [e for e in state.enrollments.values() if e.user_id == user.id]
+        admin = g.user.admin
     else:
-        require_admin()
-        if section_id:
-            section = state.find_section(section_id)
-            found = [e for e in state.enrollments.values() if e.section_id == section.id]
-        else:
-            course = state.find_course(course_id)
-            found = [e for e in state.enrollments.values() if e.course_id == course.id]
+        section = state.find_section(section_id) if section_id else None
+        course = state.courses[section.course_id] if section else state.find_course(course_id)
+        rights.require_course(state, g.user, course)
+        admin = True
+        found = [e for e in state.enrollments.values()
+                 if e.course_id == course.id and (section is None or e.section_id == section.id)]
         if param("user_id"):
             wanted = state.find_user(param("user_id"), current=g.user)
             found = [e for e in found if e.user_id == wanted.id]
-    # Without state[], Canvas lists active and invited, and inactive too for an admin.
-    states = list_param("state") or ["active", "invited"] + (["inactive"] if g.user.admin else [])
+    states = list_param("state") or _PENDING_STATES + (["inactive"] if admin else [])
     types = list_param("type") + list_param("role")
     sis_user_ids = list_param("sis_user_id")
     found = [e for e in found if e.workflow_state in states and (not types or e.type in types)
              and (not sis_user_ids or _sis_user_id(state, e) in sis_user_ids)]
     found.sort(key=lambda e: e.id)
-    return paginate_bookmarked(found, lambda e: enrollment_json(state, e))
+    return paginate_bookmarked(found, lambda e: _json(state, e))
+
+
+def _json(state: State, enrollment: Enrollment, with_user: bool = True) -> dict:
+    course = state.courses[enrollment.course_id]
+    return enrollment_json(state, enrollment, rights.shown_to(state, g.user, rights.course_account(state, course)),
+                           with_user)
 
 
 def _sis_user_id(state: State, enrollment: Enrollment) -> str | None:
@@ -123,35 +148,36 @@ def _sis_user_id(state: State, enrollment: Enrollment) -> str | None:
     return login.sis_user_id if login else None
 
 
-@bp.get("/accounts/<cid:account_id>/enrollments/<cid:enrollment_id>")
-def show_enrollment(account_id, enrollment_id):
-    require_admin()
+@bp.get("/accounts/<cid:account_id>/enrollments/<cid:id>")
+def show_enrollment(account_id, id):
     state = current_simulation().state
-    state.find_account(account_id)
-    enrollment = state.enrollments.get(int(enrollment_id)) if enrollment_id.isdigit() else None
+    rights.require(state, g.user, state.find_account(account_id))
+    enrollment = state.enrollments.get(int(id)) if id.isdigit() else None
     if enrollment is None:
         raise errors.not_found()
-    return jsonify(enrollment_json(state, enrollment))
+    rights.require_course(state, g.user, state.courses[enrollment.course_id])
+    return jsonify(_json(state, enrollment))
 
 
 def _course_enrollment(course_id: str, enrollment_id: str) -> tuple[State, Enrollment]:
-    require_admin()
     state = current_simulation().state
-    return state, state.find_course_enrollment(state.find_course(course_id), enrollment_id)
+    course = state.find_course(course_id)
+    rights.require_course(state, g.user, course, "manage_students")
+    return state, state.find_course_enrollment(course, enrollment_id)
 
 
-@bp.delete("/courses/<cid:course_id>/enrollments/<cid:enrollment_id>")
-def end_enrollment(course_id, enrollment_id):
+@bp.delete("/courses/<cid:course_id>/enrollments/<cid:id>")
+def end_enrollment(course_id, id):
     """`task` conclude (the default), delete, or deactivate/inactivate."""
-    state, enrollment = _course_enrollment(course_id, enrollment_id)
+    state, enrollment = _course_enrollment(course_id, id)
     _move(state, enrollment, _TASK_STATES.get(param("task", "conclude"), "completed"))
-    return jsonify(enrollment_json(state, enrollment))
+    return jsonify(_json(state, enrollment))
 
 
-@bp.put("/courses/<cid:course_id>/enrollments/<cid:enrollment_id>/reactivate")
-def reactivate_enrollment(course_id, enrollment_id):
-    state, enrollment = _course_enrollment(course_id, enrollment_id)
+@bp.put("/courses/<cid:course_id>/enrollments/<cid:id>/reactivate")
+def reactivate_enrollment(course_id, id):
+    state, enrollment = _course_enrollment(course_id, id)
     if enrollment.workflow_state != "inactive":
         raise errors.CanvasError(400, {"error": "enrollment not inactive"})
     _move(state, enrollment, "active")
-    return jsonify(enrollment_json(state, enrollment))
+    return jsonify(_json(state, enrollment))

@@ -2,11 +2,10 @@
 
 from flask import Blueprint, g, jsonify
 
-from .. import errors
-from ..auth import require_admin
-from ..models import User
+from .. import errors, rights
+from ..models import Login, User
 from ..pagination import paginate
-from ..params import list_param, param, search_term
+from ..params import bool_param, list_param, param, search_term
 from ..serializers import profile_json, user_json
 from ..simulation import current_simulation
 from ..state import State
@@ -18,30 +17,32 @@ _ENROLLMENT_TYPES = {"student": "StudentEnrollment", "teacher": "TeacherEnrollme
 
 
 def find_user_for_caller(state: State, user_id: str) -> User:
-    """Anyone may read themselves (`self` or their own id); other users need an admin."""
+    """Anyone may read themselves (`self` or their own id); other users need an admin
+    (of any account: Canvas finds users, and SIS ids, in the root account)."""
     user = state.find_user(user_id, current=g.user)
-    if user is not g.user:
-        require_admin()
+    if user is not g.user and not g.user.admin:
+        raise rights.refused()
     return user
 
 
-@bp.get("/users/<cid:user_id>")
-def show_user(user_id):
+@bp.get("/users/<cid:id>")
+def show_user(id):
     state = current_simulation().state
-    return jsonify(user_json(state, find_user_for_caller(state, user_id), list_param("include")))
+    user = find_user_for_caller(state, id)
+    return jsonify(user_json(state, user, rights.shown_to(state, g.user), list_param("include")))
 
 
 @bp.get("/users/<cid:user_id>/profile")
 def show_profile(user_id):
     state = current_simulation().state
-    return jsonify(profile_json(state, find_user_for_caller(state, user_id)))
+    return jsonify(profile_json(state, find_user_for_caller(state, user_id), rights.shown_to(state, g.user)))
 
 
 @bp.get("/accounts/<cid:account_id>/users")
 def search_users(account_id):
-    require_admin()
     state = current_simulation().state
-    state.find_account(account_id)
+    account = state.find_account(account_id)
+    rights.require(state, g.user, account)
     users = list(state.users.values())
     term = search_term(3)
     if term and term.isdigit() and int(term) in state.users:
@@ -55,8 +56,9 @@ def search_users(account_id):
         users = [u for u in users if u.id in enrolled]
     users.sort(key=_sort_key(state, param("sort", "username")), reverse=param("order") == "desc")
     include = list_param("include")
+    shown = rights.shown_to(state, g.user, account)
     # Canvas does not count account users, so there is no rel="last".
-    return paginate(users, lambda u: user_json(state, u, include), counted=False)
+    return paginate(users, lambda u: user_json(state, u, shown, include), counted=False)
 
 
 def _searchable(state: State, user: User) -> list[str]:
@@ -75,25 +77,53 @@ def _sort_key(state: State, sort: str):
 
 @bp.post("/accounts/<cid:account_id>/users")
 def create_user(account_id):
-    require_admin()
+    """Always in the root account (reference §11.2-11.4), whatever account the path names."""
     state = current_simulation().state
     state.find_account(account_id)
+    root = state.account
+    if g.user.admin and not rights.administers(state, g.user, root):
+        raise errors.CanvasError(403, {})  # a sub-account admin, as Canvas answers them
+    rights.require(state, g.user, root, "manage_user_logins")
+    # Without manage_sis Canvas drops the SIS fields without a word.
+    manage_sis = rights.can(state, g.user, "manage_sis", root)
+    sis_user_id = (param("pseudonym[sis_user_id]") or None) if manage_sis else None
+    integration_id = (param("pseudonym[integration_id]") or None) if manage_sis else None
     unique_id = (param("pseudonym[unique_id]") or "").strip()
-    sis_user_id = param("pseudonym[sis_user_id]") or None
-    integration_id = param("pseudonym[integration_id]") or None
-    if not unique_id:
-        raise _user_errors({"unique_id": [{"attribute": "unique_id", "type": "blank", "message": "can't be blank"}]})
-    conflict = state.login_conflict(unique_id, sis_user_id, integration_id)
+    problem = errors.unique_id_problem(unique_id)
+    if problem:
+        raise _user_errors(problem)
+    revived = _deleted_login(state, sis_user_id) if sis_user_id and bool_param("enable_sis_reactivation") else None
+    conflict = state.login_conflict(unique_id, sis_user_id, integration_id, ignore=revived)
     if conflict:
         raise _user_errors(conflict)
-    address = param("communication_channel[address]") or (unique_id if "@" in unique_id else None)
-    user = state.add_user((param("user[name]") or unique_id).strip(), email=address)
+    if revived:
+        user = _revive(state, revived, unique_id, integration_id)
+    else:
+        address = param("communication_channel[address]") or (unique_id if "@" in unique_id else None)
+        user = state.add_user((param("user[name]") or unique_id).strip(), email=address)
+        state.add_login(user, unique_id, sis_user_id, integration_id)
     user.short_name = param("user[short_name]") or user.short_name
     user.sortable_name = param("user[sortable_name]") or user.sortable_name
-    user.locale = param("user[locale]") or None
+    user.locale = param("user[locale]") or user.locale
     user.time_zone = param("user[time_zone]") or user.time_zone
-    state.add_login(user, unique_id, sis_user_id, integration_id)
-    return jsonify(user_json(state, user))
+    return jsonify(user_json(state, user, rights.shown_to(state, g.user)))
+
+
+def _deleted_login(state: State, sis_user_id: str) -> Login | None:
+    return next((login for login in state.logins.values()
+                 if login.workflow_state == "deleted" and login.sis_user_id == sis_user_id), None)
+
+
+def _revive(state: State, login: Login, unique_id: str, integration_id: str | None) -> User:
+    """enable_sis_reactivation: the old login and user come back, with their old ids."""
+    login.workflow_state = "active"
+    login.unique_id = unique_id
+    login.integration_id = integration_id or login.integration_id
+    user = state.users[login.user_id]
+    user.workflow_state = "registered"
+    if param("user[name]"):
+        user.name = param("user[name]").strip()
+    return user
 
 
 def _user_errors(pseudonym: dict) -> errors.CanvasError:

@@ -78,3 +78,4 @@ def sim_api_for():
 @pytest.fixture
 def sim_api(sim_app, sim_api_for):
     return sim_api_for(sim_app)
+

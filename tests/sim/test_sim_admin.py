@@ -50,7 +50,7 @@ def test_counters_per_endpoint_and_reset(admin, sim_api):
     sim_api.get("/api/v1/sections/sis_section_id:121")
     counters = admin.get("/sim/api/counters").json
     assert counters["requests"] == {"GET /api/v1/courses/:course_id/modules": 2,
-                                    "GET /api/v1/sections/:section_id": 1}
+                                    "GET /api/v1/sections/:id": 1}
     assert counters["total"] == 3 and counters["throttled"] == 0
     [bucket] = counters["buckets"].values()
     assert bucket["peak"] == 52.0  # the third request found 2.0 spent and held 50

@@ -22,7 +22,9 @@ def test_enrol_returns_the_canvas_enrollment(sim_api):
         "role": "StudentEnrollment", "role_id": 3, "enrollment_state": "active",
         "limit_privileges_to_course_section": True, "root_account_id": 1, "sis_section_id": "121",
         "sis_user_id": "C0025"}
-    assert body["user"]["login_id"] == "ella.wright@student.example.edu.au"
+    assert "user" not in body  # the create answer has no user object (reference §11.8)
+    listed = sim_api.get(SECTION).json
+    assert listed[0]["user"]["login_id"] == "ella.wright@student.example.edu.au"
     assert body["html_url"] == "http://localhost/courses/55/users/1001"
 
 

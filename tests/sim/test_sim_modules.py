@@ -80,12 +80,12 @@ def test_student_id_of_a_student_no_longer_current_is_unauthorized(sim_api, enro
     enrollment_id = sim_api.get("/api/v1/courses/55/enrollments?user_id=1001").json[0]["id"]
     sim_api.delete(f"/api/v1/courses/55/enrollments/{enrollment_id}?task={task}")
     response = sim_api.get(f"{MODULES}?student_id={enrolled}")
-    assert (response.status_code, response.json["status"]) == (401, "unauthorized")
+    assert (response.status_code, response.json["status"]) == (403, "unauthorized")
 
 
 def test_student_id_must_be_the_numeric_canvas_id(sim_api, enrolled):
-    assert sim_api.get(f"{MODULES}?student_id=sis_user_id:C0025").status_code == 401
-    assert sim_api.get(f"{MODULES}?student_id=1003").status_code == 401  # not enrolled
+    assert sim_api.get(f"{MODULES}?student_id=sis_user_id:C0025").status_code == 403
+    assert sim_api.get(f"{MODULES}?student_id=1003").status_code == 403  # not enrolled
 
 
 def test_a_student_token_sees_its_own_progress(sim, sim_api_for, sim_app, enrolled):
@@ -93,7 +93,7 @@ def test_a_student_token_sees_its_own_progress(sim, sim_api_for, sim_app, enroll
     student = sim_api_for(sim_app, token)
     sim.set_module_state(enrolled, 902, "started")
     assert student.get(f"{MODULES}/902").json["state"] == "started"
-    assert student.get(f"{MODULES}?student_id=1002").status_code == 401
+    assert student.get(f"{MODULES}?student_id=1002").status_code == 403
 
 
 def test_inline_items_and_search(sim_api):

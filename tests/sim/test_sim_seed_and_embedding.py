@@ -59,4 +59,4 @@ def test_embedding_api(sim_clock):
         assert requests.get(f"{sim.url}/api/v1/users/self", headers=headers, timeout=5).status_code == 503
         assert sim.simulation.settings.token_ttl == 60
         counters = sim.counters()
-        assert counters["requests"] == {"GET /api/v1/users/:user_id": 1} and counters["faults"] == {"503": 1}
+        assert counters["requests"] == {"GET /api/v1/users/:id": 1} and counters["faults"] == {"503": 1}

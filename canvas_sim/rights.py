@@ -1,0 +1,68 @@
+"""Account admins and their permissions (reference §11.3, §11.4).
+
+A user administers at most one account, and with it every sub-account and every
+course below it (Canvas's account admin rights flow downward, never up). An admin
+holds every known permission except those the seed takes away. Canvas keeps users
+and their SIS ids in the root account, so SIS fields depend on the caller's rights
+there, whatever account or course the call is about.
+"""
+
+from dataclasses import dataclass
+
+from . import errors
+from .models import Account, Course, User
+from .simulation import current_simulation
+from .state import State
+
+PERMISSIONS = ("manage_sis", "read_sis", "view_user_logins", "manage_user_logins", "manage_students",
+               "view_all_grades", "read_roster")
+
+
+def granted(user: User) -> frozenset[str]:
+    if not user.admin:
+        return frozenset()
+    rights = set(PERMISSIONS) - user.without_permissions
+    if "manage_sis" in rights:
+        rights.add("read_sis")  # Canvas: manage_sis implies read_sis
+    return frozenset(rights)
+
+
+def administers(state: State, user: User, account: Account) -> bool:
+    return user.admin and any(a.id == user.admin_account_id for a in state.account_chain(account))
+
+
+def can(state: State, user: User, permission: str, account: Account) -> bool:
+    return administers(state, user, account) and permission in granted(user)
+
+
+def course_account(state: State, course: Course) -> Account:
+    return state.accounts[course.account_id]
+
+
+def refused() -> errors.CanvasError:
+    return errors.unauthorized(current_simulation().settings.unauthorized_status)
+
+
+def require(state: State, user: User, account: Account, permission: str | None = None) -> None:
+    """An admin of `account` (or above) holding `permission`, else "not authorized"."""
+    if not administers(state, user, account) or (permission and permission not in granted(user)):
+        raise refused()
+
+
+def require_course(state: State, user: User, course: Course, permission: str | None = None) -> None:
+    require(state, user, course_account(state, course), permission)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Which guarded fields of user, login and enrollment JSON a caller may see."""
+    sis: bool = True  # sis_user_id, integration_id (read_sis)
+    sis_import: bool = True  # sis_import_id (manage_sis)
+    login_id: bool = True  # view_user_logins
+
+
+def shown_to(state: State, user: User, context: Account | None = None) -> Shown:
+    """SIS rights count on the root account; logins on the account the call is about."""
+    root = state.account
+    return Shown(sis=can(state, user, "read_sis", root), sis_import=can(state, user, "manage_sis", root),
+                 login_id=can(state, user, "view_user_logins", context or root))
