@@ -60,8 +60,8 @@ def _draft_through_page_2(user, canvas, secret=None):
 def _authorised_integration(user, canvas) -> LmsIntegration:
     draft = _draft_through_page_2(user, canvas)
     url, _state = service.authorisation_url(draft, REDIRECT)
-    acts_as = service.complete_authorisation(draft, _approve_in_canvas(canvas, url), REDIRECT)
-    assert acts_as == "Integration Admin (Canvas user 1)"
+    report = service.complete_authorisation(draft, _approve_in_canvas(canvas, url), REDIRECT)
+    assert report.acts_as == "Integration Admin (Canvas user 1)" and report.ready
     integration = service.finish(draft, user.id)
     db.session.commit()
     return integration
