@@ -245,3 +245,44 @@ def test_an_email_too_long_for_a_canvas_login_is_refused_with_the_reason(client,
     assert "Cannot transfer" in body and "at most 100 printable characters" in body
     assert not any(login.unique_id.startswith("ooo") for login in canvas.state.logins.values())
 
+
+
+# 1. Scopes ---------------------------------------------------------------------------------------
+
+def test_a_key_that_refuses_our_scopes_is_explained_on_the_way_back(client, login, canvas, monkeypatch):
+    login()
+    canvas.configure(enforce_scopes=True)
+    # As if the key's administrator had not allowed one of the scopes we ask for.
+    monkeypatch.setattr("webapp.services.integrations.SCOPES", ("url:GET|/api/v1/not_allowed_here",))
+    step1 = client.post("/manage/lms-integrations/new").headers["Location"]
+    client.post(step1, data={"name": "Scoped", "product": "canvas", "transfer_units": "y", "nav": "next"})
+    client_id, secret = canvas.developer_key
+    to_canvas = client.post(step1.rsplit("/", 1)[0] + "/2", data={
+        "base_url": canvas.url, "account_id": "self", "client_id": client_id, "client_secret": secret,
+        "enrol_mode": "active", "time_zone": "Australia/Sydney", "nav": "authorise"}).headers["Location"]
+    assert "scope=url%3AGET%7C%2Fapi%2Fv1%2Fnot_allowed_here" in to_canvas
+
+    back = requests.get(to_canvas, allow_redirects=False, timeout=10).headers["Location"]
+    assert "error=invalid_scope" in back
+    page = client.get(back.replace("http://localhost", ""), follow_redirects=True).get_data(as_text=True)
+
+    assert "Canvas refused the scopes canvaslink asks for: the developer key enforces scopes" in page
+    assert "Nothing was changed." in page
+
+
+def test_a_token_without_one_of_our_scopes_is_told_which_to_add(client, login, canvas):
+    from webapp.services.canvas import SCOPES
+
+    login()
+    canvas.configure(enforce_scopes=True)
+    permissions = "url:GET|/api/v1/accounts/:account_id/permissions"
+    with canvas.state.lock:
+        key = next(iter(canvas.state.developer_keys.values()))
+        token = canvas.state.add_token(canvas.state.users[1], developer_key=key, ttl=0,
+                                       scopes=tuple(s for s in SCOPES if s != permissions)).token
+
+    page = _test_connection(client, canvas, token)
+
+    assert "Admin of the root account: pass." in page
+    assert f"the access token lacks the scope {permissions}" in page
+    assert "Add the scope named above to the developer key, then authorise again." in page
