@@ -42,11 +42,10 @@ document.addEventListener("toggle", (event) => {
   if (event.target.matches("details.menu[open]")) closeMenus(event.target);
 }, true);
 
-// Focus across htmx requests. A button disabled while it works, or an input replaced by the
-// answer (a task-matrix tick, a saved row), would leave focus on <body>: give it back to the
-// element, or to its replacement with the same id. A container marked data-focus-on-swap (the
-// wizard) instead moves focus to its new heading, which announces the step, or to the first
-// field in error.
+// Focus across htmx requests. A button disabled while it works (Test connection) would leave
+// focus on <body>: give it back. (htmx itself keeps focus on a replaced input with an id.) A
+// container marked data-focus-on-swap (the wizard) instead moves focus to its new heading,
+// which announces the step, or to the first field in error.
 let focused = null;
 document.addEventListener("htmx:beforeRequest", () => { focused = document.activeElement; });
 document.addEventListener("htmx:afterRequest", (event) => {
@@ -56,9 +55,8 @@ document.addEventListener("htmx:afterRequest", (event) => {
     (invalid || target.querySelector("h2[tabindex]")).focus();
     return;
   }
-  if (document.activeElement && document.activeElement !== document.body) return;
-  const again = focused && (focused.isConnected ? focused : focused.id && document.getElementById(focused.id));
-  if (again) again.focus();
+  const lost = !document.activeElement || document.activeElement === document.body;
+  if (lost && focused && focused.isConnected) focused.focus();
 });
 
 // A table wider than the screen scrolls inside its .table-scroll box. While it does, the box
