@@ -1,6 +1,7 @@
 """axe-core on every page a signed-in administrator can reach, and on the states behind buttons:
 each wizard step, forms with their errors, the open menus, the results reviews. It fails on any
-serious or critical violation (a screen-reader user cannot use the page, or can only barely)."""
+serious or critical violation (a screen-reader user cannot use the page, or can only barely).
+The walk over every page happens on a phone's screen, where no page may scroll sideways."""
 
 import re
 from datetime import datetime, timezone
@@ -16,6 +17,8 @@ pytestmark = pytest.mark.browser
 UTC = timezone.utc
 # Pages of the same shape are checked once: /clients/7 stands for every client.
 SAME_SHAPE = re.compile(r"\d+")
+PHONE = {"width": 390, "height": 844}
+SIDEWAYS = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 @pytest.fixture
@@ -44,12 +47,15 @@ def crawl(page, live_server, start: list[str]) -> dict[str, list[str]]:
         seen.add(shape)
         page.goto(url)
         found[shape] = describe(url, axe_violations(page))
+        if (overflow := page.evaluate(SIDEWAYS)) > 0:
+            found[shape].append(f"{url}: the page scrolls sideways by {overflow}px on a phone")
         hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
         queue += [h.split("#")[0] for h in hrefs if h.startswith(live_server) and "/static/" not in h]
     return found
 
 
 def test_every_page_an_administrator_reaches_passes_axe(page, browser_sign_in, live_server, bulk_downloaded):
+    page.set_viewport_size(PHONE)
     page.goto("/login")
     problems = describe("/login", axe_violations(page))
     browser_sign_in("admin", "x" * 12)
