@@ -35,7 +35,7 @@ def test_add_client(client, login):
     login()
     response = client.post("/clients/new", data={
         "code": "C5000", "first_name": "Grace", "last_name": "Hopper", "email": "grace@example.edu.au",
-        "date_of_birth": "1990-12-09",
+        "date_of_birth": "9/12/1990",  # as staff type it: day first
     })
     assert response.status_code == 302
     saved = db.session.scalar(db.select(Client).where(Client.code == "C5000"))

@@ -52,8 +52,8 @@ def test_trainer_records_a_unit_result(client, login, make_occurrence, make_clie
     plan_unit = enrolment.plan_units[0]
     competent = db.session.scalar(db.select(ResultType).where(ResultType.name == "Competent"))
     response = client.post(f"/enrolments/{enrolment.id}/units/{plan_unit.id}", headers=htmx_headers,
-                           data={"result_type_id": competent.id, "result_start": "2026-03-02",
-                                 "result_end": "2026-06-30"})
+                           data={"result_type_id": competent.id, "result_start": "02/03/2026",
+                                 "result_end": "30/06/2026"})
     assert response.status_code == 200 and "Saved" in response.get_data(as_text=True)
     db.session.expire_all()
     saved = db.session.get(TrainingPlanUnit, plan_unit.id)

@@ -97,7 +97,11 @@ def test_a_row_without_a_start_date_is_flagged_and_skipped_then_added_with_a_typ
 
     enrolment_id = _plan_unit("C0030", "BSBWHS412").enrolment_id
     key = f"u{_plan_unit('C0030', 'BSBWHS412').unit_id}"
-    form[f"{enrolment_id}:{key}:start"] = "2026-10-12"
+    form[f"{enrolment_id}:{key}:start"] = "10/13/2026"  # month first, as a US browser would: refused, not guessed
+    refused = client.post(run_url, data=form | {"add": f"{enrolment_id}:{key}"}).get_data(as_text=True)
+    assert "There is no such date as 10/13/2026. Enter the date as dd/mm/yyyy" in refused
+    assert _plan_unit("C0030", "BSBWHS412").result_type is None
+    form[f"{enrolment_id}:{key}:start"] = "12/10/2026"
     added = client.post(run_url, data=form | {"add": f"{enrolment_id}:{key}"}).get_data(as_text=True)
     assert "Saved 1 row(s)." in added
     saved = _plan_unit("C0030", "BSBWHS412")

@@ -6,6 +6,7 @@ from flask import render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from .blueprints.dates import INPUT_ATTRS
 from .extensions import db, login_manager
 from .models import User
 from .services.permissions import can
@@ -32,6 +33,7 @@ def init_app(app):
 
     app.add_template_filter(format_cell, "cell")
     app.add_template_filter(format_date, "date")
+    app.add_template_global(INPUT_ATTRS, "date_input_attrs")
 
     @app.before_request
     def sign_in_required_by_default():

@@ -60,5 +60,5 @@ def test_watch_the_bulk_download_then_process_and_see_the_training_plan(
     enrolment_id = db.session.scalar(db.select(Enrolment.id).join(Client).where(
         Client.code == "C0027", Enrolment.occurrence_id == 121))
     page.goto(f"/enrolments/{enrolment_id}")
-    expect(page.get_by_label("Result end for BSBWHS413")).to_have_value("2026-11-04")
+    expect(page.get_by_label("Result end for BSBWHS413")).to_have_value("04/11/2026")
     expect(page.locator("table.plan").first).to_contain_text("From Canvas (Demo Canvas)")

@@ -26,8 +26,8 @@ def test_download_process_all_and_download_again(page, browser_sign_in, transfer
     page.get_by_label("Start date of started units").select_option(label="Enrolment start date")
     page.get_by_role("button", name="Apply to all rows").click()
     expect(page.get_by_text("4 to save")).to_be_visible()
-    expect(page.get_by_label("Start for C0025 BSBWHS414 Contribute to WHS risk management")).to_have_value("2026-10-05")
-    expect(page.get_by_label("End for C0025 BSBWHS414 Contribute to WHS risk management")).to_have_value("2027-10-05")
+    expect(page.get_by_label("Start for C0025 BSBWHS414 Contribute to WHS risk management")).to_have_value("05/10/2026")
+    expect(page.get_by_label("End for C0025 BSBWHS414 Contribute to WHS risk management")).to_have_value("05/10/2027")
     page.get_by_role("button", name="Process all").first.click()
     expect(page.get_by_role("status")).to_contain_text("Saved 4 row(s).")
 
@@ -39,10 +39,10 @@ def test_download_process_all_and_download_again(page, browser_sign_in, transfer
     plan_page("C0025")
     expect(page.get_by_label("Result for BSBWHS414")).to_have_value(
         str(db.session.scalar(db.text("SELECT id FROM result_type WHERE name = 'Continuing enrolment'"))))
-    expect(page.get_by_label("Result start for BSBWHS414")).to_have_value("2026-10-05")
-    expect(page.get_by_label("Result end for BSBWHS414")).to_have_value("2027-10-05")
+    expect(page.get_by_label("Result start for BSBWHS414")).to_have_value("05/10/2026")
+    expect(page.get_by_label("Result end for BSBWHS414")).to_have_value("05/10/2027")
     plan_page("C0027")
-    expect(page.get_by_label("Result end for BSBWHS413")).to_have_value("2026-11-04")  # 23:30 UTC → next day in Sydney
+    expect(page.get_by_label("Result end for BSBWHS413")).to_have_value("04/11/2026")  # 23:30 UTC → next day in Sydney
     expect(page.locator("#enrolments, table.plan").first).to_contain_text("From Canvas (Demo Canvas)")
     plan_page("C0028")
     expect(page.get_by_label("Result for BSBWHS411")).to_have_value(

@@ -2,11 +2,12 @@
 
 from flask import Blueprint
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, IntegerField, StringField
+from wtforms import EmailField, IntegerField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from ..models import Client
 from .crud import Crud
+from .dates import DayMonthYearField
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -19,7 +20,7 @@ class ClientForm(FlaskForm):
     first_name = StringField("First name", validators=[DataRequired(), Length(max=80)])
     last_name = StringField("Last name", validators=[DataRequired(), Length(max=80)])
     email = EmailField("Email", validators=[Optional(), Email(check_deliverability=False), Length(max=254)])
-    date_of_birth = DateField("Date of birth", validators=[Optional()])
+    date_of_birth = DayMonthYearField("Date of birth", validators=[Optional()])
     canvas_user_id = IntegerField(
         "Canvas user id",
         validators=[Optional(), NumberRange(min=1, message="A Canvas user id is a positive whole number.")],

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Optional
 
 from ..extensions import db
@@ -11,6 +11,7 @@ from ..models import Client, Enrolment, EnrolmentStatus, EnrolmentTask, Occurren
 from ..services import DomainError
 from ..services import enrolments as service
 from .common import confirm_delete, get_or_404, render, require
+from .dates import DayMonthYearField
 
 bp = Blueprint("enrolments", __name__)
 
@@ -22,9 +23,9 @@ def _choices(model, label=str, order=None, blank: str | None = None):
 
 
 class EnrolmentForm(FlaskForm):
-    start_date = DateField("Start date", validators=[Optional()],
+    start_date = DayMonthYearField("Start date", validators=[Optional()],
                            description="Empty takes the occurrence's start date.")
-    end_date = DateField("End date", validators=[Optional()],
+    end_date = DayMonthYearField("End date", validators=[Optional()],
                          description="Empty takes the occurrence's end date.")
     status_id = SelectField("Status", coerce=int)
 
@@ -40,8 +41,8 @@ class EnrolForm(EnrolmentForm):
 
 class UnitResultForm(FlaskForm):
     result_type_id = SelectField("Result", coerce=int)
-    result_start = DateField("Start", validators=[Optional()])
-    result_end = DateField("End", validators=[Optional()])
+    result_start = DayMonthYearField("Start", validators=[Optional()])
+    result_end = DayMonthYearField("End", validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,7 +52,7 @@ class UnitResultForm(FlaskForm):
 
 class TaskStatusForm(FlaskForm):
     task_status_id = SelectField("Status", coerce=int)
-    status_date = DateField("Date", validators=[Optional()])
+    status_date = DayMonthYearField("Date", validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

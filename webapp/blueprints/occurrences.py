@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import selectinload
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..extensions import db
@@ -13,6 +13,7 @@ from ..services import DomainError
 from ..services import occurrences as service
 from ..services.canvas_links import current_link
 from .common import confirm_delete, get_or_404, paginate, render, require
+from .dates import DayMonthYearField
 
 bp = Blueprint("occurrences", __name__, url_prefix="/occurrences")
 
@@ -22,8 +23,8 @@ class OccurrenceForm(FlaskForm):
                       description="Leave empty to take the next number. Canvas sections use it as their SIS ID.")
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     program_name = StringField("Program", validators=[Optional(), Length(max=200)])
-    start_date = DateField("Start date", validators=[Optional()])
-    end_date = DateField("End date", validators=[Optional()])
+    start_date = DayMonthYearField("Start date", validators=[Optional()])
+    end_date = DayMonthYearField("End date", validators=[Optional()])
     status_id = SelectField("Status", coerce=int)
 
     def __init__(self, *args, **kwargs):

@@ -15,6 +15,7 @@ from ..services.job_runs import request_cancel
 from ..services.permissions import can
 from ..services.result_proposals import CHANGE, INVALID, LEFT_ALONE, UP_TO_DATE
 from .common import get_or_404, render, require, run_progress
+from .dates import parse_day
 
 bp = Blueprint("results", __name__, url_prefix="/occurrences/<int:occurrence_id>/canvas/results")
 
@@ -46,15 +47,12 @@ def download(occurrence_id: int):
 
 
 def rule_from(values) -> tuple[str, date | None]:
+    """An unreadable "This date" counts as none: every row then shows that it needs a date."""
     kind = values.get("start_rule", "enrolment")
-    return kind, _date(values.get("start_date"))
-
-
-def _date(text: str | None) -> date | None:
     try:
-        return date.fromisoformat(text) if text else None
+        return kind, parse_day(values.get("start_date"))
     except ValueError:
-        return None
+        return kind, None
 
 
 @bp.route("/runs/<int:run_id>")
@@ -94,9 +92,14 @@ def posted_rows() -> dict[tuple[int, str], service.RowValues]:
             continue
         enrolment_id, key, _ = name.split(":")
         prefix = f"{enrolment_id}:{key}"
+        try:
+            start, end = (parse_day(request.form.get(f"{prefix}:{which}")) for which in ("start", "end"))
+            problem = None
+        except ValueError as err:  # never save a row on a date nobody typed
+            start = end = None
+            problem = str(err)
         rows[(int(enrolment_id), key)] = service.RowValues(
-            request.form.get(f"{prefix}:outcome", type=int) or None, _date(request.form.get(f"{prefix}:start")),
-            _date(request.form.get(f"{prefix}:end")))
+            request.form.get(f"{prefix}:outcome", type=int) or None, start, end, problem)
     return rows
 
 

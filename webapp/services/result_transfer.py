@@ -229,10 +229,13 @@ class RowValues:
     outcome_id: int | None
     start: date | None
     end: date | None
+    problem: str | None = None  # what was wrong with what was typed (an unreadable date)
 
 
 def apply_row(run: JobRun, enrolment: Enrolment, proposal: Proposal, values: RowValues, actor_id: int) -> str:
     """Save one row; DomainError (nothing saved) when it is not valid or no longer applies."""
+    if values.problem:
+        raise DomainError(values.problem)
     if proposal.status == INVALID and values.start is None:
         raise DomainError(proposal.reason)
     if proposal.status != CHANGE and proposal.status != INVALID:
@@ -336,7 +339,7 @@ def process_rows(run: JobRun, rule: StartRule, today: date, posted: dict[tuple[i
             typed = posted.get(row, RowValues(None, None, None))
             end = typed.end if typed.end and typed.end != base[row].end else proposal.end
             values = RowValues(typed.outcome_id or (proposal.proposed.id if proposal.proposed else None),
-                               proposal.start, end)
+                               proposal.start, end, typed.problem)
             try:
                 saved = apply_row(run, student.enrolment, proposal, values, actor_id)
                 db.session.commit()

@@ -1,15 +1,81 @@
 // Small behaviours the CSP allows (no inline scripts anywhere).
+
 // A table row is not a form: its Save button (or Enter in one of its inputs) fires
 // "submit-row" on the row, which carries the hx-post.
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-submit-row]");
   if (button) htmx.trigger(button.closest("tr"), "submit-row");
 });
+
+// Enter in a field presses the form's [data-enter] button (the wizard's Next), not the first
+// button of the form, which may be Back or "Authorise with Canvas" (that leaves the app).
+const TYPED = "input:not([type=button]):not([type=submit]):not([type=reset]):not([type=file]):not([type=image])";
 document.addEventListener("keydown", (event) => {
-  if (event.key !== "Enter") return;
+  if (event.key !== "Enter" || !event.target.matches(`${TYPED}, select`)) return;
   const row = event.target.closest("tr[hx-post]");
-  if (row && event.target.matches("input, select")) {
+  if (row) {
     event.preventDefault();
     htmx.trigger(row, "submit-row");
+    return;
+  }
+  const button = event.target.matches(TYPED) && event.target.form && event.target.form.querySelector("[data-enter]");
+  if (button && !button.disabled) {
+    event.preventDefault();
+    button.click();
   }
 });
+
+// Menus (<details class="menu">): Escape closes the open one and gives focus back to its
+// summary; a click elsewhere, or opening another, closes it.
+const closeMenus = (except) => document.querySelectorAll("details.menu[open]").forEach((menu) => {
+  if (menu !== except) menu.removeAttribute("open");
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const open = document.querySelector("details.menu[open]");
+  if (!open) return;
+  open.removeAttribute("open");
+  open.querySelector("summary").focus();
+});
+document.addEventListener("click", (event) => closeMenus(event.target.closest("details.menu")));
+document.addEventListener("toggle", (event) => {
+  if (event.target.matches("details.menu[open]")) closeMenus(event.target);
+}, true);
+
+// Focus across htmx requests. A button disabled while it works (Test connection) would leave
+// focus on <body>: give it back. (htmx itself keeps focus on a replaced input with an id.) A
+// container marked data-focus-on-swap (the wizard) instead moves focus to its new heading,
+// which announces the step, or to the first field in error.
+let focused = null;
+document.addEventListener("htmx:beforeRequest", () => { focused = document.activeElement; });
+document.addEventListener("htmx:afterRequest", (event) => {
+  const target = event.detail.target;
+  if (event.detail.successful !== false && target && target.matches("[data-focus-on-swap]")) {
+    const invalid = target.querySelector("[aria-invalid=true]");
+    (invalid || target.querySelector("h2[tabindex]")).focus();
+    return;
+  }
+  const lost = !document.activeElement || document.activeElement === document.body;
+  if (lost && focused && focused.isConnected) focused.focus();
+});
+
+// A table wider than the screen scrolls inside its .table-scroll box. While it does, the box
+// takes focus too, so the keyboard can scroll to columns that hold no link or field, and it is
+// named after the heading above it.
+const HEADING_ABOVE = "(preceding::*[self::h1 or self::h2])[last()]";
+function markScrollingTables() {
+  document.querySelectorAll(".table-scroll").forEach((box) => {
+    if (box.scrollWidth > box.clientWidth) {
+      if (box.hasAttribute("tabindex")) return;
+      const heading = document.evaluate(HEADING_ABOVE, box, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", `${heading ? heading.textContent.trim() : "Table"} (scrolls sideways)`);
+    } else if (box.hasAttribute("tabindex")) {
+      ["tabindex", "role", "aria-label"].forEach((name) => box.removeAttribute(name));
+    }
+  });
+}
+markScrollingTables();
+document.addEventListener("htmx:load", markScrollingTables);
+window.addEventListener("resize", markScrollingTables);
