@@ -65,7 +65,7 @@ def test_sign_in_and_the_whole_wizard_from_the_keyboard(page, make_user, canvas)
     test_connection = page.get_by_role("button", name="Test connection")
     tab_to(page, test_connection)
     page.keyboard.press("Enter")
-    expect(page.locator("#connection-result")).to_contain_text("Connected. The token acts as Integration Admin")
+    expect(page.locator("#connection-result")).to_contain_text("Connected and ready. The token acts as Integration Admin")
     expect(test_connection).to_be_focused()  # still there to press again
     tab_to(page, page.get_by_label("Or paste an access token"))
     page.keyboard.press("Enter")

@@ -48,13 +48,18 @@ document.addEventListener("toggle", (event) => {
 // which announces the step, or to the first field in error.
 let focused = null;
 document.addEventListener("htmx:beforeRequest", () => { focused = document.activeElement; });
+// After the new content has settled, not after the request: a step answered with a redirect
+// (HX-Location) ends its request before the next step is even fetched.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const target = event.detail.target || event.target;
+  if (!target || !target.matches("[data-focus-on-swap]")) return;
+  const invalid = target.querySelector("[aria-invalid=true]");
+  const heading = invalid || target.querySelector("h2[tabindex]");
+  if (heading) heading.focus();
+});
 document.addEventListener("htmx:afterRequest", (event) => {
   const target = event.detail.target;
-  if (event.detail.successful !== false && target && target.matches("[data-focus-on-swap]")) {
-    const invalid = target.querySelector("[aria-invalid=true]");
-    (invalid || target.querySelector("h2[tabindex]")).focus();
-    return;
-  }
+  if (target && target.matches("[data-focus-on-swap]")) return;
   const lost = !document.activeElement || document.activeElement === document.body;
   if (lost && focused && focused.isConnected) focused.focus();
 });
