@@ -44,7 +44,8 @@ def test_next_only_leads_within_the_site(client, make_user):
     data = {"csrf_token": token, "username": "alex", "password": PASSWORD}
     response = client.post("/login?next=https://evil.example/", data=data)
     assert response.headers["Location"] == "/"
-    client.post("/logout", headers={"X-CSRFToken": token})
+    client.post("/logout", headers={"X-CSRFToken": csrf_token_of(client.get("/").get_data(as_text=True))})
+    data["csrf_token"] = csrf_token_of(client.get("/login").get_data(as_text=True))
     response = client.post("/login?next=/clients/", data=data)
     assert response.headers["Location"] == "/clients/"
 

@@ -12,7 +12,7 @@ from ..models import Client, Enrolment, Occurrence, OccurrenceStatus, StatusType
 from ..services import DomainError
 from ..services import occurrences as service
 from ..services.canvas_links import current_link
-from .common import confirm_delete, get_or_404, paginate, render, require
+from .common import confirm_delete, db_int, get_or_404, paginate, render, require
 
 bp = Blueprint("occurrences", __name__, url_prefix="/occurrences")
 
@@ -188,8 +188,8 @@ def remove_task(occurrence_id: int, task_id: int):
 @require("occurrence", "edit")
 def set_matrix_cell(occurrence_id: int):
     occurrence = get_or_404(Occurrence, occurrence_id)
-    task = _task_of(occurrence, request.form.get("task_id", type=int))
-    unit = get_or_404(Unit, request.form.get("unit_id", type=int))
+    task = _task_of(occurrence, request.form.get("task_id", type=db_int))
+    unit = get_or_404(Unit, request.form.get("unit_id", type=db_int))
     kind = request.form.get("kind")
     if kind not in ("starts", "completes"):
         abort(400)

@@ -17,7 +17,7 @@ from ..models import ENROL_INVITED, FAILED, Enrolment, EnrolmentTransfer, JobRun
 from . import DomainError
 from .audit import record, utcnow
 from .canvas import CanvasClient, CanvasError, CanvasValidationError, NotFound, Unavailable
-from .job_runs import done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel
+from .job_runs import StartedRun, done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel
 from .integrations import canvas_client
 
 KIND = "enrolment_transfer"
@@ -235,7 +235,7 @@ def _save_outcome(run: JobRun, link: OccurrenceLink, enrolment: Enrolment, resul
                {"canvas_user_id": [None, resolution.canvas_user_id], "canvas_enrollment_id": [None, enrollment.id]})
 
 
-def start_transfer(link: OccurrenceLink | None, enrolment_ids: list[int], actor_id: int):
+def start_transfer(link: OccurrenceLink | None, enrolment_ids: list[int], actor_id: int) -> StartedRun:
     """A run for the chosen enrolments of a linked occurrence (or the one already running)."""
     if link is None:
         raise DomainError("Link the occurrence to Canvas first.")
