@@ -46,18 +46,18 @@ def login():
             error = err.message
         else:
             db.session.commit()
-            _start_session(user)
+            _forget_session()
+            login_user(user)
             return redirect(_safe_next(request.args.get("next")))
     status = 422 if request.method == "POST" else 200
     return render("auth/login.html", status=status, form=form, error=error)
 
 
-def _start_session(user) -> None:
-    """Nothing from before sign-in carries over: a new CSRF secret, in the session and in the
+def _forget_session() -> None:
+    """Nothing carries over a sign-in or sign-out: a new CSRF secret, in the session and in the
     token this request may have cached."""
     session.clear()
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-    login_user(user)
 
 
 def _limits() -> SignInLimits:
@@ -72,6 +72,6 @@ def logout():
     end_sessions(current_user)  # a copy of this session's cookie must not outlive the sign-out
     db.session.commit()
     logout_user()
-    session.clear()
+    _forget_session()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
