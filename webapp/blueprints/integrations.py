@@ -216,12 +216,21 @@ def test_connection(draft_id: str, integration_id: int | None = None):
                           {k: form[k].data for k in ("client_secret", "access_token")})
         acts_as = service.test_connection(draft)
         db.session.commit()
+    except service.ConnectionFailed as err:
+        db.session.commit()  # the page's values and the audit of the attempt stay
+        return _connection_result(draft, False, err.message)
     except DomainError as err:
         db.session.rollback()
-        return render("integrations/wizard.html", block="connection_result", status=422, ok=False,
-                      message=err.message)
-    return render("integrations/wizard.html", block="connection_result", ok=True,
-                  message=f"Connected. The token acts as {acts_as}.")
+        return _connection_result(draft, False, err.message)
+    return _connection_result(draft, True, f"Connected. The token acts as {acts_as}.")
+
+
+def _connection_result(draft, ok: bool, message: str):
+    if not request.headers.get("HX-Request"):  # a plain form post (no JS): back to the page, with the answer
+        flash(message, "success" if ok else "error")
+        return redirect(_step_url(draft, 2))
+    return render("integrations/wizard.html", block="connection_result", status=200 if ok else 422, ok=ok,
+                  message=message)
 
 
 for prefix, action, integration_part in (("new", "add", "/new"), ("edit", "edit", "/<int:integration_id>/edit")):
