@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import jobs
-from ..extensions import db
+from ..extensions import db, htmx
 from ..models import JobRun, ResultType, TaskStatus
 from ..services import DomainError
 from ..services import bulk_results as service
@@ -66,9 +66,11 @@ def progress(run_id: int):
     run = get_or_404(JobRun, run_id)
     if run.kind not in (service.KIND, service.PROCESS_KIND):
         abort(404)
-    body, status = render("bulk/index.html", block="progress", run=run, failures_of=failures,
-                          figures=service.progress(run) if run.kind == service.KIND else None)
-    return body, 286 if run.ended and request.headers.get("HX-Request") else status
+    if not htmx:  # the bar alone is no page; the page holds it
+        return redirect(url_for(".index"))
+    body, _status = render("bulk/index.html", block="progress", run=run, failures_of=failures,
+                           figures=service.progress(run) if run.kind == service.KIND else None)
+    return body, 286 if run.ended else 200
 
 
 @bp.route("/runs/<int:run_id>/cancel", methods=["POST"])

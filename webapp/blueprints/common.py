@@ -61,6 +61,16 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return render_template(template, **context), status
 
 
+def fragment_or_back(template: str, block: str, back_url: str, *, error: str | None = None, done: str = "Saved.",
+                     **context):
+    """The answer to a row or cell that htmx saves in place. A plain form post (no JS, or a
+    script) gets no fragment, which alone is no page: it goes back to the page, with the outcome."""
+    if not htmx:
+        flash(error or done, "error" if error else "success")
+        return redirect(back_url)
+    return render(template, block=block, status=422 if error else 200, **context)
+
+
 def get_or_404(model, ident):
     if ident is None:  # a missing or unreadable id in a form
         abort(404)

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
+from jinja2_fragments.flask import render_block
 from sqlalchemy import or_, select
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional
@@ -10,7 +11,7 @@ from ..extensions import db
 from ..models import Client, Enrolment, EnrolmentStatus, EnrolmentTask, Occurrence, ResultType, TaskStatus, TrainingPlanUnit
 from ..services import DomainError
 from ..services import enrolments as service
-from .common import confirm_delete, get_or_404, render, require
+from .common import confirm_delete, fragment_or_back, get_or_404, render, require
 
 bp = Blueprint("enrolments", __name__)
 
@@ -106,7 +107,7 @@ def client_suggestions(occurrence_id: int):
                                      Client.last_name.ilike(like), Client.email.ilike(like)))
             .order_by(Client.last_name, Client.first_name).limit(15)
         ).all()
-    return render("enrolments/enrol.html", block="suggestions", clients=clients)
+    return render_block("enrolments/enrol.html", "suggestions", clients=clients)  # only ever a fragment
 
 
 @bp.route("/enrolments/<int:enrolment_id>")
@@ -155,9 +156,9 @@ def record_result(enrolment_id: int, plan_unit_id: int):
             error = err.message
     else:
         error = "Check the dates: " + "; ".join(e for errs in form.errors.values() for e in errs)
-    return render("enrolments/view.html", block="plan_unit_row", status=422 if error else 200,
-                  enrolment=plan_unit.enrolment, plan_unit=plan_unit, result_form=form, row_error=error,
-                  saved=not error)
+    return fragment_or_back("enrolments/view.html", "plan_unit_row", url_for(".view", enrolment_id=enrolment_id),
+                            error=error, done="Saved the unit result.", enrolment=plan_unit.enrolment,
+                            plan_unit=plan_unit, result_form=form, row_error=error, saved=not error)
 
 
 @bp.route("/enrolments/<int:enrolment_id>/tasks/<int:enrolment_task_id>", methods=["POST"])
@@ -174,9 +175,9 @@ def set_task_status(enrolment_id: int, enrolment_task_id: int):
         db.session.commit()
     else:
         error = "; ".join(e for errs in form.errors.values() for e in errs)
-    return render("enrolments/view.html", block="task_row", status=422 if error else 200,
-                  enrolment=enrolment_task.enrolment, enrolment_task=enrolment_task, task_form=form,
-                  row_error=error, saved=not error)
+    return fragment_or_back("enrolments/view.html", "task_row", url_for(".view", enrolment_id=enrolment_id),
+                            error=error, done="Saved the task status.", enrolment=enrolment_task.enrolment,
+                            enrolment_task=enrolment_task, task_form=form, row_error=error, saved=not error)
 
 
 @bp.route("/enrolments/<int:enrolment_id>/delete", methods=["GET", "POST"])

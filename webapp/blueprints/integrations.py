@@ -15,7 +15,7 @@ from ..services import DomainError
 from ..services import integrations as service
 from ..services.audit import history
 from ..services.permissions import can
-from .common import confirm_delete, get_or_404, render, require
+from .common import confirm_delete, fragment_or_back, get_or_404, render, require
 
 bp = Blueprint("integrations", __name__, url_prefix="/manage/lms-integrations")
 
@@ -226,11 +226,8 @@ def test_connection(draft_id: str, integration_id: int | None = None):
 
 
 def _connection_result(draft, ok: bool, message: str):
-    if not request.headers.get("HX-Request"):  # a plain form post (no JS): back to the page, with the answer
-        flash(message, "success" if ok else "error")
-        return redirect(_step_url(draft, 2))
-    return render("integrations/wizard.html", block="connection_result", status=200 if ok else 422, ok=ok,
-                  message=message)
+    return fragment_or_back("integrations/wizard.html", "connection_result", _step_url(draft, 2),
+                            error=None if ok else message, done=message, ok=ok, message=message)
 
 
 for prefix, action, integration_part in (("new", "add", "/new"), ("edit", "edit", "/<int:integration_id>/edit")):

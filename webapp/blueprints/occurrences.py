@@ -12,7 +12,7 @@ from ..models import Client, Enrolment, Occurrence, OccurrenceStatus, StatusType
 from ..services import DomainError
 from ..services import occurrences as service
 from ..services.canvas_links import current_link
-from .common import confirm_delete, db_int, get_or_404, paginate, render, require
+from .common import confirm_delete, db_int, fragment_or_back, get_or_404, paginate, render, require
 
 bp = Blueprint("occurrences", __name__, url_prefix="/occurrences")
 
@@ -201,9 +201,9 @@ def set_matrix_cell(occurrence_id: int):
     except DomainError as err:
         db.session.rollback()
         error = err.message
-    return render("occurrences/view.html", block="matrix_cell", status=422 if error else 200,
-                  occurrence=occurrence, task=task, unit=unit, matrix=service.matrix_lookup(occurrence),
-                  cell_error=error)
+    return fragment_or_back("occurrences/view.html", "matrix_cell", url_for(".view", occurrence_id=occurrence.id),
+                            error=error, occurrence=occurrence, task=task, unit=unit,
+                            matrix=service.matrix_lookup(occurrence), cell_error=error)
 
 
 def _task_of(occurrence: Occurrence, task_id: int | None) -> Task:

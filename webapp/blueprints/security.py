@@ -13,7 +13,7 @@ from ..services import DomainError
 from ..services import security as service
 from ..services.permissions import ACTIONS, ENTITIES, ENTITY_NAMES, can, grants
 from ..services.users import create_user, set_password
-from .common import confirm_delete, db_int, get_or_404, render, require
+from .common import confirm_delete, db_int, fragment_or_back, get_or_404, render, require
 
 bp = Blueprint("security", __name__, url_prefix="/manage/security")
 
@@ -74,8 +74,8 @@ def set_permission(role_id: int):
     except DomainError as err:
         db.session.rollback()
         error = err.message
-    return render("security/role.html", block="cell", status=422 if error else 200, role=role, entity=entity,
-                  action=action, granted=grants(role), cell_error=error)
+    return fragment_or_back("security/role.html", "cell", url_for(".role", role_id=role.id), error=error, role=role,
+                            entity=entity, action=action, granted=grants(role), cell_error=error)
 
 
 @bp.route("/roles", methods=["POST"])
@@ -117,8 +117,8 @@ def set_user_role(user_id: int):
     except DomainError as err:
         db.session.rollback()
         error = err.message
-    return render("security/index.html", block="membership", status=422 if error else 200,
-                  user=user, role=role, membership_error=error)
+    return fragment_or_back("security/index.html", "membership", url_for(".index"), error=error, user=user,
+                            role=role, membership_error=error)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
