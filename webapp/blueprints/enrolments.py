@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional
 
@@ -68,7 +68,7 @@ def enrol(occurrence_id: int):
         form.status_id.data = _default_status_id()
     if form.validate_on_submit():
         code = form.client_code.data.strip()
-        client = db.session.scalar(select(Client).where(Client.code.ilike(code)))
+        client = db.session.scalar(select(Client).where(func.lower(Client.code) == code.lower()))
         try:
             if client is None:
                 raise DomainError(f"There is no client with code “{code}”. Check the code or add the client first.",

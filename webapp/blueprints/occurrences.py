@@ -2,13 +2,14 @@
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..extensions import db
 from ..models import Client, Enrolment, Occurrence, OccurrenceStatus, StatusType, Task, TrainingPlanUnit, Unit
+from ..request_limits import MAX_DB_INT
 from ..services import DomainError
 from ..services import occurrences as service
 from ..services.canvas_links import current_link
@@ -18,7 +19,7 @@ bp = Blueprint("occurrences", __name__, url_prefix="/occurrences")
 
 
 class OccurrenceForm(FlaskForm):
-    id = IntegerField("Occurrence ID", validators=[Optional(), NumberRange(min=1)],
+    id = IntegerField("Occurrence ID", validators=[Optional(), NumberRange(min=1, max=MAX_DB_INT)],
                       description="Leave empty to take the next number. Canvas sections use it as their SIS ID.")
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     program_name = StringField("Program", validators=[Optional(), Length(max=200)])
@@ -151,7 +152,7 @@ def add_unit(occurrence_id: int):
     if not form.validate_on_submit():
         return _page(occurrence, block="structure", status=422, unit_form=form)
     code = form.unit_code.data.strip()
-    unit = db.session.scalar(select(Unit).where(Unit.code.ilike(code)))
+    unit = db.session.scalar(select(Unit).where(func.lower(Unit.code) == code.lower()))
     if unit is None:
         form.unit_code.errors.append(f"There is no unit with code “{code}”. Add it under Units first.")
         return _page(occurrence, block="structure", status=422, unit_form=form)

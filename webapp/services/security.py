@@ -1,7 +1,7 @@
 """The security manager's changes, guarded so nobody locks every administrator out, and nobody
 hands out (to others or to themselves) rights they do not hold."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Role, RolePermission, User, user_role
@@ -66,7 +66,7 @@ def create_role(name: str, description: str = "") -> Role:
     name = name.strip()
     if not name:
         raise DomainError("Give the role a name.", "name")
-    if db.session.scalar(select(Role.id).where(Role.name.ilike(name))):
+    if db.session.scalar(select(Role.id).where(func.lower(Role.name) == name.lower())):
         raise DomainError(f"There is already a role named “{name}”.", "name")
     role = Role(name=name, description=description.strip())
     db.session.add(role)
