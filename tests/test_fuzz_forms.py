@@ -87,7 +87,7 @@ def fuzz_target(app, client, make_user, monkeypatch):
     return client, ids, sorted(names - {"csrf_token"}) + ODD_NAMES
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=12, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                     HealthCheck.too_slow])
 @given(data=st.data())
 def test_no_generated_input_gets_a_500(app, fuzz_target, data):
