@@ -186,7 +186,8 @@ def test_an_address_with_many_failures_is_throttled_across_usernames(client, app
 
 
 def test_parallel_attempts_check_no_more_passwords_than_the_limit(app, make_user, monkeypatch):
-    """Twelve tries at once for one username: only the first five may reach a password check."""
+    """Twelve tries at once for one username: at most five reach a password check (fewer when
+    attempts record themselves before any of them counts: each then sees more than the limit)."""
     import threading
 
     from webapp.services import users
@@ -214,7 +215,7 @@ def test_parallel_attempts_check_no_more_passwords_than_the_limit(app, make_user
     for thread in threads:
         thread.join()
     assert answers == [422] * 12
-    assert len(checks) == app.config["LOGIN_MAX_FAILURES"]
+    assert len(checks) <= app.config["LOGIN_MAX_FAILURES"]
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client_s(app, make_user):
