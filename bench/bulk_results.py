@@ -331,7 +331,7 @@ def background_download(sim: Simulator, log_path: Path) -> dict:
     from webapp.services.audit import utcnow
     from webapp.services.bulk_results import start_bulk_download
 
-    run = start_bulk_download(None)
+    run, _ = start_bulk_download(None)
     db.session.commit()
     run_id = run.id
     sim.admin("POST", "counters/reset", {})

@@ -97,7 +97,9 @@ def main() -> None:
             raise SystemExit(f"Port {port} is in use; stop what uses it or choose another port for {what}.")
 
     ensure_encryption_key()
-    env = dict(os.environ, FLASK_APP="webapp", CANVASLINK_ENV="development", PYTHONUNBUFFERED="1")
+    # The simulator listens on 127.0.0.1, an address canvaslink refuses unless told to allow private ones.
+    env = dict(os.environ, FLASK_APP="webapp", CANVASLINK_ENV="development", PYTHONUNBUFFERED="1",
+               CANVASLINK_ALLOW_PRIVATE_CANVAS="1")
     env.setdefault("DATABASE_URL", f"sqlite:///{INSTANCE / 'canvaslink.db'}")
     env["REDIS_URL"], redis_handle = redis_url()
 

@@ -49,7 +49,7 @@ def transferred_121(demo, integration, canvas, make_user):
         link = link_occurrence(demo, integration, client, staff.id)
         update_module_list(link, client, staff.id)
     db.session.commit()
-    run = start_transfer(link, [e.id for e in demo.enrolments], staff.id)
+    run, _ = start_transfer(link, [e.id for e in demo.enrolments], staff.id)
     db.session.commit()
     run_transfer(run)
     assert run.failed == 0 and run.done == 16

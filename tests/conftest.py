@@ -15,6 +15,8 @@ os.environ["CANVASLINK_INSTANCE"] = _TMP
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP}/test.db")
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 os.environ.setdefault("CANVASLINK_ENCRYPTION_KEY", "qEpN8m0mEo0sHXbLYmPAw2vbPQGfVqHq3Sb4Jw7Dn3k=")
+# The Canvas simulator listens on 127.0.0.1 (tests of the refusal switch this off for themselves).
+os.environ.setdefault("CANVASLINK_ALLOW_PRIVATE_CANVAS", "1")
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import MetaData, delete  # noqa: E402

@@ -13,10 +13,12 @@ def csrf_token_of(html: str) -> str:
     return match.group(1) or match.group(2)
 
 
-
 def sign_in(client, username: str, password: str = PASSWORD):
-    """Sign in through the real form; afterwards every request sends the CSRF header as htmx does."""
+    """Sign in through the real form; afterwards every request sends the CSRF header as htmx does,
+    with the token of the first page after sign-in (signing in starts a new CSRF secret)."""
     token = csrf_token_of(client.get("/login").get_data(as_text=True))
     response = client.post("/login", data={"csrf_token": token, "username": username, "password": password})
+    if response.status_code == 302:
+        token = csrf_token_of(client.get("/").get_data(as_text=True))
     client.environ_base["HTTP_X_CSRFTOKEN"] = token
     return response

@@ -16,7 +16,7 @@ MODULE_STATES = "GET /api/v1/courses/:course_id/modules"
 
 
 def _download() -> JobRun:
-    run = start_bulk_download(None)
+    run, _ = start_bulk_download(None)
     db.session.commit()
     run_download(run)  # what the worker runs for the job
     return run

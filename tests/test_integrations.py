@@ -134,7 +134,7 @@ def _test_connection_says(client, base_url, token="some-token"):
 def test_unreachable_address_has_its_own_message(client, login):
     login()
     status, body = _test_connection_says(client, "http://127.0.0.1:9")
-    assert status == 422 and "127.0.0.1:9 could not be reached" in body
+    assert status == 422 and "No Canvas answered at http://127.0.0.1:9. Check the Canvas address" in body
 
 
 def test_http_address_on_a_public_host_is_refused(client, login):
@@ -174,6 +174,19 @@ def test_canvas_addresses_are_normalised(typed, expected):
     ("https://admin:pw@canvas.example.edu.au", "Leave names and passwords out"),
     ("ftp://canvas.example.edu.au", "is not a web address"),
     ("https://canvas.example.edu.au:99999", "is not a web address"),
+    # Refused even here, where the tests allow private networks (for the simulator):
+    ("https://169.254.169.254", "link-local or cloud metadata"),
+    ("https://[fd00:ec2::254]", "link-local or cloud metadata"),
+    ("https://[fe80::1]", "link-local or cloud metadata"),
+    ("https://metadata.google.internal", "cloud metadata service"),
+    ("https://2130706433", "is not a host name"),
+    ("https://0x7f000001", "is not a host name"),
+    ("https://127.1", "is not a host name"),
+    ("https://0177.0.0.1", "is not a host name"),
+    ("https://exa mple.edu.au", "is not a host name"),
+    ("https://-canvas.example.edu.au", "is not a host name"),
+    ("https://canvas.example.edu.au:0", "is not a web address"),
+    ("https://0.0.0.0", "not an address Canvas can have"),
 ])
 def test_bad_canvas_addresses_are_refused_with_the_reason(typed, reason):
     with pytest.raises(DomainError) as refused:
@@ -190,9 +203,9 @@ def test_every_change_is_audited_without_secret_values(login, canvas):
     service.delete_integration(integration, admin.id)
     db.session.commit()
     entries = db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id)).all()
-    assert [e.action for e in entries] == ["create", "edit", "delete"]
-    assert entries[0].changes["client_secret"] == "set" and entries[0].changes["name"] == [None, "Demo Canvas"]
-    assert entries[1].changes == {"enrol_mode": ["active", "invited"], "client_secret": "replaced"}
+    assert [e.action for e in entries] == ["test_address", "create", "edit", "delete"]
+    assert entries[1].changes["client_secret"] == "set" and entries[1].changes["name"] == [None, "Demo Canvas"]
+    assert entries[2].changes == {"enrol_mode": ["active", "invited"], "client_secret": "replaced"}
     assert all(e.user_id == admin.id for e in entries)
     assert "a-new-secret" not in _all_stored_text()
 
@@ -221,3 +234,98 @@ def test_at_least_one_transfer_level(client, login):
     response = client.post(step1, data={"name": "No levels", "product": "canvas", "nav": "next"})
     assert response.status_code == 422
     assert "Choose at least one transfer level" in response.get_data(as_text=True)
+
+
+@pytest.fixture
+def other_host():
+    """Some host that is not Canvas: records what reaches it, answers 404 pages."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from types import SimpleNamespace
+
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen.append((self.command, self.path, self.headers.get("Authorization")))
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<h1>Not found</h1>")
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", seen=seen)
+    server.shutdown()
+    server.server_close()
+
+
+def _edit_step2_test(client, integration, data):
+    step1 = client.post(f"/manage/lms-integrations/{integration.id}/edit").headers["Location"]
+    client.post(step1, data={"name": integration.name, "product": "canvas", "transfer_units": "y", "nav": "next"})
+    return client.post(step1.rsplit("/", 1)[0] + "/test", headers={"HX-Request": "true"}, data={
+        "account_id": "self", "client_id": integration.client_id, "enrol_mode": "active",
+        "time_zone": "Australia/Sydney"} | data)
+
+
+def test_a_new_address_gets_none_of_the_saved_secrets(client, login, canvas, other_host):
+    admin = login()
+    integration = _authorised_integration(admin, canvas)
+    response = _edit_step2_test(client, integration, {"base_url": other_host.url})
+    assert response.status_code == 422 and "not authorised yet" in response.get_data(as_text=True)
+    assert other_host.seen == []
+
+    draft = service.start_draft(admin.id, integration)
+    service.save_step(draft, 2, dict(draft.data, base_url=other_host.url))
+    assert not any(service.secret_is_set(draft, name) for name in service.SECRETS)
+    service.save_step(draft, 3, draft.data)
+    service.save_step(draft, 4, draft.data)
+    saved = service.finish(draft, admin.id)
+    db.session.commit()
+    assert (saved.client_secret_enc, saved.access_token_enc, saved.refresh_token_enc) == (None, None, None)
+    assert other_host.seen == []
+
+
+def test_every_test_connection_to_a_new_address_is_audited(client, login, canvas, other_host):
+    admin = login()
+    integration = _authorised_integration(admin, canvas)
+    response = _edit_step2_test(client, integration, {"base_url": other_host.url, "access_token": "typed-for-it"})
+    assert response.status_code == 422
+    assert other_host.seen == [("GET", "/api/v1/users/self", "Bearer typed-for-it")]
+    entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "test_address")
+                               .order_by(AuditEntry.id.desc())).first()
+    assert entry.user_id == admin.id and entry.entity_id == integration.id
+    assert entry.changes == {"base_url": [canvas.url, other_host.url]}
+
+
+def test_connection_errors_do_not_tell_an_open_port_from_a_closed_one(client, login, other_host):
+    login()
+    closed = "http://127.0.0.1:9"
+    _status, open_body = _test_connection_says(client, other_host.url)
+    _status, closed_body = _test_connection_says(client, closed)
+    assert "No Canvas answered at" in open_body
+    assert open_body.replace(other_host.url, closed) == closed_body
+
+
+@pytest.mark.parametrize("typed", ["http://127.0.0.1:8081", "http://localhost:8081", "https://10.1.2.3",
+                                   "https://192.168.0.10", "https://[::1]", "https://100.64.0.1",
+                                   "https://[::ffff:127.0.0.1]"])
+def test_private_and_loopback_addresses_need_the_setting(app, monkeypatch, typed):
+    monkeypatch.setitem(app.config, "CANVAS_ALLOW_PRIVATE_ADDRESSES", False)
+    with pytest.raises(DomainError) as refused:
+        normalise_canvas_address(typed)
+    assert "private network" in refused.value.message
+    monkeypatch.setitem(app.config, "CANVAS_ALLOW_PRIVATE_ADDRESSES", True)
+    assert normalise_canvas_address(typed)
+
+
+def test_public_addresses_need_no_setting(app, monkeypatch):
+    monkeypatch.setitem(app.config, "CANVAS_ALLOW_PRIVATE_ADDRESSES", False)
+    assert normalise_canvas_address("https://8.8.8.8") == "https://8.8.8.8"
+    assert normalise_canvas_address("canvas.example.edu.au") == "https://canvas.example.edu.au"

@@ -91,3 +91,58 @@ def test_nobody_deletes_themselves(client, login):
     me = login()
     response = client.post(f"/manage/security/users/{me.id}/delete", follow_redirects=True)
     assert "You cannot delete your own account." in response.get_data(as_text=True)
+
+
+def _role_with(name, rights):
+    role = Role(name=name, permissions=[RolePermission(entity=e, action=a) for e, a in rights])
+    db.session.add(role)
+    db.session.commit()
+    return role
+
+
+def test_a_role_that_may_only_edit_users_cannot_give_itself_administrator(client, make_user, htmx_headers):
+    from tests.helpers import sign_in
+
+    _role_with("User desk", [("user", "view"), ("user", "add"), ("user", "edit"), ("role", "view")])
+    me = make_user("desk", ("User desk",))
+    sign_in(client, "desk")
+    admin = _role("Administrator")
+    response = client.post(f"/manage/security/users/{me.id}/roles", headers=htmx_headers,
+                           data={"role_id": admin.id, "member": "on"})
+    assert response.status_code == 403
+    assert 'name="role_ids"' not in client.get("/manage/security/users/new").get_data(as_text=True)
+    response = client.post("/manage/security/users/new", data={
+        "username": "sidekick", "display_name": "Sidekick", "password": "long enough password", "active": "y",
+        "role_ids": [admin.id]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, me.id).roles == [_role("User desk")]
+    assert db.session.scalar(db.select(User).where(User.username == "sidekick")).roles == []
+
+
+def test_nobody_grants_a_role_more_rights_than_their_own(client, make_user, htmx_headers):
+    from tests.helpers import sign_in
+
+    officer = _role_with("Officer", [("role", "view"), ("role", "edit"), ("user", "view"), ("user", "add"),
+                                     ("user", "edit"), ("client", "view")])
+    me = make_user("officer", ("Officer",))
+    sign_in(client, "officer")
+    response = client.post(f"/manage/security/users/{me.id}/roles", headers=htmx_headers,
+                           data={"role_id": _role("Administrator").id, "member": "on"})
+    assert response.status_code == 422
+    assert "rights your own roles do not have" in response.get_data(as_text=True)
+    response = client.post(f"/manage/security/roles/{officer.id}/permissions", headers=htmx_headers,
+                           data={"entity": "client", "action": "delete", "granted": "on"})
+    assert response.status_code == 422 and "delete clients" in response.get_data(as_text=True)
+    response = client.post("/manage/security/users/new", data={
+        "username": "crony", "display_name": "Crony", "password": "long enough password", "active": "y",
+        "role_ids": [_role("Administrator").id]})
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert [r.name for r in db.session.get(User, me.id).roles] == ["Officer"]
+    assert ("client", "delete") not in {(p.entity, p.action) for p in db.session.get(Role, officer.id).permissions}
+    assert db.session.scalar(db.select(User).where(User.username == "crony")) is None
+    within_own = _role_with("Client viewer", [("client", "view")])
+    response = client.post(f"/manage/security/users/{me.id}/roles", headers=htmx_headers,
+                           data={"role_id": within_own.id, "member": "on"})
+    assert response.status_code == 200

@@ -7,16 +7,18 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from . import config as config_module
+from . import instance_files, request_limits
 from .extensions import csrf, db, htmx, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("CANVASLINK_INSTANCE") or None,
                 instance_relative_config=True)
-    os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(config_module.DEFAULTS)
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(config or {})
+    instance_files.make_private(app.instance_path, app.config["SQLALCHEMY_DATABASE_URI"])
+    request_limits.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),

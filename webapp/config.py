@@ -20,7 +20,7 @@ def _secret_key(instance: Path) -> str:
         return key
     path = instance / "secret_key"
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
+        instance.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
@@ -35,6 +35,14 @@ def _encryption_keys(instance: Path) -> list[str]:
     return [key.strip() for key in text.split(",") if key.strip()]
 
 
+def _trusted_proxies() -> int:
+    text = os.environ.get("CANVASLINK_TRUSTED_PROXIES", "0").strip() or "0"
+    if not text.isdigit():
+        raise SystemExit(f"CANVASLINK_TRUSTED_PROXIES must be the number of proxies in front of canvaslink, "
+                         f"not “{text}”.")
+    return int(text)
+
+
 def from_environment(instance_path: str) -> dict:
     instance = Path(instance_path)
     development = os.environ.get("CANVASLINK_ENV", "production") == "development"
@@ -47,6 +55,11 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": not development,
         "REMEMBER_COOKIE_SECURE": not development,
         "CANVASLINK_ENV": "development" if development else "production",
+        # X-Forwarded-* are believed only from this many proxies in front (0: the address is the peer's).
+        "TRUSTED_PROXIES": _trusted_proxies(),
+        # A Canvas address on a private or loopback network (the simulator; a self-hosted Canvas).
+        "CANVAS_ALLOW_PRIVATE_ADDRESSES":
+            os.environ.get("CANVASLINK_ALLOW_PRIVATE_CANVAS", "").lower() in ("1", "true", "yes"),
     }
 
 
@@ -57,9 +70,15 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; staff keep tabs open all day
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Bodies beyond this are refused (413) before they are read; the largest form, a result review
+    # page, is far smaller. MAX_FORM_PARTS caps the fields of any form (webapp/limits.py).
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "MAX_FORM_PARTS": 5000,
     "PAGE_SIZE": 25,
-    # Sign-in throttle: this many failures per username or address within the window locks it.
+    # Sign-in throttle: this many failures for a username within the window lock that username; an
+    # address (shared by everyone behind one proxy or office network) locks only after many more.
     "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_MAX_ADDRESS_FAILURES": 50,
     "LOGIN_WINDOW_MINUTES": 15,
     # Transfers of up to this many students finish while the page waits; more run as a background job.
     "TRANSFER_INLINE_LIMIT": 5,

@@ -9,7 +9,7 @@ from .services import DomainError
 from .queue import QueueUnavailable, enqueue_run
 from .services import bulk_results, enrolment_transfer, result_transfer
 from .services.unattended import nightly_integration_ids, pull_results
-from .services.job_runs import fail_run
+from .services.job_runs import execute, fail_run
 
 log = logging.getLogger(__name__)
 
@@ -19,32 +19,31 @@ RUNNERS = {
     bulk_results.KIND: result_transfer.run_download,
     bulk_results.PROCESS_KIND: bulk_results.run_processing,
 }
+# The right that starts each kind of run (entity, action); cancelling one takes the same right.
+START_RIGHTS = {
+    enrolment_transfer.KIND: ("enrolment_transfer", "add"),
+    result_transfer.KIND: ("result_transfer", "add"),
+    bulk_results.KIND: ("result_transfer", "add"),
+    bulk_results.PROCESS_KIND: ("result_transfer", "edit"),
+}
 
 
 def run_job(run_id: int) -> None:
     # RQ forks a work horse per job: connections inherited from the parent must not be shared.
     db.engine.dispose(close=False)
-    run = db.session.get(JobRun, run_id)
-    if run is None or run.ended:
-        return
     try:
-        RUNNERS[run.kind](run)
-    except Exception as exc:  # the run must end visibly, whatever went wrong
-        log.exception("Job run %s (%s) failed", run_id, run.kind)
-        db.session.rollback()
         run = db.session.get(JobRun, run_id)
-        fail_run(run, f"Stopped by an unexpected error ({type(exc).__name__}). What was done is kept; "
-                      "start it again to finish the rest.")
-        db.session.commit()
-        raise
+        if run is not None and not run.ended:
+            execute(run, RUNNERS[run.kind])
     finally:
         db.session.remove()
 
 
 def start(run: JobRun, inline_limit: int) -> None:
-    """Small runs finish while the page waits; larger ones go to a worker and the page shows progress."""
+    """Small runs finish while the page waits; larger ones go to a worker and the page shows progress.
+    Either way a run that fails ends as failed (job_runs.execute)."""
     if run.total <= inline_limit:
-        RUNNERS[run.kind](run)
+        execute(run, RUNNERS[run.kind])
         return
     try:
         run.rq_job_id = enqueue_run(run.id)

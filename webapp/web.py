@@ -14,8 +14,8 @@ from .services.permissions import can
 
 def init_app(app):
     from .blueprints import (
-        auth, bulk, canvas_links, clients, enrolments, integrations, main, occurrences, outcomes, results, security,
-        units,
+        auth, bulk, canvas_links, clients, common, enrolments, integrations, main, occurrences, outcomes, results,
+        security, units,
     )
 
     for bp in (auth.bp, main.bp, clients.bp, units.bp, occurrences.bp, enrolments.bp,
@@ -28,8 +28,14 @@ def init_app(app):
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    def load_user(session_id: str):
+        """The user whose session this is, unless it was ended since (sign-out, new password,
+        deactivation): a copied cookie stops working then, not when it expires."""
+        user_id, _, version = session_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.session_version == int(version) else None
 
     app.add_template_filter(format_cell, "cell")
     app.add_template_filter(format_date, "date")
@@ -47,7 +53,7 @@ def init_app(app):
 
     @app.context_processor
     def template_helpers():
-        return {"can": lambda entity, action: can(current_user, entity, action)}
+        return {"can": lambda entity, action: can(current_user, entity, action), "may_cancel": common.may_cancel}
 
     def error_page(status: int, title: str, message: str):
         template = "errors/fragment.html" if request.headers.get("HX-Request") else "errors/page.html"
@@ -60,6 +66,16 @@ def init_app(app):
     @app.errorhandler(404)
     def not_found(_err):
         return error_page(404, "Not found", "That page or record does not exist. It may have been deleted.")
+
+    @app.errorhandler(400)
+    def bad_request(_err):
+        return error_page(400, "Not understood", "Part of what was sent cannot be read. Reload the page and "
+                          "try again; nothing was saved.")
+
+    @app.errorhandler(413)
+    def too_large(_err):
+        return error_page(413, "Too much at once", "That was more than canvaslink accepts in one go; nothing "
+                          "was saved. Send less at a time.")
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_err):

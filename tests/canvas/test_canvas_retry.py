@@ -50,8 +50,8 @@ def test_gives_up_after_max_attempts(canvas, make_client, url, sleeps):
     with pytest.raises(Unavailable) as caught:
         client.get_course(55)
 
-    assert str(caught.value) == ("Canvas at canvas.test could not be reached while working on course 55 "
-                                 "(it did not answer in time); try again later.")
+    assert str(caught.value) == ("Canvas at canvas.test could not be reached while working on course 55; "
+                                 "check the address, or try again later.")
     assert len(sleeps) == 2
 
 

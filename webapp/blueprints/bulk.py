@@ -8,15 +8,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import jobs
-from ..extensions import db
+from ..extensions import db, htmx
 from ..models import JobRun, ResultType, TaskStatus
 from ..services import DomainError
 from ..services import bulk_results as service
 from ..services import result_transfer
-from ..services.job_runs import failures, request_cancel
+from ..services.job_runs import failures
 from ..services.result_proposals import CHANGE, INVALID, LEFT_ALONE, UP_TO_DATE
-from .common import get_or_404, page_number, render, require
-from .results import START_RULES, posted_rows, rule_from
+from .common import cancel_checked, db_int, get_or_404, page_number, render, require
+from .results import START_RULES, posted_rows, row_name, rule_from
 
 bp = Blueprint("bulk", __name__, url_prefix="/utilities/canvas-results")
 
@@ -47,13 +47,13 @@ def index():
 @require("result_transfer", "add")
 def start():
     try:
-        run = service.start_bulk_download(current_user.id)
+        run, created = service.start_bulk_download(current_user.id)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for(".index"))
-    if run.rq_job_id is None and run.started_at is None:
+    if created:
         jobs.start(run, inline_limit=0)  # bulk work always runs in the background
     else:
         flash("A bulk download is already under way; here it is.", "info")
@@ -66,17 +66,20 @@ def progress(run_id: int):
     run = get_or_404(JobRun, run_id)
     if run.kind not in (service.KIND, service.PROCESS_KIND):
         abort(404)
-    body, status = render("bulk/index.html", block="progress", run=run, failures_of=failures,
-                          figures=service.progress(run) if run.kind == service.KIND else None)
-    return body, 286 if run.ended and request.headers.get("HX-Request") else status
+    if not htmx:  # the bar alone is no page; the page holds it
+        return redirect(url_for(".index"))
+    body, _status = render("bulk/index.html", block="progress", run=run, failures_of=failures,
+                           figures=service.progress(run) if run.kind == service.KIND else None)
+    return body, 286 if run.ended else 200
 
 
 @bp.route("/runs/<int:run_id>/cancel", methods=["POST"])
 @require("result_transfer", "add")
 def cancel(run_id: int):
     run = get_or_404(JobRun, run_id)
-    request_cancel(run)
-    db.session.commit()
+    if run.kind not in (service.KIND, service.PROCESS_KIND):
+        abort(404)
+    cancel_checked(run)
     flash("Cancelling: everything fetched or saved so far is kept.", "info")
     return redirect(url_for(".index"))
 
@@ -98,7 +101,7 @@ def resume(run_id: int):
 
 
 def _review(run: JobRun, kind: str, on: date | None, status: int = 200, outcome=None):
-    occurrence_id = request.values.get("occurrence", type=int)
+    occurrence_id = request.values.get("occurrence", type=db_int)
     show = request.values.get("show", "")
     page = service.staged_page(run, page_number(), occurrence_id)
     rule = result_transfer.start_rule(kind, on)
@@ -134,11 +137,11 @@ def add_row(run_id: int):
     """Add: save the one row named by the button, with what was typed on it."""
     run = _run(run_id, service.KIND)
     kind, on = rule_from(request.form)
-    enrolment_id, _, key = request.form.get("add", "").partition(":")
-    if not enrolment_id.isdigit() or not key:
+    only = row_name(request.form.get("add", ""))
+    if only is None:
         abort(400)
     outcome = result_transfer.process_rows(run, result_transfer.start_rule(kind, on), date.today(), posted_rows(),
-                                           current_user.id, only=(int(enrolment_id), key))
+                                           current_user.id, only=only)
     return _review(run, kind, on, status=422 if outcome.skipped else 200, outcome=outcome)
 
 
@@ -148,13 +151,13 @@ def process_all(run_id: int):
     run = _run(run_id, service.KIND)
     kind, on = rule_from(request.form)
     try:
-        processing = service.start_processing(run, kind, on, current_user.id)
+        processing, created = service.start_processing(run, kind, on, current_user.id)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for(".review", run_id=run.id))
-    if processing.rq_job_id is None and processing.started_at is None:
+    if created:
         jobs.start(processing, inline_limit=0)
     flash("Processing every row that proposes a change; each is saved on its own as it goes.", "success")
     return redirect(url_for(".index"))

@@ -12,9 +12,7 @@ from ..services import canvas_links as links
 from ..services import enrolment_transfer as transfer
 from ..services.audit import history as audit_history
 from ..services.integrations import canvas_client
-from ..services.job_runs import request_cancel
-from ..services.permissions import can
-from .common import confirm_delete, get_or_404, render, require, run_progress
+from .common import cancel_checked, confirm_delete, db_int, get_or_404, may_cancel, render, require, run_progress
 
 bp = Blueprint("canvas_links", __name__, url_prefix="/occurrences/<int:occurrence_id>/canvas")
 
@@ -41,7 +39,7 @@ def link(occurrence_id: int):
     integrations = db.session.scalars(select(LmsIntegration).order_by(LmsIntegration.name)).all()
     error = None
     if request.method == "POST":
-        integration = db.session.get(LmsIntegration, request.form.get("integration_id", type=int) or 0)
+        integration = db.session.get(LmsIntegration, request.form.get("integration_id", type=db_int) or 0)
         try:
             if integration is None:
                 raise DomainError("Choose the LMS integration to link through.")
@@ -103,7 +101,7 @@ def update_modules(occurrence_id: int):
 @require("module_mapping", "edit")
 def save_modules(occurrence_id: int):
     occurrence, current = _linked(occurrence_id)
-    chosen = {m.id: (request.form.get(f"unit-{m.id}", type=int) or None, request.form.get(f"task-{m.id}", type=int)
+    chosen = {m.id: (request.form.get(f"unit-{m.id}", type=db_int) or None, request.form.get(f"task-{m.id}", type=db_int)
                      or None) for m in current.modules}
     try:
         changed = links.save_mappings(current, chosen, current_user.id)
@@ -117,7 +115,7 @@ def save_modules(occurrence_id: int):
 
 
 def _selected_ids(name: str = "enrolment_id") -> list[int]:
-    return [int(v) for v in request.form.getlist(name) if v.isdigit()]
+    return request.form.getlist(name, type=db_int)
 
 
 @bp.route("/transfer")
@@ -156,29 +154,34 @@ def transfer_preview(occurrence_id: int):
 def transfer_run(occurrence_id: int):
     occurrence, current = _linked(occurrence_id)
     try:
-        run = transfer.start_transfer(current, _selected_ids(), current_user.id,
-                                      _selected_ids("reopen_id"))
+        run, created = transfer.start_transfer(current, _selected_ids(), current_user.id,
+                                               _selected_ids("reopen_id"))
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for(".transfer_choose", occurrence_id=occurrence_id))
-    if run.started_at is None and run.rq_job_id is None:  # new, not the run already under way
+    if created:
         jobs.start(run, current_app.config["TRANSFER_INLINE_LIMIT"])
     return redirect(url_for(".run", occurrence_id=occurrence_id, run_id=run.id))
+
+
+def _transfer_run(occurrence_id: int, run_id: int) -> JobRun:
+    job_run = get_or_404(JobRun, run_id)
+    if job_run.occurrence_id != occurrence_id or job_run.kind != transfer.KIND:
+        abort(404)
+    return job_run
 
 
 @bp.route("/runs/<int:run_id>")
 @require("enrolment_transfer", "view")
 def run(occurrence_id: int, run_id: int):
-    job_run = get_or_404(JobRun, run_id)
-    if job_run.occurrence_id != occurrence_id:
-        abort(404)
+    job_run = _transfer_run(occurrence_id, run_id)
     occurrence = get_or_404(Occurrence, occurrence_id)
     return run_progress(job_run, occurrence, "Transfer enrolments to Canvas LMS",
                         poll_url=url_for(".run", occurrence_id=occurrence_id, run_id=run_id),
                         cancel_url=url_for(".cancel_run", occurrence_id=occurrence_id, run_id=run_id)
-                        if can(current_user, "enrolment_transfer", "add") else None,
+                        if may_cancel(job_run) else None,
                         done_link=(url_for("occurrences.view", occurrence_id=occurrence_id, _anchor="enrolments"),
                                    "Back to the enrolments"))
 
@@ -186,10 +189,6 @@ def run(occurrence_id: int, run_id: int):
 @bp.route("/runs/<int:run_id>/cancel", methods=["POST"])
 @require("enrolment_transfer", "add")
 def cancel_run(occurrence_id: int, run_id: int):
-    job_run = get_or_404(JobRun, run_id)
-    if job_run.occurrence_id != occurrence_id:
-        abort(404)
-    request_cancel(job_run)
-    db.session.commit()
+    cancel_checked(_transfer_run(occurrence_id, run_id))
     flash("Cancelling: students already transferred stay transferred.", "info")
     return redirect(url_for(".run", occurrence_id=occurrence_id, run_id=run_id))

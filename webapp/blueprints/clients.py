@@ -6,6 +6,7 @@ from wtforms import EmailField, IntegerField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from ..models import Client
+from ..request_limits import MAX_DB_INT
 from .crud import Crud
 from .dates import DayMonthYearField
 
@@ -23,7 +24,8 @@ class ClientForm(FlaskForm):
     date_of_birth = DayMonthYearField("Date of birth", validators=[Optional()])
     canvas_user_id = IntegerField(
         "Canvas user id",
-        validators=[Optional(), NumberRange(min=1, message="A Canvas user id is a positive whole number.")],
+        validators=[Optional(), NumberRange(min=1, max=MAX_DB_INT,
+                                            message="A Canvas user id is a whole number from 1 to %(max)s.")],
         description="Advanced: links this client to an existing Canvas account. Enrolment transfer "
         "uses it instead of looking the student up; a wrong id enrols the wrong person.",
     )

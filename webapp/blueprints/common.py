@@ -10,8 +10,11 @@ from flask import abort, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
+from .. import jobs
 from ..extensions import db, htmx
+from ..request_limits import MAX_DB_INT
 from ..services import DomainError
+from ..services.job_runs import request_cancel
 from ..services.permissions import ACTIONS, ENTITY_NAMES, can
 
 
@@ -58,12 +61,34 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return render_template(template, **context), status
 
 
+def fragment_or_back(template: str, block: str, back_url: str, *, error: str | None = None, done: str = "Saved.",
+                     **context):
+    """The answer to a row or cell that htmx saves in place. A plain form post (no JS, or a
+    script) gets no fragment, which alone is no page: it goes back to the page, with the outcome."""
+    if not htmx:
+        flash(error or done, "error" if error else "success")
+        return redirect(back_url)
+    return render(template, block=block, status=422 if error else 200, **context)
+
+
 def get_or_404(model, ident):
+    if ident is None:  # a missing or unreadable id in a form
+        abort(404)
     return db.get_or_404(model, ident)
 
 
+def db_int(text: str) -> int:
+    """`int` for ids and numbers that reach the database, as `type=` of request.form/args.get:
+    werkzeug turns the ValueError of a number too large to store into "not given"."""
+    value = int(text)
+    if abs(value) > MAX_DB_INT:
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
 def page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    # Far past the last page is just an empty page.
+    return max(request.args.get("page", 1, type=db_int) or 1, 1)
 
 
 def paginate(query, per_page: int = 25):
@@ -84,6 +109,19 @@ def confirm_delete(perform, *, what: str, detail: str | None, cancel_url: str, d
         return redirect(cancel_url)
     flash(done, "success")
     return redirect(done_url)
+
+
+def may_cancel(run) -> bool:
+    """Cancelling a run takes the right that starts its kind (a trainer who may pull results must
+    not stop an administrator's enrolment transfer)."""
+    return can(current_user, *jobs.START_RIGHTS[run.kind])
+
+
+def cancel_checked(run) -> None:
+    if not may_cancel(run):
+        abort(403)
+    request_cancel(run)
+    db.session.commit()
 
 
 def run_progress(run, occurrence, heading: str, *, poll_url: str, cancel_url: str | None, done_link: tuple | None):

@@ -2,7 +2,8 @@
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import or_, select
+from jinja2_fragments.flask import render_block
+from sqlalchemy import func, or_, select
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Optional
 
@@ -10,7 +11,7 @@ from ..extensions import db
 from ..models import Client, Enrolment, EnrolmentStatus, EnrolmentTask, Occurrence, ResultType, TaskStatus, TrainingPlanUnit
 from ..services import DomainError
 from ..services import enrolments as service
-from .common import confirm_delete, get_or_404, render, require
+from .common import confirm_delete, fragment_or_back, get_or_404, render, require
 from .dates import DayMonthYearField
 
 bp = Blueprint("enrolments", __name__)
@@ -68,7 +69,7 @@ def enrol(occurrence_id: int):
         form.status_id.data = _default_status_id()
     if form.validate_on_submit():
         code = form.client_code.data.strip()
-        client = db.session.scalar(select(Client).where(Client.code.ilike(code)))
+        client = db.session.scalar(select(Client).where(func.lower(Client.code) == code.lower()))
         try:
             if client is None:
                 raise DomainError(f"There is no client with code “{code}”. Check the code or add the client first.",
@@ -107,7 +108,7 @@ def client_suggestions(occurrence_id: int):
                                      Client.last_name.ilike(like), Client.email.ilike(like)))
             .order_by(Client.last_name, Client.first_name).limit(15)
         ).all()
-    return render("enrolments/enrol.html", block="suggestions", clients=clients)
+    return render_block("enrolments/enrol.html", "suggestions", clients=clients)  # only ever a fragment
 
 
 @bp.route("/enrolments/<int:enrolment_id>")
@@ -156,9 +157,9 @@ def record_result(enrolment_id: int, plan_unit_id: int):
             error = err.message
     else:
         error = "Check the dates: " + "; ".join(e for errs in form.errors.values() for e in errs)
-    return render("enrolments/view.html", block="plan_unit_row", status=422 if error else 200,
-                  enrolment=plan_unit.enrolment, plan_unit=plan_unit, result_form=form, row_error=error,
-                  saved=not error)
+    return fragment_or_back("enrolments/view.html", "plan_unit_row", url_for(".view", enrolment_id=enrolment_id),
+                            error=error, done="Saved the unit result.", enrolment=plan_unit.enrolment,
+                            plan_unit=plan_unit, result_form=form, row_error=error, saved=not error)
 
 
 @bp.route("/enrolments/<int:enrolment_id>/tasks/<int:enrolment_task_id>", methods=["POST"])
@@ -175,9 +176,9 @@ def set_task_status(enrolment_id: int, enrolment_task_id: int):
         db.session.commit()
     else:
         error = "; ".join(e for errs in form.errors.values() for e in errs)
-    return render("enrolments/view.html", block="task_row", status=422 if error else 200,
-                  enrolment=enrolment_task.enrolment, enrolment_task=enrolment_task, task_form=form,
-                  row_error=error, saved=not error)
+    return fragment_or_back("enrolments/view.html", "task_row", url_for(".view", enrolment_id=enrolment_id),
+                            error=error, done="Saved the task status.", enrolment=enrolment_task.enrolment,
+                            enrolment_task=enrolment_task, task_form=form, row_error=error, saved=not error)
 
 
 @bp.route("/enrolments/<int:enrolment_id>/delete", methods=["GET", "POST"])

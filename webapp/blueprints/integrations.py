@@ -15,7 +15,7 @@ from ..services import DomainError
 from ..services import integrations as service
 from ..services.audit import history
 from ..services.permissions import can
-from .common import confirm_delete, get_or_404, render, require
+from .common import confirm_delete, fragment_or_back, get_or_404, render, require
 
 bp = Blueprint("integrations", __name__, url_prefix="/manage/lms-integrations")
 
@@ -217,12 +217,20 @@ def test_connection(draft_id: str, integration_id: int | None = None):
                           {k: form[k].data for k in ("client_secret", "access_token")})
         report = service.test_connection(draft)
         db.session.commit()
+    except service.ConnectionFailed as err:
+        db.session.commit()  # the page's values and the audit of the attempt stay
+        return _connection_result(draft, err.message, failed=True)
     except DomainError as err:
         db.session.rollback()
-        return render("integrations/wizard.html", block="connection_result", status=422, ok=False,
-                      message=err.message)
-    return render("integrations/wizard.html", block="connection_result", ok=report.ready,
-                  message=report.summary, checks=report.checks)
+        return _connection_result(draft, err.message, failed=True)
+    # The token works: a missing right is news to act on (each check says how), not a failed request.
+    return _connection_result(draft, report.summary, ok=report.ready, checks=report.checks)
+
+
+def _connection_result(draft, message: str, *, failed: bool = False, ok: bool = False, **extra):
+    return fragment_or_back("integrations/wizard.html", "connection_result", _step_url(draft, 2),
+                            error=message if failed else None, done=message, ok=ok and not failed,
+                            message=message, **extra)
 
 
 for prefix, action, integration_part in (("new", "add", "/new"), ("edit", "edit", "/<int:integration_id>/edit")):

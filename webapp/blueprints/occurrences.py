@@ -2,24 +2,25 @@
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..extensions import db
 from ..models import Client, Enrolment, Occurrence, OccurrenceStatus, StatusType, Task, TrainingPlanUnit, Unit
+from ..request_limits import MAX_DB_INT
 from ..services import DomainError
 from ..services import occurrences as service
 from ..services.canvas_links import current_link
-from .common import confirm_delete, get_or_404, paginate, render, require
+from .common import confirm_delete, db_int, fragment_or_back, get_or_404, paginate, render, require
 from .dates import DayMonthYearField
 
 bp = Blueprint("occurrences", __name__, url_prefix="/occurrences")
 
 
 class OccurrenceForm(FlaskForm):
-    id = IntegerField("Occurrence ID", validators=[Optional(), NumberRange(min=1)],
+    id = IntegerField("Occurrence ID", validators=[Optional(), NumberRange(min=1, max=MAX_DB_INT)],
                       description="Leave empty to take the next number. Canvas sections use it as their SIS ID.")
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     program_name = StringField("Program", validators=[Optional(), Length(max=200)])
@@ -152,7 +153,7 @@ def add_unit(occurrence_id: int):
     if not form.validate_on_submit():
         return _page(occurrence, block="structure", status=422, unit_form=form)
     code = form.unit_code.data.strip()
-    unit = db.session.scalar(select(Unit).where(Unit.code.ilike(code)))
+    unit = db.session.scalar(select(Unit).where(func.lower(Unit.code) == code.lower()))
     if unit is None:
         form.unit_code.errors.append(f"There is no unit with code “{code}”. Add it under Units first.")
         return _page(occurrence, block="structure", status=422, unit_form=form)
@@ -189,8 +190,8 @@ def remove_task(occurrence_id: int, task_id: int):
 @require("occurrence", "edit")
 def set_matrix_cell(occurrence_id: int):
     occurrence = get_or_404(Occurrence, occurrence_id)
-    task = _task_of(occurrence, request.form.get("task_id", type=int))
-    unit = get_or_404(Unit, request.form.get("unit_id", type=int))
+    task = _task_of(occurrence, request.form.get("task_id", type=db_int))
+    unit = get_or_404(Unit, request.form.get("unit_id", type=db_int))
     kind = request.form.get("kind")
     if kind not in ("starts", "completes"):
         abort(400)
@@ -202,9 +203,9 @@ def set_matrix_cell(occurrence_id: int):
     except DomainError as err:
         db.session.rollback()
         error = err.message
-    return render("occurrences/view.html", block="matrix_cell", status=422 if error else 200,
-                  occurrence=occurrence, task=task, unit=unit, matrix=service.matrix_lookup(occurrence),
-                  cell_error=error)
+    return fragment_or_back("occurrences/view.html", "matrix_cell", url_for(".view", occurrence_id=occurrence.id),
+                            error=error, occurrence=occurrence, task=task, unit=unit,
+                            matrix=service.matrix_lookup(occurrence), cell_error=error)
 
 
 def _task_of(occurrence: Occurrence, task_id: int | None) -> Task:

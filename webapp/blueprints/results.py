@@ -11,10 +11,8 @@ from ..models import JobRun, Occurrence, ResultType, TaskStatus
 from ..services import DomainError
 from ..services import result_transfer as service
 from ..services.canvas_links import current_link
-from ..services.job_runs import request_cancel
-from ..services.permissions import can
 from ..services.result_proposals import CHANGE, INVALID, LEFT_ALONE, UP_TO_DATE
-from .common import get_or_404, render, require, run_progress
+from .common import cancel_checked, db_int, get_or_404, may_cancel, render, require, run_progress
 from .dates import parse_day
 
 bp = Blueprint("results", __name__, url_prefix="/occurrences/<int:occurrence_id>/canvas/results")
@@ -35,13 +33,13 @@ def _run_of(occurrence_id: int, run_id: int) -> JobRun:
 def download(occurrence_id: int):
     occurrence = get_or_404(Occurrence, occurrence_id)
     try:
-        run = service.start_download(current_link(occurrence), current_user.id)
+        run, created = service.start_download(current_link(occurrence), current_user.id)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for("occurrences.view", occurrence_id=occurrence_id, _anchor="enrolments"))
-    if run.started_at is None and run.rq_job_id is None:  # new, not the run already under way
+    if created:
         jobs.start(run, current_app.config["DOWNLOAD_INLINE_LIMIT"])
     return redirect(url_for(".run", occurrence_id=occurrence_id, run_id=run.id))
 
@@ -65,7 +63,7 @@ def run(occurrence_id: int, run_id: int):
         return run_progress(job_run, occurrence, "Transfer results from Canvas LMS: download",
                             poll_url=url_for(".run", occurrence_id=occurrence_id, run_id=run_id),
                             cancel_url=url_for(".cancel", occurrence_id=occurrence_id, run_id=run_id)
-                            if can(current_user, "result_transfer", "add") else None,
+                            if may_cancel(job_run) else None,
                             done_link=(url_for(".run", occurrence_id=occurrence_id, run_id=run_id),
                                        "Review the results"))
     return _review_page(occurrence, job_run, *rule_from(request.args))
@@ -84,22 +82,31 @@ def _review_page(occurrence, job_run, kind, on, status=200, outcome=None):
                   process_url=url_for(".process", occurrence_id=occurrence.id, run_id=job_run.id))
 
 
+def row_name(text: str) -> tuple[int, str] | None:
+    """"<enrolment id>:<row key>" as sent by a row's inputs and its Add button; None if malformed."""
+    enrolment_id, colon, key = text.partition(":")
+    try:
+        return (db_int(enrolment_id), key) if colon and key and ":" not in key else None
+    except ValueError:
+        return None
+
+
 def posted_rows() -> dict[tuple[int, str], service.RowValues]:
     """The review form's rows: inputs named "<enrolment id>:<row key>:outcome|start|end"."""
     rows = {}
     for name in request.form:
-        if not name.endswith(":outcome"):
+        prefix, _, field = name.rpartition(":")
+        row = row_name(prefix) if field == "outcome" else None
+        if row is None:
             continue
-        enrolment_id, key, _ = name.split(":")
-        prefix = f"{enrolment_id}:{key}"
         try:
             start, end = (parse_day(request.form.get(f"{prefix}:{which}")) for which in ("start", "end"))
             problem = None
         except ValueError as err:  # never save a row on a date nobody typed
             start = end = None
             problem = str(err)
-        rows[(int(enrolment_id), key)] = service.RowValues(
-            request.form.get(f"{prefix}:outcome", type=int) or None, start, end, problem)
+        rows[row] = service.RowValues(request.form.get(f"{prefix}:outcome", type=db_int) or None, start, end,
+                                      problem)
     return rows
 
 
@@ -110,10 +117,9 @@ def process(occurrence_id: int, run_id: int):
     job_run = _run_of(occurrence_id, run_id)
     occurrence = get_or_404(Occurrence, occurrence_id)
     kind, on = rule_from(request.form)
-    only = None
-    if request.form.get("add", "").count(":") == 1:
-        enrolment_id, key = request.form["add"].split(":")
-        only = (int(enrolment_id), key) if enrolment_id.isdigit() else None
+    only = row_name(request.form["add"]) if "add" in request.form else None
+    if "add" in request.form and only is None:
+        abort(400)  # a damaged Add must not become Process all
     outcome = service.process_rows(job_run, service.start_rule(kind, on), date.today(), posted_rows(),
                                    current_user.id, only=only)
     return _review_page(occurrence, job_run, kind, on, status=422 if outcome.skipped and not outcome.saved else 200,
@@ -123,8 +129,6 @@ def process(occurrence_id: int, run_id: int):
 @bp.route("/runs/<int:run_id>/cancel", methods=["POST"])
 @require("result_transfer", "add")
 def cancel(occurrence_id: int, run_id: int):
-    job_run = _run_of(occurrence_id, run_id)
-    request_cancel(job_run)
-    db.session.commit()
+    cancel_checked(_run_of(occurrence_id, run_id))
     flash("Cancelling: what was downloaded so far is kept.", "info")
     return redirect(url_for(".run", occurrence_id=occurrence_id, run_id=run_id))

@@ -1,7 +1,7 @@
 """Manage › Security: roles × entities × actions, users and their roles."""
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
@@ -11,9 +11,9 @@ from ..extensions import db
 from ..models import Role, User
 from ..services import DomainError
 from ..services import security as service
-from ..services.permissions import ACTIONS, ENTITIES, ENTITY_NAMES, grants
+from ..services.permissions import ACTIONS, ENTITIES, ENTITY_NAMES, can, grants
 from ..services.users import create_user, set_password
-from .common import confirm_delete, get_or_404, render, require
+from .common import confirm_delete, db_int, fragment_or_back, get_or_404, render, require
 
 bp = Blueprint("security", __name__, url_prefix="/manage/security")
 
@@ -69,13 +69,13 @@ def set_permission(role_id: int):
     granted = request.form.get("granted") == "on"
     error = None
     try:
-        service.change_permission(role, entity, action, granted)
+        service.change_permission(current_user, role, entity, action, granted)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
         error = err.message
-    return render("security/role.html", block="cell", status=422 if error else 200, role=role, entity=entity,
-                  action=action, granted=grants(role), cell_error=error)
+    return fragment_or_back("security/role.html", "cell", url_for(".role", role_id=role.id), error=error, role=role,
+                            entity=entity, action=action, granted=grants(role), cell_error=error)
 
 
 @bp.route("/roles", methods=["POST"])
@@ -106,19 +106,19 @@ def delete_role(role_id: int):
 
 
 @bp.route("/users/<int:user_id>/roles", methods=["POST"])
-@require("user", "edit")
+@require("role", "edit")
 def set_user_role(user_id: int):
     user = get_or_404(User, user_id)
-    role = get_or_404(Role, request.form.get("role_id", type=int))
+    role = get_or_404(Role, request.form.get("role_id", type=db_int))
     error = None
     try:
-        service.change_user_role(user, role, request.form.get("member") == "on")
+        service.change_user_role(current_user, user, role, request.form.get("member") == "on")
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
         error = err.message
-    return render("security/index.html", block="membership", status=422 if error else 200,
-                  user=user, role=role, membership_error=error)
+    return fragment_or_back("security/index.html", "membership", url_for(".index"), error=error, user=user,
+                            role=role, membership_error=error)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -126,9 +126,12 @@ def set_user_role(user_id: int):
 def new_user():
     form = UserForm()
     form.password.validators = [DataRequired()]
+    if not can(current_user, "role", "edit"):
+        del form.role_ids  # giving roles is a security change; such users get a role from someone who may
     if form.validate_on_submit():
         try:
-            roles = [r for r in _roles() if r.id in form.role_ids.data]
+            roles = [r for r in _roles() if r.id in form.role_ids.data] if "role_ids" in form else []
+            service.check_may_assign(current_user, roles)
             user = create_user(form.username.data, form.display_name.data, form.password.data, roles,
                                email=form.email.data or None)
             user.active = form.active.data
@@ -160,6 +163,8 @@ def edit_user(user_id: int):
             db.session.rollback()
             (form[err.field].errors if err.field else form.active.errors).append(err.message)
         else:
+            if user.id == current_user.id and user.active:
+                login_user(user)  # a new password ends the other sessions, not the one that set it
             flash(f"Saved user {user.username}.", "success")
             return redirect(url_for(".index"))
     status = 422 if request.method == "POST" else 200

@@ -25,12 +25,17 @@ class User(UserMixin, Base):
     email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the id the session cookie carries; bumping it ends every session of this user.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     roles: Mapped[list["Role"]] = relationship(secondary=user_role, back_populates="users", order_by="Role.name")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sign-in for deactivated staff
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
 
     def __str__(self) -> str:
         return self.display_name

@@ -13,7 +13,9 @@ from ..models import (
 from . import DomainError
 from .audit import utcnow
 from .result_transfer import process_rows, start_rule
-from .job_runs import active_run, done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel
+from .job_runs import (
+    StartedRun, active_run, done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel,
+)
 
 KIND = "bulk_result_download"
 # A running run whose worker has not reported for this long is taken as stopped (killed, crashed).
@@ -36,11 +38,11 @@ def eligible_enrolments(integration_ids: list[int] | None = None) -> list[int]:
     return list(db.session.scalars(query))
 
 
-def start_bulk_download(actor_id: int | None, integration_ids: list[int] | None = None) -> JobRun:
+def start_bulk_download(actor_id: int | None, integration_ids: list[int] | None = None) -> StartedRun:
     """The run under way, or a new one (one bulk run at a time)."""
     running = active_run(KIND, None)
     if running is not None:
-        return running
+        return StartedRun(running, False)
     ids = eligible_enrolments(integration_ids)
     if not ids:
         raise DomainError("No Active occurrence linked to Canvas has Active enrolments transferred to Canvas, "
@@ -108,7 +110,7 @@ def staged_occurrences(run: JobRun) -> list[Occurrence]:
     return db.session.scalars(select(Occurrence).where(Occurrence.id.in_(ids)).order_by(Occurrence.id)).all()
 
 
-def start_processing(download: JobRun, rule_kind: str, on: date | None, actor_id: int | None) -> JobRun:
+def start_processing(download: JobRun, rule_kind: str, on: date | None, actor_id: int | None) -> StartedRun:
     """A run that saves every row proposing a change, as the review shows them with this start rule."""
     if not download.ended:
         raise DomainError("Wait for the download to finish before processing.")

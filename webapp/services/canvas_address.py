@@ -1,15 +1,70 @@
-"""The rules for a Canvas address: https (plain http only on this machine), just the site."""
+"""The rules for a Canvas address: https (plain http only on this machine), just the site, a real
+host name, and no internal targets: never link-local or cloud metadata addresses, and private or
+loopback ones only where the setting CANVASLINK_ALLOW_PRIVATE_CANVAS allows them (`make run`, for
+the simulator; a self-hosted Canvas on a private network)."""
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
+
+from flask import current_app
 
 from . import DomainError
 
 EXAMPLE = "https://yourcollege.instructure.com"
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+# A last label like these makes resolvers read the whole name as an IP address in another notation
+# (2130706433, 0x7f.1, 127.1): only the plain dotted form is accepted, so the rules below see it.
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
+# Where clouds answer with machine credentials (AWS's IPv6 one is fd00:ec2::254).
+_NEVER = [ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fd00::/8")]
+
+
+def _refuse(text: str, field: str):
+    raise DomainError(text, field)
+
+
+def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address when the host is an IP literal (None for a host name); refuses other numeric forms."""
+    if ":" in host:
+        address = ipaddress.IPv6Address(host)  # urlsplit has checked the brackets' content
+        return address.ipv4_mapped or address
+    if _NUMERIC_LABEL.fullmatch(host.rsplit(".", 1)[-1]):
+        return ipaddress.IPv4Address(host)  # ValueError for 2130706433, 127.1, 0177.0.0.1, 0x7f.0.0.1
+    return None
+
+
+def _is_internal_name(host: str) -> bool:
+    return host == "localhost" or host.endswith(".localhost")
+
+
+def check_host(host: str, field: str = "base_url") -> None:
+    """A host name or plain IP address that is not an internal target (unless the setting allows)."""
+    try:
+        address = _ip_address(host)
+    except ValueError:
+        _refuse(f"“{host}” is not a host name. Enter the Canvas site's name, e.g. {EXAMPLE}.", field)
+    if address is None:
+        name = host.removesuffix(".")
+        if len(name) > 253 or not all(_LABEL.fullmatch(label) for label in name.split(".")):
+            _refuse(f"“{host}” is not a host name. Enter the Canvas site's name, e.g. {EXAMPLE}.", field)
+        if name.split(".")[0] == "metadata":
+            _refuse("That is a cloud metadata service, not Canvas.", field)
+        internal = _is_internal_name(name)
+    else:
+        if any(address in network for network in _NEVER) or address.is_link_local:
+            _refuse("That is a link-local or cloud metadata address, not Canvas.", field)
+        if address.is_unspecified or address.is_multicast:
+            _refuse(f"{address} is not an address Canvas can have.", field)
+        internal = not address.is_global  # private, loopback, carrier-grade NAT, reserved
+    if internal and not current_app.config["CANVAS_ALLOW_PRIVATE_ADDRESSES"]:
+        _refuse("That address is on this machine or a private network. canvaslink only connects to "
+                "Canvas sites on the internet unless your administrator sets CANVASLINK_ALLOW_PRIVATE_CANVAS "
+                "(for a self-hosted Canvas on your own network).", field)
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
+    if _is_internal_name(host):
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -30,7 +85,7 @@ def normalise_canvas_address(text: str, field: str = "base_url") -> str:
     except ValueError:
         raise DomainError(f"“{text}” is not a web address. Enter it like {EXAMPLE}.", field) from None
     host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or not host:
+    if parts.scheme not in ("http", "https") or not host or port == 0:
         raise DomainError(f"“{text}” is not a web address. Enter it like {EXAMPLE}.", field)
     if parts.username or parts.password:
         raise DomainError("Leave names and passwords out of the address; Canvas credentials go in the "
@@ -38,6 +93,7 @@ def normalise_canvas_address(text: str, field: str = "base_url") -> str:
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise DomainError(f"Enter only the Canvas site, without “{parts.path}{'?' if parts.query else ''}"
                           f"{parts.query}”: e.g. {EXAMPLE}.", field)
+    check_host(host, field)
     if parts.scheme == "http" and not _is_loopback(host):
         raise DomainError("Canvas must be reached over https: with plain http the secrets and student data "
                           "would cross the network unencrypted. Use the https:// address.", field)

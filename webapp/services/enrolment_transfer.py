@@ -26,7 +26,7 @@ from . import DomainError
 from .audit import record, utcnow
 from .canvas import CanvasClient, CanvasError, CanvasValidationError, Enrollment, NotFound, PermissionDenied, \
     Unavailable
-from .job_runs import done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel
+from .job_runs import StartedRun, done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel
 from .integrations import canvas_client
 
 KIND = "enrolment_transfer"
@@ -395,7 +395,7 @@ def _save_outcome(run: JobRun, link: OccurrenceLink, enrolment: Enrolment, resul
 
 
 def start_transfer(link: OccurrenceLink | None, enrolment_ids: list[int], actor_id: int,
-                   reopen_ids: list[int] = ()):
+                   reopen_ids: list[int] = ()) -> StartedRun:
     """A run for the chosen enrolments of a linked occurrence (or the one already running).
     `reopen_ids`: enrolments whose ended Canvas enrolment a person chose to re-open."""
     if link is None:

@@ -17,8 +17,8 @@ from ..models import (
 )
 from . import DomainError
 from .audit import record, utcnow
-from .canvas import SCOPES, CanvasClient, CanvasError, OAuthTokenProvider, OAuthTokens, StaticToken, \
-    exchange_authorization_code
+from .canvas import SCOPES, BadResponse, CanvasClient, CanvasError, OAuthTokenProvider, OAuthTokens, StaticToken, \
+    Unavailable, exchange_authorization_code
 from .canvas_rights import ConnectionReport, check_rights
 from .canvas_address import normalise_canvas_address
 from .secrets import decrypt, encrypt
@@ -37,6 +37,8 @@ STEP_FIELDS = {
 SETTINGS = tuple(f for fields in STEP_FIELDS.values() for f in fields)
 # Stored encrypted on the integration as <name>_enc.
 SECRETS = ("client_secret", "access_token", "refresh_token")
+# What a draft forgets when its Canvas address changes: nothing issued for one host goes to another.
+FORGET_ON_NEW_ADDRESS = {name: "" for name in SECRETS} | {"token_expires_at": None, "token_acts_as": None}
 PRODUCTS = {"canvas": "Canvas LMS"}
 DRAFT_LIFETIME = timedelta(days=2)
 
@@ -114,10 +116,19 @@ def secret_is_set(draft: IntegrationDraft, name: str) -> bool:
     return draft.integration is not None and bool(getattr(draft.integration, f"{name}_enc"))
 
 
+def _forget_secrets_if_moved(draft: IntegrationDraft, values: dict) -> None:
+    """A new Canvas address drops the secret and tokens kept for the old one (saved or in this
+    draft): Test connection or a token refresh would otherwise hand them to the new host."""
+    before, after = draft.data.get("base_url"), values.get("base_url", draft.data.get("base_url"))
+    if before and after != before:
+        _store_draft_secrets(draft, FORGET_ON_NEW_ADDRESS)
+
+
 def save_step(draft: IntegrationDraft, step: int, values: dict, secrets: dict | None = None) -> None:
     """Check one page's values and keep them in the draft; DomainError names the field at fault."""
     values = dict(values)
     _CHECKS[step](draft, values)
+    _forget_secrets_if_moved(draft, values)
     draft.data = {**draft.data, **{k: values[k] for k in STEP_FIELDS[step] if k in values}}
     typed = {k: v for k, v in (secrets or {}).items() if v}
     if typed.get("access_token"):
@@ -132,6 +143,7 @@ def save_step(draft: IntegrationDraft, step: int, values: dict, secrets: dict | 
 
 def keep_unchecked(draft: IntegrationDraft, step: int, values: dict) -> None:
     """Keep a page's values without checking them (Back); finish() checks every page again."""
+    _forget_secrets_if_moved(draft, values)
     draft.data = {**draft.data, **{k: v for k, v in values.items() if k in STEP_FIELDS[step]}}
     draft.updated_at = utcnow()
     db.session.flush()
@@ -304,15 +316,30 @@ def _draft_client(draft: IntegrationDraft) -> tuple[CanvasClient, dict]:
     return client, pending
 
 
+class ConnectionFailed(DomainError):
+    """Canvas was tried and failed; what the attempt recorded (its audit entry) is kept."""
+
+
 def test_connection(draft: IntegrationDraft) -> ConnectionReport:
     """Who the draft's credentials act as in Canvas and whether they hold each right the flows need;
-    DomainError when the token does not work at all."""
+    ConnectionFailed when the token does not work at all."""
     client, renewed = _draft_client(draft)
+    address = draft.data["base_url"]
+    if draft.integration is None or address != draft.integration.base_url:
+        # Credentials go to a host nobody has saved yet: keep a trace of every such attempt.
+        record(draft.user_id, "lms_integration", draft.integration_id, "test_address",
+               f"Tested the connection to {address}", {"base_url": [getattr(draft.integration, "base_url", None),
+                                                                   address]})
     try:
         with client:
             report = check_rights(client)
+    except (Unavailable, BadResponse):
+        # Whether nothing listens there, or something that is not Canvas: one answer, so that
+        # Test connection cannot map which ports answer on other hosts.
+        raise ConnectionFailed(f"No Canvas answered at {address}. Check the Canvas address; if it is right, "
+                               "Canvas may be down: try again later.") from None
     except CanvasError as err:
-        raise DomainError(str(err)) from None
+        raise ConnectionFailed(str(err)) from None
     _store_draft_secrets(draft, {**renewed, "token_acts_as": report.acts_as})
     draft.updated_at = utcnow()
     db.session.flush()

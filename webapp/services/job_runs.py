@@ -1,10 +1,21 @@
 """Runs of background work that staff watch: start (one at a time per scope), progress, items, end."""
 
+import logging
+from collections.abc import Callable
+from typing import NamedTuple
+
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, JobRun, JobRunItem
 from .audit import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class StartedRun(NamedTuple):
+    run: JobRun
+    created: bool  # False: the run already under way for the same work, which must not be started again
 
 
 def active_run(kind: str, occurrence_id: int | None) -> JobRun | None:
@@ -13,16 +24,33 @@ def active_run(kind: str, occurrence_id: int | None) -> JobRun | None:
         else JobRun.occurrence_id == occurrence_id, JobRun.status.in_((QUEUED, RUNNING))))
 
 
-def start_run(kind: str, occurrence_id: int | None, params: dict, total: int, actor_id: int | None) -> JobRun:
+def start_run(kind: str, occurrence_id: int | None, params: dict, total: int, actor_id: int | None) -> StartedRun:
     """A new run, or the one already under way for the same work (never two at once)."""
     running = active_run(kind, occurrence_id)
     if running is not None:
-        return running
+        return StartedRun(running, False)
     run = JobRun(kind=kind, occurrence_id=occurrence_id, params=params, total=total, started_by_id=actor_id,
                  created_at=utcnow(), status=QUEUED)
     db.session.add(run)
     db.session.flush()
-    return run
+    return StartedRun(run, True)
+
+
+def execute(run: JobRun, work: Callable[[JobRun], None]) -> bool:
+    """Do a run's work in this process (a worker's job, or a small run while the page waits).
+    Whatever goes wrong, the run ends as failed and says so: a run left "running" would block
+    its occurrence for good. False when it failed."""
+    run_id = run.id
+    try:
+        work(run)
+    except Exception as exc:
+        log.exception("Job run %s (%s) failed", run_id, run.kind)
+        db.session.rollback()
+        fail_run(db.session.get(JobRun, run_id), f"Stopped by an unexpected error ({type(exc).__name__}). What "
+                 "was done is kept; start it again to finish the rest.")
+        db.session.commit()
+        return False
+    return True
 
 
 def mark_running(run: JobRun) -> None:

@@ -6,7 +6,7 @@ field, never a database error page.
 
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -19,8 +19,9 @@ def _check_unique(model, obj, values: dict, unique: Iterable[str], label: str) -
         if value is None or value == "":
             continue
         column = getattr(model, field)
-        # Codes and names are compared case-insensitively: "bsbwhs411" is BSBWHS411.
-        query = select(model.id).where(func.lower(column) == str(value).lower())
+        # Codes and names are compared case-insensitively: "bsbwhs411" is BSBWHS411. SQLite lowers
+        # only ASCII, so the exact value is asked for too (it is what the unique constraint refuses).
+        query = select(model.id).where(or_(column == value, func.lower(column) == str(value).lower()))
         if obj is not None and obj.id is not None:
             query = query.where(model.id != obj.id)
         if db.session.scalar(query) is not None:

@@ -20,7 +20,7 @@ from .audit import utcnow
 from .canvas import CanvasError
 from .enrolments import record_unit_result, set_task_status
 from .integrations import canvas_client
-from .job_runs import end_run, mark_running, record_item, start_run, stopped_by_cancel
+from .job_runs import StartedRun, end_run, mark_running, record_item, start_run, stopped_by_cancel
 from .result_proposals import (
     CHANGE, INVALID, START_FROM_ENROLMENT, START_FROM_PLAN, START_FROM_UNLOCK, START_ON_DATE, START_TODAY, CurrentResult, CurrentTask, Defaults, ModuleMapping, ModuleState, Outcome,
     PlanUnit, Proposal, StartRule, Student, propose,
@@ -37,7 +37,7 @@ def transferred_enrolments(link: OccurrenceLink) -> list[int]:
         Enrolment.occurrence_id == link.occurrence_id, Enrolment.transfer.has())))
 
 
-def start_download(link: OccurrenceLink | None, actor_id: int) -> JobRun:
+def start_download(link: OccurrenceLink | None, actor_id: int) -> StartedRun:
     if link is None:
         raise DomainError("Link the occurrence to Canvas first.")
     ids = transferred_enrolments(link)

@@ -1,11 +1,13 @@
-"""The security manager's changes, guarded so nobody locks every administrator out."""
+"""The security manager's changes, guarded so nobody locks every administrator out, and nobody
+hands out (to others or to themselves) rights they do not hold."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Role, RolePermission, User, user_role
 from . import DomainError
-from .permissions import set_permission
+from .permissions import ENTITIES, grants, permission_set, set_permission
+from .users import end_sessions
 
 
 def _security_managers() -> int:
@@ -25,13 +27,35 @@ def _guard() -> None:
                           "Keep at least one active user whose role may edit roles.")
 
 
-def change_permission(role: Role, entity: str, action: str, granted: bool) -> None:
+def _refuse_beyond_own(actor: User, rights: set[tuple[str, str]], what: str, field: str | None = None) -> None:
+    missing = rights - permission_set(actor)
+    if missing:
+        labels = dict(ENTITIES)
+        named = ", ".join(sorted(f"{action} {labels[entity].lower()}" for entity, action in missing))
+        raise DomainError(f"You cannot {what}: it gives rights your own roles do not have ({named}).", field)
+
+
+def check_may_assign(actor: User, roles: list[Role]) -> None:
+    """Giving users roles is a change to security: it needs the right to edit roles, and each
+    role may give no more than the actor holds."""
+    if not roles:
+        return
+    if ("role", "edit") not in permission_set(actor):
+        raise DomainError("Giving users roles needs the right to edit roles and permissions.", "role_ids")
+    for role in roles:
+        _refuse_beyond_own(actor, grants(role), f"give the role {role.name}", "role_ids")
+
+
+def change_permission(actor: User, role: Role, entity: str, action: str, granted: bool) -> None:
+    if granted:
+        _refuse_beyond_own(actor, {(entity, action)}, f"grant this to {role.name}")
     set_permission(role, entity, action, granted)
     _guard()
 
 
-def change_user_role(user: User, role: Role, member: bool) -> None:
+def change_user_role(actor: User, user: User, role: Role, member: bool) -> None:
     if member and role not in user.roles:
+        check_may_assign(actor, [role])
         user.roles.append(role)
     elif not member and role in user.roles:
         user.roles.remove(role)
@@ -42,7 +66,7 @@ def create_role(name: str, description: str = "") -> Role:
     name = name.strip()
     if not name:
         raise DomainError("Give the role a name.", "name")
-    if db.session.scalar(select(Role.id).where(Role.name.ilike(name))):
+    if db.session.scalar(select(Role.id).where(func.lower(Role.name) == name.lower())):
         raise DomainError(f"There is already a role named “{name}”.", "name")
     role = Role(name=name, description=description.strip())
     db.session.add(role)
@@ -56,6 +80,8 @@ def delete_role(role: Role) -> None:
 
 
 def update_user(user: User, *, display_name: str, email: str | None, active: bool) -> None:
+    if user.active and not active:
+        end_sessions(user)  # a deactivated user is signed out everywhere, not just kept from signing in
     user.display_name, user.email, user.active = display_name.strip(), email, active
     _guard()
 

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import Enrolment, LmsIntegration, OccurrenceLink
 from . import DomainError
 from .bulk_results import start_bulk_download
+from .job_runs import execute
 from .result_proposals import START_ON_DATE
 from .result_transfer import Processed, process_rows, run_download, start_rule
 
@@ -31,11 +32,12 @@ class PullSummary:
 def pull_results(actor_id: int | None, *, process: bool, start_rule_kind: str | None = None,
                  integration_ids: list[int] | None = None, nightly: bool = False) -> PullSummary:
     """Download (in this process) and optionally save; `nightly` uses each integration's own rule."""
-    run = start_bulk_download(actor_id, integration_ids)
+    run, created = start_bulk_download(actor_id, integration_ids)
     db.session.commit()
-    if run.started_at is not None or run.rq_job_id is not None:
+    if not created:
         raise DomainError(f"A bulk download (run {run.id}) is already under way; try again when it has finished.")
-    run_download(run)
+    if not execute(run, run_download):
+        raise DomainError(f"The download (run {run.id}) stopped: {run.message}")
     summary = PullSummary(run.id, run.done - run.failed, run.failed)
     if not process:
         return summary

@@ -126,9 +126,11 @@ class Transport:
             with self.limiter.slot():
                 response = self._session.send(request, timeout=self._timeout, allow_redirects=False, **settings)
         except TRANSPORT_ERRORS as exc:
-            reason = "it did not answer in time" if isinstance(exc, requests.Timeout) else "the connection failed"
-            raise Unavailable(f"Canvas at {self._host} could not be reached while working on {what} "
-                              f"({reason}); try again later.") from exc
+            # One message whether the port is closed, filtered or slow: the wizard must not become a
+            # port scanner. The log keeps the reason.
+            log.info("Canvas %s %s: %s", method, urlsplit(url).path, exc)
+            raise Unavailable(f"Canvas at {self._host} could not be reached while working on {what}; check the "
+                              "address, or try again later.") from exc
         self.limiter.record(rate_limit_remaining(response), throttled=is_throttled(response))
         return token, response
 

@@ -1,0 +1,46 @@
+"""What a request may carry before any view sees it: body size (MAX_CONTENT_LENGTH), the number
+of form fields, ids that fit the database, and whose X-Forwarded-* headers are believed."""
+
+from urllib.parse import parse_qsl
+
+from flask import Request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
+# The largest id or whole number our columns store: Integer is 32 bits on PostgreSQL (SQLite's 64).
+MAX_DB_INT = 2**31 - 1
+
+
+class _FieldCountingParser(FormDataParser):
+    """Werkzeug caps the parts of multipart forms only; a urlencoded body of a million empty
+    fields would still be turned into a million-entry dict. MAX_FORM_PARTS caps both."""
+
+    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+        try:
+            items = parse_qsl(stream.read().decode(), keep_blank_values=True, errors="werkzeug.url_quote",
+                              max_num_fields=self.max_form_parts)
+        except ValueError:  # more fields than max_num_fields
+            raise RequestEntityTooLarge() from None
+        return stream, self.cls(items), self.cls()
+
+
+class LimitedRequest(Request):
+    form_data_parser_class = _FieldCountingParser
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """<int:...> in a URL: a number the database can store, else 404 (not an overflow error)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_DB_INT)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def init_app(app):
+    """Before the blueprints: their rules pick their converters when registered."""
+    app.request_class = LimitedRequest
+    app.url_map.converters["int"] = DatabaseIntConverter
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
