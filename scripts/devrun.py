@@ -19,7 +19,9 @@ from pathlib import Path
 from canvas_sim.seeds import load_seed
 
 ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = ROOT / "instance"
+# The same folder the app reads its generated keys from (webapp/config.py), so a run pointed
+# elsewhere with CANVASLINK_INSTANCE finds the encryption key it made.
+INSTANCE = Path(os.environ.get("CANVASLINK_INSTANCE") or ROOT / "instance").resolve()
 PY = sys.executable
 WEB_PORT = int(os.environ.get("PORT", "5000"))
 SIM_PORT = int(os.environ.get("CANVAS_SIM_PORT", "8081"))
@@ -91,7 +93,7 @@ def wait_for_port(port: int, process: subprocess.Popen, what: str, timeout: floa
 
 
 def main() -> None:
-    INSTANCE.mkdir(exist_ok=True)
+    INSTANCE.mkdir(parents=True, exist_ok=True)
     for port, what in ((WEB_PORT, "the web app (set PORT=...)"), (SIM_PORT, "the Canvas simulator (set CANVAS_SIM_PORT=...)")):
         if not port_free(port):
             raise SystemExit(f"Port {port} is in use; stop what uses it or choose another port for {what}.")

@@ -97,7 +97,7 @@ def test_row_saves_and_suggestions_without_htmx_get_a_page(client, login, make_o
     response = client.post(f"/enrolments/{enrolment.id}/tasks/{task.id}", data={"task_status_id": "0",
                                                                                  "status_date": "not a date"})
     assert response.status_code == 302
-    assert "Not a valid date value" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Enter the date as dd/mm/yyyy, e.g. 31/03/2026." in client.get(response.headers["Location"]).get_data(as_text=True)
     response = client.get(f"/occurrences/{occurrence.id}/enrol/clients?client_code=C00")
     assert response.status_code == 200 and '<option value="C0001">' in response.get_data(as_text=True)
 

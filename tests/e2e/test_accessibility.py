@@ -30,7 +30,7 @@ def bulk_downloaded(transferred_121, canvas, make_user):
 
     canvas.set_module_state(canvas_user_of("C0025"), 907, "started")
     canvas.set_module_state(canvas_user_of("C0027"), 905, "completed", datetime(2026, 11, 2, 1, 0, tzinfo=UTC))
-    run = start_bulk_download(make_user("bulk-admin").id)
+    run, _ = start_bulk_download(make_user("bulk-admin").id)
     db.session.commit()
     run_download(run)
     return run
