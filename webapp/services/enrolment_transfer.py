@@ -297,9 +297,10 @@ def _transfer_in_canvas(client: CanvasClient, link: dict, in_canvas: dict[int, E
         existing = in_canvas.get(resolution.canvas_user_id)
         if existing is not None and existing.enrollment_state not in ENDED:
             # Posting again would reset its section limit and dates in Canvas (§11.5): leave it be.
-            return Done(resolution, existing, ALREADY if resolution.action == ALREADY else resolution.action,
-                        notes + [f"Already enrolled in Canvas ({describe_state(existing, link['zone'])}); "
-                                 "nothing was sent."])
+            if resolution.action == ALREADY:
+                return Done(resolution, existing, ALREADY, notes)
+            return Done(resolution, existing, resolution.action, notes + [
+                f"Already enrolled in Canvas ({describe_state(existing, link['zone'])}); nothing was sent."])
         if existing is not None and student.enrolment_id not in link["reopen"]:
             return Done(resolution, existing, LEFT, notes + [
                 f"Left as {describe_state(existing, link['zone'])}: not re-opened. Choose “Re-open in Canvas” "
