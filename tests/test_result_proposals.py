@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from webapp.services.result_proposals import (
+from webapp.services.result_transfer.proposals import (
     CHANGE, COMPLETED, INVALID, LEFT_ALONE, LOCKED, START_FROM_ENROLMENT, START_FROM_PLAN, START_FROM_UNLOCK,
     START_ON_DATE, START_TODAY, STARTED, UNLOCKED, UP_TO_DATE, CurrentResult, CurrentTask, Defaults, ModuleMapping,
     ModuleState, Outcome, PlanUnit, StartRule, Student, propose)

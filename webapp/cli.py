@@ -10,7 +10,7 @@ from .models import Role
 from .services import DomainError
 from .services.demo import seed_demo
 from .services.reference_data import ensure_reference_data
-from .services.unattended import pull_results
+from .services.result_transfer.unattended import pull_results
 from .services.users import create_user
 
 canvas_cli = AppGroup("canvas", help="Work with Canvas from the command line (for cron and scripts).")

@@ -7,17 +7,18 @@ from .extensions import db
 from .models import JobRun
 from .services import DomainError
 from .queue import QueueUnavailable, enqueue_run
-from .services import bulk_results, enrolment_transfer, result_transfer
-from .services.unattended import nightly_integration_ids, pull_results
+from .services import enrolment_transfer
+from .services.result_transfer import bulk, download
+from .services.result_transfer.unattended import nightly_integration_ids, pull_results
 from .services.job_runs import fail_run
 
 log = logging.getLogger(__name__)
 
 RUNNERS = {
     enrolment_transfer.KIND: enrolment_transfer.run_transfer,
-    result_transfer.KIND: result_transfer.run_download,
-    bulk_results.KIND: result_transfer.run_download,
-    bulk_results.PROCESS_KIND: bulk_results.run_processing,
+    download.KIND: download.run_download,
+    bulk.KIND: download.run_download,
+    bulk.PROCESS_KIND: bulk.run_processing,
 }
 
 

@@ -11,10 +11,10 @@ from .. import jobs
 from ..extensions import db
 from ..models import JobRun, ResultType, TaskStatus
 from ..services import DomainError
-from ..services import bulk_results as service
-from ..services import result_transfer
+from ..services.result_transfer import bulk as service
+from ..services.result_transfer import download as result_transfer
 from ..services.job_runs import failures, request_cancel
-from ..services.result_proposals import CHANGE, INVALID, LEFT_ALONE, UP_TO_DATE
+from ..services.result_transfer.proposals import CHANGE, INVALID, LEFT_ALONE, UP_TO_DATE
 from .common import get_or_404, page_number, render, require
 from .results import START_RULES, posted_rows, rule_from
 

@@ -9,11 +9,11 @@ from .. import jobs
 from ..extensions import db
 from ..models import JobRun, Occurrence, ResultType, TaskStatus
 from ..services import DomainError
-from ..services import result_transfer as service
+from ..services.result_transfer import download as service
 from ..services.canvas_links import current_link
 from ..services.job_runs import request_cancel
 from ..services.permissions import can
-from ..services.result_proposals import CHANGE, INVALID, LEFT_ALONE, UP_TO_DATE
+from ..services.result_transfer.proposals import CHANGE, INVALID, LEFT_ALONE, UP_TO_DATE
 from .common import get_or_404, render, require, run_progress
 
 bp = Blueprint("results", __name__, url_prefix="/occurrences/<int:occurrence_id>/canvas/results")

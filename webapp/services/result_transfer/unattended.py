@@ -11,12 +11,12 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Enrolment, LmsIntegration, OccurrenceLink
-from . import DomainError
-from .bulk_results import start_bulk_download
-from .result_proposals import START_ON_DATE
-from .result_transfer import Processed, process_rows, run_download, start_rule
+from ...extensions import db
+from ...models import Enrolment, LmsIntegration, OccurrenceLink
+from .. import DomainError
+from .bulk import start_bulk_download
+from .proposals import START_ON_DATE
+from .download import Processed, process_rows, run_download, start_rule
 
 
 @dataclass

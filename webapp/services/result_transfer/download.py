@@ -1,5 +1,5 @@
 """Transfer results from Canvas: download module states (staged per enrolment as they arrive),
-review the proposals of the pure decision (result_proposals.propose), and save rows, each in
+review the proposals of the pure decision (proposals.propose), and save rows, each in
 its own transaction, with provenance."""
 
 from collections import defaultdict
@@ -10,18 +10,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     Client, Enrolment, EnrolmentTask, EnrolmentTransfer, JobRun, LmsIntegration, ModuleStateDownload, OccurrenceLink,
     ResultProvenance, ResultType, TaskStatus, TrainingPlanUnit,
 )
-from . import DomainError
-from .audit import utcnow
-from .canvas import CanvasError
-from .enrolments import record_unit_result, set_task_status
-from .integrations import canvas_client
-from .job_runs import end_run, mark_running, record_item, start_run, stopped_by_cancel
-from .result_proposals import (
+from .. import DomainError
+from ..audit import utcnow
+from ..canvas import CanvasError
+from ..enrolments import record_unit_result, set_task_status
+from ..integrations import canvas_client
+from ..job_runs import end_run, mark_running, record_item, start_run, stopped_by_cancel
+from .proposals import (
     CHANGE, INVALID, START_FROM_ENROLMENT, START_FROM_PLAN, START_FROM_UNLOCK, START_ON_DATE, START_TODAY, CurrentResult, CurrentTask, Defaults, ModuleMapping, ModuleState, Outcome,
     PlanUnit, Proposal, StartRule, Student, propose,
 )

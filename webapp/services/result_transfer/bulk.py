@@ -5,15 +5,15 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     QUEUED, RUNNING, Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, ModuleStateDownload, Occurrence,
     OccurrenceLink, OccurrenceStatus, StatusType,
 )
-from . import DomainError
-from .audit import utcnow
-from .result_transfer import process_rows, start_rule
-from .job_runs import active_run, done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel
+from .. import DomainError
+from ..audit import utcnow
+from .download import process_rows, start_rule
+from ..job_runs import active_run, done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel
 
 KIND = "bulk_result_download"
 # A running run whose worker has not reported for this long is taken as stopped (killed, crashed).
