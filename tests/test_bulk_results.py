@@ -71,8 +71,8 @@ def test_review_is_paginated_and_filtered_by_occurrence(client, login, transferr
     work()
     run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk.KIND))
     page = client.get(f"/utilities/canvas-results/runs/{run.id}/review?occurrence=121").get_data(as_text=True)
-    assert "Page 1" not in page and page.count('class="student"') == 16
-    assert "nothing started in mapped modules" in page
+    assert "Page 1" not in page and page.count('<tbody class="student">') == 16
+    assert "Nothing started in mapped modules" in page
 
 
 def test_killed_worker_run_resumes_to_exactly_the_rows_of_an_undisturbed_run(

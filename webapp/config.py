@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def _database_url(instance: Path) -> str:
@@ -35,6 +36,17 @@ def _encryption_keys(instance: Path) -> list[str]:
     return [key.strip() for key in text.split(",") if key.strip()]
 
 
+def _time_zone() -> str:
+    """CANVASLINK_TIME_ZONE, checked now rather than on the first page that shows a time."""
+    name = os.environ.get("CANVASLINK_TIME_ZONE") or "Australia/Sydney"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"CANVASLINK_TIME_ZONE={name!r} is not a time zone; use a name such as "
+                         "Australia/Sydney or Australia/Perth.") from None
+    return name
+
+
 def from_environment(instance_path: str) -> dict:
     instance = Path(instance_path)
     development = os.environ.get("CANVASLINK_ENV", "production") == "development"
@@ -47,6 +59,8 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": not development,
         "REMEMBER_COOKIE_SECURE": not development,
         "CANVASLINK_ENV": "development" if development else "production",
+        # Where times are shown when no LMS integration says otherwise.
+        "RTO_TIME_ZONE": _time_zone(),
     }
 
 

@@ -66,5 +66,6 @@ def nightly_pull() -> None:
         return
     finally:
         db.session.remove()
-    log.info("Nightly result transfer: run %s, %s downloaded, %s failed, %s rows saved, %s waiting for review",
-             summary.run_id, summary.downloaded, summary.failed_downloads, summary.saved, summary.waiting)
+    log.info("Nightly result transfer: run %s, %s downloaded, %s failed, %s rows saved, %s waiting for review, "
+             "%s kept", summary.run_id, summary.downloaded, summary.failed_downloads, summary.saved, summary.waiting,
+             summary.kept)

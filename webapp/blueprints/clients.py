@@ -6,6 +6,7 @@ from wtforms import DateField, EmailField, IntegerField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from ..models import Client
+from ..services.clients import check_canvas_user_id
 from .crud import Crud
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
@@ -24,7 +25,8 @@ class ClientForm(FlaskForm):
         "Canvas user id",
         validators=[Optional(), NumberRange(min=1, message="A Canvas user id is a positive whole number.")],
         description="Advanced: links this client to an existing Canvas account. Enrolment transfer "
-        "uses it instead of looking the student up; a wrong id enrols the wrong person.",
+        "uses it instead of looking the student up; a wrong id enrols the wrong person. canvaslink checks "
+        "it with Canvas when you save.",
     )
 
 
@@ -46,5 +48,7 @@ crud = Crud(
     search=["code", "first_name", "last_name", "email"],
     unique=("code",),
     in_use=_in_use,
+    check=lambda client, values: check_canvas_user_id(client.canvas_user_id if client else None,
+                                                      values["canvas_user_id"]),
     view_template="clients/view.html",
 )
