@@ -329,7 +329,7 @@ def background_download(sim: Simulator, log_path: Path) -> dict:
     from webapp.models import JobRun
     from webapp.queue import enqueue_run
     from webapp.services.audit import utcnow
-    from webapp.services.bulk_results import start_bulk_download
+    from webapp.services.result_transfer.bulk import start_bulk_download
 
     run, _ = start_bulk_download(None)
     db.session.commit()
@@ -376,7 +376,7 @@ def sequential_download(sim: Simulator) -> dict:
     from webapp.extensions import db
     from webapp.models import Enrolment, JobRun, LmsIntegration, ModuleStateDownload, OccurrenceLink
     from webapp.services.audit import utcnow
-    from webapp.services.bulk_results import eligible_enrolments
+    from webapp.services.result_transfer.bulk import eligible_enrolments
     from webapp.services.canvas import CanvasError
     from webapp.services.integrations import canvas_client
     from webapp.services.job_runs import end_run, mark_running, record_item

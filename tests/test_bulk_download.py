@@ -9,8 +9,8 @@ from sqlalchemy import select
 from tests.canvas_fixtures import canvas_user_of
 from webapp.extensions import db
 from webapp.models import JobRun, ModuleStateDownload
-from webapp.services.bulk_results import start_bulk_download
-from webapp.services.result_transfer import run_download
+from webapp.services.result_transfer.bulk import start_bulk_download
+from webapp.services.result_transfer.download import run_download
 
 MODULE_STATES = "GET /api/v1/courses/:course_id/modules"
 

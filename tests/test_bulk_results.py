@@ -17,7 +17,7 @@ from tests.canvas_fixtures import canvas_user_of
 from webapp.extensions import db
 from webapp.models import JobRun, ModuleStateDownload, ResultProvenance, TrainingPlanUnit
 from webapp.queue import job_queue
-from webapp.services import bulk_results
+from webapp.services.result_transfer import bulk
 
 ROOT = Path(__file__).resolve().parent.parent
 UTC = timezone.utc
@@ -48,10 +48,10 @@ def test_bulk_download_progress_review_and_process_all(client, login, transferre
     again = client.post("/utilities/canvas-results/start", follow_redirects=True).get_data(as_text=True)
     assert "already under way" in again
     assert db.session.scalar(select(db.func.count()).select_from(JobRun).where(
-        JobRun.kind == bulk_results.KIND)) == 1
+        JobRun.kind == bulk.KIND)) == 1
 
     work()
-    run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk_results.KIND))
+    run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk.KIND))
     progress = client.get(f"/utilities/canvas-results/runs/{run.id}/progress", headers={"HX-Request": "true"})
     assert progress.status_code == 286
     assert "16 of 16" in progress.get_data(as_text=True) and "1 of 1 occurrences" in progress.get_data(as_text=True)
@@ -69,10 +69,10 @@ def test_review_is_paginated_and_filtered_by_occurrence(client, login, transferr
     login()
     client.post("/utilities/canvas-results/start")
     work()
-    run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk_results.KIND))
+    run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk.KIND))
     page = client.get(f"/utilities/canvas-results/runs/{run.id}/review?occurrence=121").get_data(as_text=True)
-    assert "Page 1" not in page and page.count('class="student"') == 16
-    assert "nothing started in mapped modules" in page
+    assert "Page 1" not in page and page.count('<tbody class="student">') == 16
+    assert "Nothing started in mapped modules" in page
 
 
 def test_killed_worker_run_resumes_to_exactly_the_rows_of_an_undisturbed_run(
@@ -82,7 +82,7 @@ def test_killed_worker_run_resumes_to_exactly_the_rows_of_an_undisturbed_run(
         canvas.set_module_state(canvas_user_of(f"C00{number}"), module, "started")
     canvas.configure(latency_ms=600)  # slow enough to stop the worker half-way
     client.post("/utilities/canvas-results/start")
-    run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk_results.KIND))
+    run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk.KIND))
     worker = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=dict(os.environ, REDIS_URL=redis_url),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -114,7 +114,7 @@ def test_killed_worker_run_resumes_to_exactly_the_rows_of_an_undisturbed_run(
 
     client.post("/utilities/canvas-results/start")  # an undisturbed run of the same download
     work()
-    undisturbed = db.session.scalar(select(JobRun).where(JobRun.kind == bulk_results.KIND).order_by(JobRun.id.desc()))
+    undisturbed = db.session.scalar(select(JobRun).where(JobRun.kind == bulk.KIND).order_by(JobRun.id.desc()))
     assert undisturbed.id != run.id
     assert len(_staged(run.id)) == 16
     assert {(e, s) for e, s, _ in _staged(run.id)} == {(e, s) for e, s, _ in _staged(undisturbed.id)}
@@ -132,7 +132,7 @@ def test_a_student_canvas_refuses_is_listed_and_the_rest_go_through(client, logi
     page = client.get("/utilities/canvas-results/").get_data(as_text=True)
     assert "16 of 16" in page and "1 error" in page
     assert "1 student could not be downloaded" in page and "Willow Baker (C0031)" in page
-    run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk_results.KIND))
+    run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk.KIND))
     assert len(_staged(run.id)) == 16 and sum(1 for *_, error in _staged(run.id) if error) == 1
 
 
@@ -141,7 +141,7 @@ def test_cancel_stops_the_run_keeps_what_it_fetched_and_resume_finishes_it(
     login()
     canvas.configure(latency_ms=600)
     client.post("/utilities/canvas-results/start")
-    run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk_results.KIND))
+    run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk.KIND))
     worker = subprocess.Popen([sys.executable, "worker.py", "--burst"], cwd=ROOT,
                               env=dict(os.environ, REDIS_URL=redis_url), stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)

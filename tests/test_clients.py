@@ -62,16 +62,44 @@ def test_bad_input_names_the_field_and_keeps_what_was_typed(client, login):
     assert 'value="Grace"' in html
 
 
-def test_edit_client_including_canvas_user_id(client, login, make_client):
+def test_edit_client_including_canvas_user_id(client, login, make_client, integration, canvas):
     login()
     record = make_client()
+    existing = next(user.id for user in canvas.state.users.values() if user.id != 1)
     response = client.post(f"/clients/{record.id}/edit", data={
-        "code": record.code, "first_name": "Renamed", "last_name": record.last_name, "canvas_user_id": "4711",
+        "code": record.code, "first_name": "Renamed", "last_name": record.last_name, "canvas_user_id": str(existing),
     })
     assert response.status_code == 302
     db.session.refresh(record)
-    assert record.first_name == "Renamed" and record.canvas_user_id == 4711
-    assert "4711" in client.get(f"/clients/{record.id}").get_data(as_text=True)
+    assert record.first_name == "Renamed" and record.canvas_user_id == existing
+    assert str(existing) in client.get(f"/clients/{record.id}").get_data(as_text=True)
+
+
+def test_a_canvas_user_id_canvas_does_not_know_is_refused_with_the_reason(client, login, make_client, integration,
+                                                                         canvas):
+    """Issue 11, point 8: today any number is saved, and enrolment transfer enrols whoever has it."""
+    login()
+    record = make_client()
+    response = client.post(f"/clients/{record.id}/edit", data={
+        "code": record.code, "first_name": record.first_name, "last_name": record.last_name,
+        "canvas_user_id": "987654"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f"Canvas user id 987654 was not saved: Demo Canvas ({canvas.url}) has no user with id 987654" in html
+    db.session.refresh(record)
+    assert record.canvas_user_id is None
+    unchanged = client.post(f"/clients/{record.id}/edit", data={
+        "code": record.code, "first_name": "Renamed", "last_name": record.last_name, "canvas_user_id": ""})
+    assert unchanged.status_code == 302  # no id, nothing to ask Canvas
+
+
+def test_a_canvas_user_id_needs_an_integration_to_check_it(client, login, make_client):
+    login()
+    record = make_client()
+    response = client.post(f"/clients/{record.id}/edit", data={
+        "code": record.code, "first_name": record.first_name, "last_name": record.last_name, "canvas_user_id": "4711"})
+    assert response.status_code == 422
+    assert "There is no LMS integration to check this Canvas user id against" in response.get_data(as_text=True)
 
 
 def test_delete_asks_first_then_deletes(client, login, make_client):

@@ -21,3 +21,15 @@ def test_postgres_urls_use_psycopg3(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", "postgresql://canvaslink@db.example/canvaslink")
     uri = config.from_environment(str(tmp_path))["SQLALCHEMY_DATABASE_URI"]
     assert uri == "postgresql+psycopg://canvaslink@db.example/canvaslink"
+
+
+def test_the_rto_time_zone_defaults_to_sydney_and_a_wrong_one_stops_the_app(monkeypatch, tmp_path):
+    import pytest
+
+    monkeypatch.delenv("CANVASLINK_TIME_ZONE", raising=False)
+    assert config.from_environment(str(tmp_path))["RTO_TIME_ZONE"] == "Australia/Sydney"
+    monkeypatch.setenv("CANVASLINK_TIME_ZONE", "Australia/Perth")
+    assert config.from_environment(str(tmp_path))["RTO_TIME_ZONE"] == "Australia/Perth"
+    monkeypatch.setenv("CANVASLINK_TIME_ZONE", "Australia/Atlantis")
+    with pytest.raises(ValueError, match="CANVASLINK_TIME_ZONE='Australia/Atlantis' is not a time zone"):
+        config.from_environment(str(tmp_path))

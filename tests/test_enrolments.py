@@ -1,7 +1,7 @@
 """Enrolling creates the training plan; results and task statuses are recorded on it."""
 
 from webapp.extensions import db
-from webapp.models import Enrolment, EnrolmentTask, ResultType, TaskStatus, TrainingPlanUnit
+from webapp.models import Enrolment, EnrolmentTask, ResultProvenance, ResultType, TaskStatus, TrainingPlanUnit
 
 
 def _enrolled_status_id():
@@ -86,6 +86,26 @@ def test_set_a_task_status(client, login, make_occurrence, make_client, enrol_cl
     assert response.status_code == 200
     db.session.expire_all()
     assert db.session.get(EnrolmentTask, enrolment_task.id).task_status.name == "Submitted"
+
+
+def test_a_person_who_records_a_result_or_status_is_recorded_and_an_unchanged_save_records_nothing(
+        client, login, make_occurrence, make_client, enrol_client, htmx_headers):
+    trainer = login("Trainer")
+    enrolment = enrol_client(make_occurrence(), make_client())
+    plan_unit, enrolment_task = enrolment.plan_units[0], enrolment.enrolment_tasks[0]
+    nyc = db.session.scalar(db.select(ResultType.id).where(ResultType.name == "Not yet competent"))
+    submitted = db.session.scalar(db.select(TaskStatus.id).where(TaskStatus.name == "Submitted"))
+    result = {"result_type_id": nyc, "result_start": "2026-03-02", "result_end": "2026-06-30"}
+    client.post(f"/enrolments/{enrolment.id}/units/{plan_unit.id}", headers=htmx_headers, data=result)
+    client.post(f"/enrolments/{enrolment.id}/units/{plan_unit.id}", headers=htmx_headers, data=result)
+    client.post(f"/enrolments/{enrolment.id}/tasks/{enrolment_task.id}", headers=htmx_headers,
+                data={"task_status_id": submitted, "status_date": "2026-04-01"})
+    recorded = db.session.scalars(db.select(ResultProvenance).order_by(ResultProvenance.id)).all()
+    assert [(r.source, r.processed_by_id, r.previous, r.saved) for r in recorded] == [
+        ("person", trainer.id, "—", "Not yet competent 02/03/2026 – 30/06/2026"),
+        ("person", trainer.id, "Not started", "Submitted 01/04/2026")]
+    page = client.get(f"/enrolments/{enrolment.id}").get_data(as_text=True)
+    assert page.count(f"Entered by {trainer.display_name} on ") == 2
 
 
 def test_a_row_of_another_enrolment_is_not_found(client, login, make_occurrence, make_client, enrol_client,

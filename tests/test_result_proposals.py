@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from webapp.services.result_proposals import (
-    CHANGE, COMPLETED, INVALID, LEFT_ALONE, LOCKED, START_FROM_ENROLMENT, START_FROM_PLAN, START_FROM_UNLOCK,
-    START_ON_DATE, START_TODAY, STARTED, UNLOCKED, UP_TO_DATE, CurrentResult, CurrentTask, Defaults, ModuleMapping,
-    ModuleState, Outcome, PlanUnit, StartRule, Student, propose)
+from webapp.services.result_transfer.proposals import (
+    CHANGE, COMPLETED, INVALID, KEPT, LOCKED, START_FROM_ENROLMENT, START_FROM_PLAN, START_FROM_UNLOCK, START_ON_DATE,
+    START_RULES, START_TODAY, STARTED, UNLOCKED, UP_TO_DATE, CurrentResult, CurrentTask, Defaults, ModuleMapping,
+    ModuleState, Origin, Outcome, PlanUnit, StartRule, Student, check_dates, kept_unit_reason, propose, start_rule)
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +23,7 @@ def _clean_database():
 
 # Result types and task statuses as the reference data defines them.
 COMPETENT = Outcome(20, "Competent", final=True)
-NOT_YET_COMPETENT = Outcome(30, "Not yet competent")
+NOT_YET_COMPETENT = Outcome(30, "Not yet competent", final=True)
 RPL = Outcome(51, "Recognition of prior learning granted", final=True)
 CONTINUING = Outcome(70, "Continuing enrolment")
 NOT_YET_STARTED = Outcome(85, "Not yet started")
@@ -90,15 +90,16 @@ def task(task_id: int, current: Outcome | None = None, status_date: date | None 
     return CurrentTask(task_id, f"Assessment {task_id}", current, status_date)
 
 
-def result(outcome: Outcome, start: date | None = None, end: date | None = None) -> CurrentResult:
-    return CurrentResult(outcome, start, end)
+def result(outcome: Outcome, start: date | None = None, end: date | None = None,
+           origin: Origin | None = None) -> CurrentResult:
+    return CurrentResult(outcome, start, end, origin)
 
 
 def run(states, mappings, *, matrix=None, plan=(unit(WHS411),), tasks=(), defaults=DEFAULTS, rule=BY_ENROLMENT,
-        today=TODAY, overrides=None, enrolment_start=ENROLMENT_START) -> dict:
+        today=TODAY, enrolment_start=ENROLMENT_START, enrolment_end=None) -> dict:
     """The proposals by row key, in the order propose() returned them."""
-    student = Student(enrolment_start, tuple(plan), tuple(tasks))
-    rows = propose(list(states), list(mappings), matrix or {}, defaults, student, rule, today, overrides)
+    student = Student(enrolment_start, tuple(plan), tuple(tasks), enrolment_end)
+    rows = propose(list(states), list(mappings), matrix or {}, defaults, student, rule, today)
     return {row.key: row for row in rows}
 
 
@@ -464,25 +465,9 @@ def test_an_unknown_start_rule_is_a_programming_error():
         run([started(M411)], [to_unit(M411, WHS411)], rule=StartRule("someday"))
 
 
-def test_an_override_replaces_the_rule_for_its_row_only():
-    rows = run([started(M411), started(M412), started(M_ASSESSMENT_1)],
-               [to_unit(M411, WHS411), to_unit(M412, WHS412), to_task(M_ASSESSMENT_1, ASSESSMENT_1)],
-               plan=[unit(WHS411), unit(WHS412)], tasks=[task(ASSESSMENT_1)],
-               overrides={"u412": date(2026, 10, 19), "t1": date(2026, 10, 26)})
-    assert [(key, row.start) for key, row in rows.items()] == [
-        ("u411", ENROLMENT_START), ("u412", date(2026, 10, 19)), ("t1", date(2026, 10, 26))]
-    assert rows["u412"].end == date(2027, 10, 19)
-
-
-def test_an_override_rescues_a_row_with_no_unlock_date():
-    row = one(run([started(M411)], [to_unit(M411, WHS411)], rule=StartRule(START_FROM_UNLOCK),
-                  overrides={"u411": date(2026, 10, 19)}))
-    assert (row.start, row.status, row.reason) == (date(2026, 10, 19), CHANGE, "")
-
-
 def test_a_completed_task_has_no_start_so_no_start_date_is_needed():
     row = one(run([completed(M_ASSESSMENT_1)], [to_task(M_ASSESSMENT_1, ASSESSMENT_1)], plan=[],
-                  tasks=[task(ASSESSMENT_1)], rule=StartRule(START_FROM_UNLOCK), overrides={"t1": date(2026, 10, 5)}))
+                  tasks=[task(ASSESSMENT_1)], rule=StartRule(START_FROM_UNLOCK)))
     assert (row.start, row.end, row.status) == (None, date(2026, 11, 3), CHANGE)
 
 
@@ -490,16 +475,6 @@ def test_a_completed_unit_keeps_the_start_already_recorded():
     row = one(run([completed(M411)], [to_unit(M411, WHS411)],
                   plan=[unit(WHS411, result(CONTINUING, date(2026, 10, 12), date(2027, 10, 12)))]))
     assert (row.proposed, row.start, row.end, row.status) == (COMPETENT, date(2026, 10, 12), date(2026, 11, 3), CHANGE)
-
-
-@pytest.mark.parametrize(("module", "current", "status"), [
-    (completed(M411), result(CONTINUING, date(2026, 10, 12), date(2027, 10, 12)), CHANGE),
-    (started(M411), result(CONTINUING, date(2026, 10, 12), date(2027, 10, 12)), UP_TO_DATE),
-])
-def test_a_date_typed_on_the_row_wins_over_a_recorded_start(module, current, status):
-    row = one(run([module], [to_unit(M411, WHS411)], plan=[unit(WHS411, current)],
-                  overrides={"u411": date(2026, 10, 1)}))
-    assert (row.start, row.status) == (date(2026, 10, 1), status)
 
 
 def test_a_completed_unit_whose_result_has_no_start_takes_the_rule():
@@ -542,7 +517,7 @@ def test_a_started_unit_already_continuing_without_a_start_takes_the_rule():
 ])
 def test_a_started_unit_ends_calendar_months_after_its_start(start, months, end):
     row = one(run([started(M411)], [to_unit(M411, WHS411)], defaults=replace(DEFAULTS, started_end_months=months),
-                  rule=StartRule(START_ON_DATE, start)))
+                  rule=StartRule(START_ON_DATE, start), enrolment_start=None, today=date(2090, 1, 1)))
     assert (row.start, row.end, row.status) == (start, end, CHANGE)
 
 
@@ -568,35 +543,35 @@ def test_negative_months_put_the_end_before_the_start():
     (result(RPL, date(2026, 10, 5), date(2026, 10, 5)), started(M411), CONTINUING),
     (result(RPL, date(2026, 10, 5), date(2026, 10, 5)), completed(M411), COMPETENT),
 ])
-def test_a_final_result_is_left_alone_and_shows_what_canvas_suggests(current, module, proposed):
+def test_a_final_result_is_kept_and_shows_what_canvas_suggests(current, module, proposed):
     row = one(run([module], [to_unit(M411, WHS411)], plan=[unit(WHS411, current)]))
-    assert (row.status, row.proposed) == (LEFT_ALONE, proposed)
-    assert row.reason == f"Already {current.outcome.name}: never replaced automatically."
+    assert (row.status, row.proposed) == (KEPT, proposed)
+    assert row.reason == f"Kept: {current.outcome.name} is a final outcome."
 
 
-def test_a_final_result_is_left_alone_even_when_the_row_would_be_invalid():
+def test_a_final_result_is_kept_even_when_the_row_would_be_invalid():
     row = one(run([started(M411)], [to_unit(M411, WHS411)], plan=[unit(WHS411, result(COMPETENT))],
                   rule=StartRule(START_FROM_UNLOCK)))
-    assert (row.status, row.reason) == (LEFT_ALONE, "Already Competent: never replaced automatically.")
+    assert (row.status, row.reason) == (KEPT, "Kept: Competent is a final outcome.")
 
 
 def test_the_completion_outcome_is_not_set_back_by_a_started_module_even_when_not_final():
     awaiting = Outcome(90, "Assessed in Canvas")
     row = one(run([started(M411)], [to_unit(M411, WHS411)], defaults=replace(DEFAULTS, unit_on_complete=awaiting),
                   plan=[unit(WHS411, result(awaiting, date(2026, 10, 5), date(2026, 11, 3)))]))
-    assert (row.status, row.proposed) == (LEFT_ALONE, CONTINUING)
-    assert row.reason == "Already Assessed in Canvas: a module in progress does not set it back."
+    assert (row.status, row.proposed) == (KEPT, CONTINUING)
+    assert row.reason == "Kept: Assessed in Canvas; a module in progress does not set it back."
 
 
 def test_a_non_final_result_other_than_the_completion_outcome_is_changed():
     row = one(run([started(M411)], [to_unit(M411, WHS411)],
-                  plan=[unit(WHS411, result(NOT_YET_COMPETENT, date(2026, 10, 5), date(2026, 11, 3)))]))
+                  plan=[unit(WHS411, result(NOT_YET_STARTED, date(2026, 10, 5), date(2026, 11, 3)))]))
     assert (row.status, row.proposed, row.start) == (CHANGE, CONTINUING, ENROLMENT_START)
 
 
 @pytest.mark.parametrize(("current", "module", "status", "reason"), [
-    (TASK_COMPLETED, started(M_ASSESSMENT_1), LEFT_ALONE, "Already Completed: never replaced automatically."),
-    (SUBMITTED, started(M_ASSESSMENT_1), LEFT_ALONE, "Already Submitted, which is further along than In progress."),
+    (TASK_COMPLETED, started(M_ASSESSMENT_1), KEPT, "Kept: Completed is a final status."),
+    (SUBMITTED, started(M_ASSESSMENT_1), KEPT, "Kept: Submitted is further along than In progress."),
     (NOT_STARTED, started(M_ASSESSMENT_1), CHANGE, ""),
     (IN_PROGRESS, started(M_ASSESSMENT_1), UP_TO_DATE, ""),
     (Outcome(5, "Resubmission requested", rank=1), started(M_ASSESSMENT_1), CHANGE, ""),
@@ -610,17 +585,17 @@ def test_a_task_status_is_never_downgraded(current, module, status, reason):
     assert (row.status, row.reason) == (status, reason)
 
 
-def test_a_left_alone_task_still_shows_what_canvas_suggests():
+def test_a_kept_task_still_shows_what_canvas_suggests():
     row = one(run([started(M_ASSESSMENT_1)], [to_task(M_ASSESSMENT_1, ASSESSMENT_1)], plan=[],
                   tasks=[task(ASSESSMENT_1, TASK_COMPLETED, date(2026, 10, 20))]))
     assert (row.proposed, row.start, row.end) == (IN_PROGRESS, ENROLMENT_START, None)
 
 
-def test_a_final_task_status_is_left_alone_even_at_a_lower_rank():
+def test_a_final_task_status_is_kept_even_at_a_lower_rank():
     exempt = Outcome(6, "Exempt", final=True, rank=0)
     row = one(run([completed(M_ASSESSMENT_1)], [to_task(M_ASSESSMENT_1, ASSESSMENT_1)], plan=[],
                   tasks=[task(ASSESSMENT_1, exempt)]))
-    assert (row.status, row.reason) == (LEFT_ALONE, "Already Exempt: never replaced automatically.")
+    assert (row.status, row.reason) == (KEPT, "Kept: Exempt is a final status.")
 
 
 # --- up to date or changed -------------------------------------------------------------------
@@ -723,6 +698,121 @@ def test_rows_come_units_in_plan_order_then_tasks_in_the_students_order():
     assert [row.kind for row in rows] == ["unit"] * 3 + ["task"] * 2
 
 
+# --- staff decisions stand (issue 11, point 2) -------------------------------------------------
+
+JANE = Origin(person=True, name="Jane Smith", on=date(2026, 11, 3))
+
+
+@pytest.mark.parametrize("current", [
+    result(NOT_YET_STARTED, date(2026, 10, 5), None, JANE),
+    result(CONTINUING, date(2026, 10, 20), date(2027, 10, 20), JANE),
+    result(NOT_YET_COMPETENT, date(2026, 10, 5), date(2026, 11, 3), JANE),
+], ids=["not yet started", "continuing on another start", "not yet competent"])
+@pytest.mark.parametrize("module", [started(M411), completed(M411)], ids=["started", "completed"])
+def test_a_result_a_person_entered_is_kept_whatever_canvas_says(current, module):
+    row = one(run([module], [to_unit(M411, WHS411)], plan=[unit(WHS411, current)]))
+    if row.status != UP_TO_DATE:
+        assert (row.status, row.reason) == (KEPT, "Kept: entered by Jane Smith on 03/11/2026.")
+
+
+def test_a_result_a_person_entered_that_canvas_agrees_with_is_up_to_date():
+    row = one(run([started(M411)], [to_unit(M411, WHS411)],
+                  plan=[unit(WHS411, result(CONTINUING, date(2026, 10, 20), date(2027, 10, 20), JANE))]))
+    assert (row.status, row.start) == (UP_TO_DATE, date(2026, 10, 20))
+
+
+def test_a_person_whose_name_was_not_recorded_still_decided():
+    row = one(run([started(M411)], [to_unit(M411, WHS411)],
+                  plan=[unit(WHS411, result(NOT_YET_STARTED, None, None, Origin(person=True)))]))
+    assert (row.status, row.reason) == (KEPT, "Kept: entered by a person (canvaslink did not record who).")
+
+
+def test_a_result_an_earlier_transfer_saved_may_move_on():
+    row = one(run([completed(M411)], [to_unit(M411, WHS411)],
+                  plan=[unit(WHS411, result(CONTINUING, date(2026, 10, 5), date(2027, 10, 5),
+                                            Origin(person=False, on=date(2026, 10, 6))))]))
+    assert (row.status, row.proposed) == (CHANGE, COMPETENT)
+
+
+def test_a_task_status_a_person_entered_is_kept():
+    row = one(run([completed(M_ASSESSMENT_1)], [to_task(M_ASSESSMENT_1, ASSESSMENT_1)], plan=[],
+                  tasks=[CurrentTask(ASSESSMENT_1, "Assessment 1", NOT_STARTED, date(2026, 10, 9), JANE)]))
+    assert (row.status, row.reason) == (KEPT, "Kept: entered by Jane Smith on 03/11/2026.")
+
+
+@pytest.mark.parametrize("outcome", [COMPETENT, NOT_YET_COMPETENT, RPL, Outcome(40, "Withdrawn", final=True),
+                                     Outcome(60, "Credit transfer", final=True)], ids=lambda o: o.name)
+def test_the_one_place_keeps_every_final_outcome(outcome):
+    current = result(outcome, date(2026, 10, 5), date(2026, 11, 3))
+    assert kept_unit_reason(current, CONTINUING, False, DEFAULTS) == f"Kept: {outcome.name} is a final outcome."
+    assert kept_unit_reason(current, COMPETENT, True, DEFAULTS) == f"Kept: {outcome.name} is a final outcome."
+    assert kept_unit_reason(result(CONTINUING, date(2026, 10, 5)), COMPETENT, True, DEFAULTS) == ""
+
+
+# --- modules without completion requirements (point 6) -----------------------------------------
+
+def hollow(state: ModuleState) -> ModuleState:
+    return replace(state, has_requirements=False)
+
+
+def test_a_module_without_requirements_alone_proposes_nothing():
+    assert run([hollow(completed(M411))], [to_unit(M411, WHS411)]) == {}
+    assert run([hollow(completed(M_ASSESSMENT_1))], [to_task(M_ASSESSMENT_1, ASSESSMENT_1)], plan=[],
+               tasks=[task(ASSESSMENT_1)]) == {}
+
+
+def test_a_module_without_requirements_neither_completes_nor_holds_back_a_unit():
+    row = one(run([completed(M411, utc(2026, 11, 3, 1)), hollow(completed(M411_WORKBOOK, utc(2026, 11, 9, 1)))],
+                  [to_unit(M411, WHS411), to_unit(M411_WORKBOOK, WHS411)]))
+    assert (row.canvas_state, row.end, row.status) == (COMPLETED, date(2026, 11, 3), CHANGE)
+    assert (row.modules, row.module_ids) == ((NAMES[M411],), (M411,))  # the evidence saved with the result
+    assert [(m.canvas_module_id, m.has_requirements) for m in row.module_states] == [(M411, True),
+                                                                                    (M411_WORKBOOK, False)]
+    half = one(run([started(M411), hollow(completed(M411_WORKBOOK))],
+                   [to_unit(M411, WHS411), to_unit(M411_WORKBOOK, WHS411)]))
+    assert half.canvas_state == STARTED
+
+
+def test_the_unlock_rule_ignores_a_module_without_requirements():
+    states = [started(M411, unlock_at=utc(2026, 10, 20, 1)),
+              hollow(completed(M411_WORKBOOK, unlock_at=utc(2026, 9, 1)))]
+    row = one(run(states, [to_unit(M411, WHS411), to_unit(M411_WORKBOOK, WHS411)], rule=StartRule(START_FROM_UNLOCK)))
+    assert row.start == date(2026, 10, 20)
+
+
+# --- dates that cannot be right (point 7) -------------------------------------------------------
+
+@pytest.mark.parametrize(("module", "rule", "enrolment_end", "reason"), [
+    (started(M411), StartRule(START_ON_DATE, date(2026, 11, 30)), None,
+     "The start date 30/11/2026 is in the future, but Canvas shows the unit already started."),
+    (completed(M411, utc(2026, 11, 3, 1)), StartRule(START_ON_DATE, date(2026, 9, 1)), None,
+     "The start date 01/09/2026 is before the enrolment starts (05/10/2026)."),
+    (started(M411), StartRule(START_ON_DATE, date(2026, 11, 2)), date(2026, 11, 1),
+     "The start date 02/11/2026 is after the enrolment ends (01/11/2026)."),
+    (completed(M411, utc(2026, 11, 3, 1)), BY_ENROLMENT, date(2026, 11, 1),
+     "The completion date 03/11/2026 is after the enrolment ends (01/11/2026)."),
+], ids=["future start", "before the enrolment", "after the enrolment", "completed after the enrolment"])
+def test_dates_that_cannot_be_right_are_flagged_for_a_person(module, rule, enrolment_end, reason):
+    row = one(run([module], [to_unit(M411, WHS411)], rule=rule, enrolment_end=enrolment_end))
+    assert (row.status, row.reason) == (INVALID, reason)
+
+
+def test_a_start_after_the_end_is_refused_and_a_doubt_is_only_a_doubt():
+    enrolment = (date(2026, 10, 5), date(2027, 9, 24))
+    assert check_dates("unit", False, date(2026, 11, 2), date(2026, 11, 1), enrolment, TODAY) == (
+        "The end date is before the start date", "")
+    assert check_dates("unit", False, None, None, enrolment, TODAY) == ("A unit result needs a start date.", "")
+    assert check_dates("unit", True, date(2026, 10, 5), date(2026, 11, 21), enrolment, TODAY) == (
+        "", "The completion date 21/11/2026 is in the future.")
+    assert check_dates("task", False, date(2026, 10, 5), None, enrolment, TODAY) == ("", "")
+
+
+def test_the_start_rule_vocabulary():
+    assert start_rule("plan") == StartRule(START_FROM_PLAN)
+    assert start_rule("someday", date(2026, 1, 1)) == StartRule(START_FROM_ENROLMENT, date(2026, 1, 1))
+    assert START_RULES[START_ON_DATE] == "This date:" and list(START_RULES)[0] == START_FROM_UNLOCK
+
+
 # --- properties over any student -------------------------------------------------------------
 
 _OUTCOMES = [COMPETENT, NOT_YET_COMPETENT, RPL, CONTINUING, NOT_YET_STARTED]
@@ -730,10 +820,12 @@ _STATUSES = [NOT_STARTED, IN_PROGRESS, SUBMITTED, TASK_COMPLETED]
 _UNIT_IDS, _TASK_IDS, _MODULE_IDS = [411, 412, 413], [1, 2, 3], list(range(901, 909))
 _moments = st.datetimes(datetime(2025, 1, 1), datetime(2028, 12, 31), timezones=st.just(UTC))
 _dates = st.dates(date(2025, 1, 1), date(2028, 12, 31))
+_origins = st.none() | st.builds(Origin, st.booleans(), st.none() | st.just("Jane Smith"), st.none() | _dates)
 
 _states = st.lists(st.builds(
     ModuleState, st.sampled_from(_MODULE_IDS), st.sampled_from(["Alpha", "Beta", "Gamma", "Delta"]),
     st.sampled_from([LOCKED, UNLOCKED, STARTED, COMPLETED]), st.none() | _moments, st.none() | _moments,
+    st.booleans(),
 ), unique_by=lambda state: state.canvas_module_id)
 _mappings = st.lists(st.builds(
     ModuleMapping, st.sampled_from(_MODULE_IDS), st.none() | st.sampled_from(_UNIT_IDS),
@@ -747,17 +839,17 @@ _defaults = st.builds(
     st.sampled_from([SYDNEY, PERTH, "Australia/Adelaide", "UTC"]))
 _plans = st.lists(st.builds(
     PlanUnit, st.sampled_from(_UNIT_IDS), st.just("A unit"), st.none() | _dates,
-    st.none() | st.builds(CurrentResult, st.sampled_from(_OUTCOMES), st.none() | _dates, st.none() | _dates),
+    st.none() | st.builds(CurrentResult, st.sampled_from(_OUTCOMES), st.none() | _dates, st.none() | _dates,
+                          _origins),
 ), unique_by=lambda plan_unit: plan_unit.unit_id).map(tuple)
 _tasks = st.lists(st.builds(
     CurrentTask, st.sampled_from(_TASK_IDS), st.just("A task"), st.none() | st.sampled_from(_STATUSES),
-    st.none() | _dates,
+    st.none() | _dates, _origins,
 ), unique_by=lambda current_task: current_task.task_id).map(tuple)
 _rules = st.builds(StartRule, st.sampled_from([START_FROM_UNLOCK, START_FROM_PLAN, START_FROM_ENROLMENT,
                                                START_TODAY, START_ON_DATE]), st.none() | _dates)
-_overrides = st.dictionaries(st.sampled_from([f"u{i}" for i in _UNIT_IDS] + [f"t{i}" for i in _TASK_IDS]), _dates)
-_students = st.builds(Student, st.none() | _dates, _plans, _tasks)
-_scenarios = st.tuples(_states, _mappings, _matrices, _defaults, _students, _rules, _dates, _overrides)
+_students = st.builds(Student, st.none() | _dates, _plans, _tasks, st.none() | _dates)
+_scenarios = st.tuples(_states, _mappings, _matrices, _defaults, _students, _rules, _dates)
 
 
 @given(_scenarios, st.randoms(use_true_random=False))
@@ -769,17 +861,31 @@ def test_the_order_of_states_mappings_and_matrix_never_changes_the_result(scenar
 
 
 @given(_scenarios)
-def test_a_final_result_or_status_is_never_proposed_for_change(scenario):
-    _, _, _, _, student, _, _, _ = scenario
+def test_a_staff_entry_or_a_final_result_or_status_is_never_proposed_for_change(scenario):
+    _, _, _, _, student, _, _ = scenario
     rows = propose(*scenario)
-    final = ({f"u{u.unit_id}" for u in student.plan if u.current and u.current.outcome.final}
-             | {f"t{t.task_id}" for t in student.tasks if t.current and t.current.final})
-    assert all(row.status in (LEFT_ALONE, UP_TO_DATE) for row in rows if row.key in final)
+    decided = ({f"u{u.unit_id}" for u in student.plan
+                if u.current and (u.current.outcome.final or (u.current.origin and u.current.origin.person))}
+               | {f"t{t.task_id}" for t in student.tasks
+                  if t.current and (t.current.final or (t.origin and t.origin.person))})
+    assert all(row.status in (KEPT, UP_TO_DATE) for row in rows if row.key in decided)
+
+
+@given(_scenarios)
+def test_a_module_without_completion_requirements_never_decides_a_row(scenario):
+    states, mappings, matrix, defaults, student, rule, today = scenario
+    evidence = [state for state in states if state.has_requirements]
+    hollow = {state.canvas_module_id for state in states if not state.has_requirements}
+    strip = [(row.key, row.canvas_state, row.proposed, row.start, row.end, row.status)
+             for row in propose(states, mappings, matrix, defaults, student, rule, today)]
+    assert strip == [(row.key, row.canvas_state, row.proposed, row.start, row.end, row.status)
+                     for row in propose(evidence, [m for m in mappings if m.canvas_module_id not in hollow], matrix,
+                                        defaults, student, rule, today)]
 
 
 @given(_scenarios)
 def test_every_row_is_well_formed(scenario):
-    _, _, _, defaults, student, _, _, _ = scenario
+    _, _, _, defaults, student, _, today = scenario
     rows = propose(*scenario)
     keys = [row.key for row in rows]
     assert keys == [f"u{u.unit_id}" for u in student.plan if f"u{u.unit_id}" in keys] + [
@@ -788,13 +894,19 @@ def test_every_row_is_well_formed(scenario):
         assert row.canvas_state in (STARTED, COMPLETED)
         assert row.proposed is not None
         assert list(row.modules) == sorted(set(row.modules))
-        assert (row.reason != "") == (row.status in (LEFT_ALONE, INVALID))
+        assert (row.reason != "") == (row.status in (KEPT, INVALID))
+        if row.status == CHANGE:
+            assert check_dates(row.kind, row.canvas_state == COMPLETED, row.start, row.end,
+                               (student.enrolment_start, student.enrolment_end), today) == ("", "")
         if row.status == CHANGE and row.kind == "unit":
             assert row.start is not None and row.end is not None and row.start <= row.end
         if row.status == CHANGE and row.kind == "task":
             assert (row.start is None) == (row.canvas_state == COMPLETED) == (row.end is not None)
         if row.kind == "unit" and row.canvas_state == STARTED and row.start is not None:
             assert row.end is not None and row.end >= row.start
+        started_unit = row.kind == "unit" and row.canvas_state == STARTED
+        assert row.end_months == (defaults.started_end_months if started_unit else None)
         if row.completed_at is not None:
             assert row.canvas_state == COMPLETED
             assert row.end == row.completed_at.astimezone(ZoneInfo(defaults.time_zone)).date()
+        assert set(row.module_ids) <= {module.canvas_module_id for module in row.module_states}

@@ -10,7 +10,8 @@ from .models import Role
 from .services import DomainError
 from .services.demo import seed_demo
 from .services.reference_data import ensure_reference_data
-from .services.unattended import pull_results
+from .services.result_transfer.proposals import START_RULES, UNATTENDED_START_RULES
+from .services.result_transfer.unattended import pull_results
 from .services.users import create_user
 
 canvas_cli = AppGroup("canvas", help="Work with Canvas from the command line (for cron and scripts).")
@@ -20,8 +21,10 @@ canvas_cli = AppGroup("canvas", help="Work with Canvas from the command line (fo
 @click.option("--all", "everything", is_flag=True, required=True,
               help="Every Active transferred enrolment of every Active linked occurrence.")
 @click.option("--process", is_flag=True, help="Also save the rows that need no person's decision.")
-@click.option("--start-rule", type=click.Choice(["enrolment", "plan", "unlock", "today"]), default=None,
-              help="Start date for started units; without it they wait for review on the Utilities page.")
+@click.option("--start-rule", type=click.Choice(UNATTENDED_START_RULES), default=None,
+              help="Start date for started units: " + "; ".join(f"{kind} = {START_RULES[kind]}"
+                                                               for kind in UNATTENDED_START_RULES)
+              + ". Without it they wait for review on the Utilities page.")
 def pull_results_command(everything, process, start_rule):
     """Transfer results from Canvas LMS for all occurrences, in this process (no worker needed)."""
     try:
@@ -31,7 +34,8 @@ def pull_results_command(everything, process, start_rule):
     click.echo(f"Run {summary.run_id}: downloaded {summary.downloaded} students, {summary.failed_downloads} failed.")
     if process:
         click.echo(f"Saved {summary.saved} row(s); {summary.waiting} wait for review "
-                   "(Utilities › Transfer results from Canvas LMS).")
+                   "(Utilities › Transfer results from Canvas LMS); "
+                   f"{summary.kept} kept as staff decisions or final outcomes.")
     if summary.failed_downloads:
         raise SystemExit(1)
 

@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def _database_url(instance: Path) -> str:
@@ -43,6 +44,17 @@ def _trusted_proxies() -> int:
     return int(text)
 
 
+def _time_zone() -> str:
+    """CANVASLINK_TIME_ZONE, checked now rather than on the first page that shows a time."""
+    name = os.environ.get("CANVASLINK_TIME_ZONE") or "Australia/Sydney"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"CANVASLINK_TIME_ZONE={name!r} is not a time zone; use a name such as "
+                         "Australia/Sydney or Australia/Perth.") from None
+    return name
+
+
 def from_environment(instance_path: str) -> dict:
     instance = Path(instance_path)
     development = os.environ.get("CANVASLINK_ENV", "production") == "development"
@@ -60,6 +72,8 @@ def from_environment(instance_path: str) -> dict:
         # A Canvas address on a private or loopback network (the simulator; a self-hosted Canvas).
         "CANVAS_ALLOW_PRIVATE_ADDRESSES":
             os.environ.get("CANVASLINK_ALLOW_PRIVATE_CANVAS", "").lower() in ("1", "true", "yes"),
+        # Where times are shown when no LMS integration says otherwise.
+        "RTO_TIME_ZONE": _time_zone(),
     }
 
 

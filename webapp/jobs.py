@@ -5,26 +5,26 @@ import logging
 
 from .extensions import db
 from .models import JobRun
-from .services import DomainError
 from .queue import QueueUnavailable, enqueue_run
-from .services import bulk_results, enrolment_transfer, result_transfer
-from .services.unattended import nightly_integration_ids, pull_results
+from .services import DomainError, enrolment_transfer
 from .services.job_runs import execute, fail_run
+from .services.result_transfer import bulk, download
+from .services.result_transfer.unattended import nightly_integration_ids, pull_results
 
 log = logging.getLogger(__name__)
 
 RUNNERS = {
     enrolment_transfer.KIND: enrolment_transfer.run_transfer,
-    result_transfer.KIND: result_transfer.run_download,
-    bulk_results.KIND: result_transfer.run_download,
-    bulk_results.PROCESS_KIND: bulk_results.run_processing,
+    download.KIND: download.run_download,
+    bulk.KIND: download.run_download,
+    bulk.PROCESS_KIND: bulk.run_processing,
 }
 # The right that starts each kind of run (entity, action); cancelling one takes the same right.
 START_RIGHTS = {
     enrolment_transfer.KIND: ("enrolment_transfer", "add"),
-    result_transfer.KIND: ("result_transfer", "add"),
-    bulk_results.KIND: ("result_transfer", "add"),
-    bulk_results.PROCESS_KIND: ("result_transfer", "edit"),
+    download.KIND: ("result_transfer", "add"),
+    bulk.KIND: ("result_transfer", "add"),
+    bulk.PROCESS_KIND: ("result_transfer", "edit"),
 }
 
 
@@ -64,5 +64,6 @@ def nightly_pull() -> None:
         return
     finally:
         db.session.remove()
-    log.info("Nightly result transfer: run %s, %s downloaded, %s failed, %s rows saved, %s waiting for review",
-             summary.run_id, summary.downloaded, summary.failed_downloads, summary.saved, summary.waiting)
+    log.info("Nightly result transfer: run %s, %s downloaded, %s failed, %s rows saved, %s waiting for review, "
+             "%s kept", summary.run_id, summary.downloaded, summary.failed_downloads, summary.saved, summary.waiting,
+             summary.kept)

@@ -9,7 +9,9 @@ from flask_wtf.csrf import CSRFError
 from .blueprints.dates import INPUT_ATTRS
 from .extensions import db, login_manager
 from .models import User
+from .rto_time import format_rto_date, format_rto_time, rto_zone_name
 from .services.permissions import can
+from .services.result_transfer.proposals import START_RULES
 
 
 def init_app(app):
@@ -40,6 +42,10 @@ def init_app(app):
     app.add_template_filter(format_cell, "cell")
     app.add_template_filter(format_date, "date")
     app.add_template_global(INPUT_ATTRS, "date_input_attrs")
+    app.add_template_filter(format_rto_time, "rto_time")
+    app.add_template_filter(format_rto_date, "rto_date")
+    app.add_template_global(rto_zone_name, "rto_zone")
+    app.add_template_global(START_RULES, "start_rules")
 
     @app.before_request
     def sign_in_required_by_default():

@@ -53,6 +53,21 @@ def test_list_modules_asks_for_100_a_page(canvas, client, url):
     assert module.state is None and module.items is None
 
 
+def test_list_modules_with_items_says_which_have_completion_requirements(canvas, client, url):
+    canvas.get(url("/api/v1/courses/55/modules"), match=_per_page(**{"include[]": "items"}), json=[
+        {"id": 901, "name": "Welcome", "position": 1, "items_count": 1, "items": [
+            {"id": 7001, "module_id": 901, "position": 1, "title": "Course guide", "type": "Page"}]},
+        {"id": 902, "name": "Week 2", "position": 2, "items_count": 120}])
+    canvas.get(url("/api/v1/courses/55/modules/902/items"), match=_per_page(), json=[
+        {"id": 7002, "module_id": 902, "position": 1, "title": "Quiz 1", "type": "Quiz",
+         "completion_requirement": {"type": "min_score", "min_score": 7}}])
+
+    welcome, week2 = client.list_modules(55, with_items=True)
+
+    assert [item.completion_requirement for item in welcome.items] == [None]
+    assert week2.items[0].completion_requirement == CompletionRequirement("min_score", 7)
+
+
 def test_student_module_states_with_inline_items_and_the_fallbacks(canvas, client, url):
     canvas.get(url("/api/v1/courses/55/modules"), match=_per_page(student_id="4711", **{"include[]": "items"}), json=[
         {"id": 901, "name": "Week 1", "position": 1, "items_count": 1, "state": "completed",

@@ -1,26 +1,23 @@
 """Utilities › Transfer results from Canvas LMS: the bulk download with its live progress, then
 the paginated review and Process all as a job."""
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from .. import jobs
 from ..extensions import db, htmx
-from ..models import JobRun, ResultType, TaskStatus
+from ..models import JobRun
 from ..services import DomainError
-from ..services import bulk_results as service
-from ..services import result_transfer
 from ..services.job_runs import failures
-from ..services.result_proposals import CHANGE, INVALID, LEFT_ALONE, UP_TO_DATE
+from ..services.result_transfer import bulk as service
+from ..services.result_transfer.forms import chosen_row, posted_rows, row_named, rule_from
+from ..services.result_transfer.review import edits, opened_rows, review
+from ..services.result_transfer.save import process
 from .common import cancel_checked, db_int, get_or_404, page_number, render, require
-from .results import START_RULES, posted_rows, row_name, rule_from
+from .results import render_review
 
 bp = Blueprint("bulk", __name__, url_prefix="/utilities/canvas-results")
-
-KINDS = [(CHANGE, "To save"), (INVALID, "Need a date"), (UP_TO_DATE, "Up to date"), (LEFT_ALONE, "Left alone")]
 
 
 def _latest(kind: str) -> JobRun | None:
@@ -100,58 +97,75 @@ def resume(run_id: int):
     return redirect(url_for(".index"))
 
 
-def _review(run: JobRun, kind: str, on: date | None, status: int = 200, outcome=None):
-    occurrence_id = request.values.get("occurrence", type=db_int)
-    show = request.values.get("show", "")
-    page = service.staged_page(run, page_number(), occurrence_id)
-    rule = result_transfer.start_rule(kind, on)
-    reviews = result_transfer.review(run, rule, date.today(), enrolment_ids=list(page.items))
-    if show in dict(KINDS):
-        for student in reviews:
-            student.proposals = [p for p in student.proposals if p.status == show]
-        reviews = [r for r in reviews if r.proposals]
-    counts = {s: sum(p.status == s for r in reviews for p in r.proposals) for s in dict(KINDS)}
-    return render("results/review.html", status=status, run=run, reviews=reviews, rule=rule, rules=START_RULES,
-                  counts=counts, outcome=outcome, occurrence=None, link=None, bulk=True, page=page,
-                  occurrences=service.staged_occurrences(run), occurrence_filter=occurrence_id, show=show,
-                  kinds=KINDS, result_types=db.session.scalars(select(ResultType)
-                                                               .order_by(ResultType.national_outcome_id)).all(),
-                  statuses=db.session.scalars(select(TaskStatus).order_by(TaskStatus.position)).all(),
-                  process_url=url_for(".add_row", run_id=run.id, page=page.page, occurrence=occurrence_id,
-                                      show=show or None),
-                  process_all_url=url_for(".process_all", run_id=run.id))
+def _page(run: JobRun):
+    """The page of staged students the request is about, and its filters (from the address)."""
+    occurrence_id = request.args.get("occurrence", type=db_int)
+    return service.staged_page(run, page_number(), occurrence_id), occurrence_id, request.args.get("show", "")
 
 
-@bp.route("/runs/<int:run_id>/review")
+def _review(run: JobRun, students, rule, page, occurrence_id, show, status=200, outcome=None, refusal=None):
+    def here(endpoint, **values):
+        return url_for(endpoint, run_id=run.id, page=page.page, occurrence=occurrence_id, show=show or None,
+                       **values)
+
+    return render_review(run, students, rule, show, status=status, outcome=outcome, occurrence=None, link=None,
+                         bulk=True, page=page, occurrences=service.staged_occurrences(run),
+                         occurrence_filter=occurrence_id, refusal=refusal, process_url=here(".add_row"),
+                         process_all_url=here(".process_all"),
+                         filter_url=lambda value: url_for(".review", run_id=run.id, occurrence=occurrence_id,
+                                                          start_rule=rule.kind, start_date=rule.on, show=value))
+
+
+@bp.route("/runs/<int:run_id>/review", endpoint="review")
 @require("result_transfer", "view")
-def review(run_id: int):
+def review_page(run_id: int):
     run = _run(run_id, service.KIND)
     if not run.ended:
         return redirect(url_for(".index"))
-    return _review(run, *rule_from(request.args))
+    page, occurrence_id, show = _page(run)
+    rule = rule_from(request.args)
+    return _review(run, review(run, rule, enrolment_ids=list(page.items)), rule, page, occurrence_id, show)
 
 
 @bp.route("/runs/<int:run_id>/review", methods=["POST"])
 @require("result_transfer", "edit")
 def add_row(run_id: int):
-    """Add: save the one row named by the button, with what was typed on it."""
+    """Add or Replace: save the one row named by the button, with what was typed on it; or open a
+    kept row to replace it (Replace…), saving nothing."""
     run = _run(run_id, service.KIND)
-    kind, on = rule_from(request.form)
-    only = row_name(request.form.get("add", ""))
-    if only is None:
+    page, occurrence_id, show = _page(run)
+    rule, posted = rule_from(request.form), posted_rows(request.form)
+    if "open" in request.form or "close" in request.form:
+        posted.pop(row_named(request.form, "close"), None)
+        students = review(run, rule, enrolment_ids=list(page.items), posted=posted,
+                          opened=row_named(request.form, "open"))
+        return _review(run, students, rule, page, occurrence_id, show)
+    chosen, action = chosen_row(request.form)
+    if chosen is None:
         abort(400)
-    outcome = result_transfer.process_rows(run, result_transfer.start_rule(kind, on), date.today(), posted_rows(),
-                                           current_user.id, only=only)
-    return _review(run, kind, on, status=422 if outcome.skipped else 200, outcome=outcome)
+    outcome, students = process(run, rule, current_user.id, posted=posted, chosen=chosen, action=action,
+                                enrolment_ids=list(page.items))
+    return _review(run, students, rule, page, occurrence_id, show, status=422 if outcome.skipped else 200,
+                   outcome=outcome)
 
 
 @bp.route("/runs/<int:run_id>/process", methods=["POST"])
 @require("result_transfer", "edit")
 def process_all(run_id: int):
+    """Process all, as a background run over every page; what was typed on this page's rows is
+    saved as typed. A kept row left open for replacing is refused: only its Replace button saves it."""
     run = _run(run_id, service.KIND)
-    kind, on = rule_from(request.form)
+    page, occurrence_id, show = _page(run)
+    rule = rule_from(request.form)
+    students = review(run, rule, enrolment_ids=list(page.items), posted=posted_rows(request.form))
+    opened = opened_rows(students)
+    if opened:
+        refusal = (f"Nothing was processed: {'; '.join(opened)} {'is' if len(opened) == 1 else 'are'} open for "
+                   "replacing a kept result. Press Replace on the row to replace it, or Cancel, then Process all.")
+        return _review(run, students, rule, page, occurrence_id, show, status=422, refusal=refusal)
+    typed = edits(students)
     try:
-        processing, created = service.start_processing(run, kind, on, current_user.id)
+        processing, created = service.start_processing(run, rule, current_user.id, typed)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
@@ -159,5 +173,6 @@ def process_all(run_id: int):
         return redirect(url_for(".review", run_id=run.id))
     if created:
         jobs.start(processing, inline_limit=0)
-    flash("Processing every row that proposes a change; each is saved on its own as it goes.", "success")
+    flash("Processing every row that proposes a change; each is saved on its own as it goes"
+          f"{f', the {len(typed)} row(s) you edited as you typed them' if typed else ''}.", "success")
     return redirect(url_for(".index"))

@@ -93,8 +93,21 @@ def update_modules(occurrence_id: int):
     else:
         flash(f"Canvas has {summary['total']} modules: {summary['added']} new, {summary['removed']} removed"
               f"{', ' + str(summary['returned']) + ' back again' if summary['returned'] else ''}. "
-              "New modules are matched automatically; check and save.", "success")
+              "New modules are matched automatically; the mappings you saved are kept. Check and save.", "success")
+        _warn_without_requirements(summary["without_requirements"])
     return redirect(url_for(".modules", occurrence_id=occurrence_id))
+
+
+def _warn_without_requirements(names: list[str]) -> None:
+    if names:
+        flash(f"{_quoted(names)} {'has' if len(names) == 1 else 'have'} no completion requirements in Canvas: Canvas "
+              "shows such a module completed for every student, so it is no evidence and never proposes a result "
+              "on its own.", "warning")
+
+
+def _quoted(names: list[str]) -> str:
+    quoted = [f"“{name}”" for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 @bp.route("/modules", methods=["POST"])
@@ -111,6 +124,7 @@ def save_modules(occurrence_id: int):
         flash(err.message, "error")
     else:
         flash(f"Saved the module mappings ({changed} changed).", "success")
+        _warn_without_requirements(links.without_requirements(current))
     return redirect(url_for(".modules", occurrence_id=occurrence_id))
 
 

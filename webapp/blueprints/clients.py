@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from ..models import Client
 from ..request_limits import MAX_DB_INT
+from ..services.clients import check_canvas_user_id
 from .crud import Crud
 from .dates import DayMonthYearField
 
@@ -27,7 +28,8 @@ class ClientForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=MAX_DB_INT,
                                             message="A Canvas user id is a whole number from 1 to %(max)s.")],
         description="Advanced: links this client to an existing Canvas account. Enrolment transfer "
-        "uses it instead of looking the student up; a wrong id enrols the wrong person.",
+        "uses it instead of looking the student up; a wrong id enrols the wrong person. canvaslink checks "
+        "it with Canvas when you save.",
     )
 
 
@@ -49,5 +51,7 @@ crud = Crud(
     search=["code", "first_name", "last_name", "email"],
     unique=("code",),
     in_use=_in_use,
+    check=lambda client, values: check_canvas_user_id(client.canvas_user_id if client else None,
+                                                      values["canvas_user_id"]),
     view_template="clients/view.html",
 )

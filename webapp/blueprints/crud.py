@@ -29,6 +29,8 @@ class Crud:
     search: list[str] = field(default_factory=list)
     unique: tuple[str, ...] = ()
     in_use: Callable[[object], str | None] | None = None
+    # Checks the values against the world outside before they are saved (raises DomainError).
+    check: Callable[[object | None, dict], None] | None = None
     view_template: str = "crud/view.html"
     form_template: str = "crud/form.html"
 
@@ -67,6 +69,8 @@ class Crud:
         if form.validate_on_submit():
             values = {name: _clean(form[name].data) for name in form.record_fields}
             try:
+                if self.check:
+                    self.check(obj, values)
                 obj = save_record(self.model, obj, values, unique=self.unique, label=self.label)
                 db.session.commit()
             except DomainError as err:

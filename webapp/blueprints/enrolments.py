@@ -1,6 +1,7 @@
 """Enrolments: enrol a client in an occurrence, the enrolment page with its training plan."""
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block
 from sqlalchemy import func, or_, select
@@ -149,8 +150,9 @@ def record_result(enrolment_id: int, plan_unit_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            service.record_unit_result(plan_unit, result_type=db.session.get(ResultType, form.result_type_id.data),
-                                       start=form.result_start.data, end=form.result_end.data)
+            service.enter_unit_result(plan_unit, current_user.id,
+                                      result_type=db.session.get(ResultType, form.result_type_id.data),
+                                      start=form.result_start.data, end=form.result_end.data)
             db.session.commit()
         except DomainError as err:
             db.session.rollback()
@@ -171,8 +173,8 @@ def set_task_status(enrolment_id: int, enrolment_task_id: int):
     form = TaskStatusForm()
     error = None
     if form.validate_on_submit():
-        service.set_task_status(enrolment_task, status=db.session.get(TaskStatus, form.task_status_id.data),
-                                on=form.status_date.data)
+        service.enter_task_status(enrolment_task, current_user.id,
+                                  status=db.session.get(TaskStatus, form.task_status_id.data), on=form.status_date.data)
         db.session.commit()
     else:
         error = "; ".join(e for errs in form.errors.values() for e in errs)

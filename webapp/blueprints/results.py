@@ -1,6 +1,5 @@
-"""Transfer results from Canvas LMS (per occurrence): download, review, Process all / Add."""
-
-from datetime import date
+"""Transfer results from Canvas LMS (per occurrence): download, review, Process all / Add / Replace.
+`render_review` draws the review for this page and the bulk one."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
@@ -9,16 +8,15 @@ from .. import jobs
 from ..extensions import db
 from ..models import JobRun, Occurrence, ResultType, TaskStatus
 from ..services import DomainError
-from ..services import result_transfer as service
 from ..services.canvas_links import current_link
-from ..services.result_proposals import CHANGE, INVALID, LEFT_ALONE, UP_TO_DATE
-from .common import cancel_checked, db_int, get_or_404, may_cancel, render, require, run_progress
-from .dates import parse_day
+from ..services.result_transfer import download as service
+from ..services.result_transfer.forms import chosen_row, posted_rows, row_named, rule_from
+from ..services.result_transfer.proposals import START_RULES
+from ..services.result_transfer.review import SHOW, present, review
+from ..services.result_transfer.save import ACTIONS, process
+from .common import cancel_checked, get_or_404, may_cancel, render, require, run_progress
 
 bp = Blueprint("results", __name__, url_prefix="/occurrences/<int:occurrence_id>/canvas/results")
-
-START_RULES = [("unlock", "Canvas module unlock date"), ("plan", "Training plan unit start date"),
-               ("enrolment", "Enrolment start date"), ("today", "Today"), ("date", "This date:")]
 
 
 def _run_of(occurrence_id: int, run_id: int) -> JobRun:
@@ -44,15 +42,6 @@ def download(occurrence_id: int):
     return redirect(url_for(".run", occurrence_id=occurrence_id, run_id=run.id))
 
 
-def rule_from(values) -> tuple[str, date | None]:
-    """An unreadable "This date" counts as none: every row then shows that it needs a date."""
-    kind = values.get("start_rule", "enrolment")
-    try:
-        return kind, parse_day(values.get("start_date"))
-    except ValueError:
-        return kind, None
-
-
 @bp.route("/runs/<int:run_id>")
 @require("result_transfer", "view")
 def run(occurrence_id: int, run_id: int):
@@ -66,64 +55,46 @@ def run(occurrence_id: int, run_id: int):
                             if may_cancel(job_run) else None,
                             done_link=(url_for(".run", occurrence_id=occurrence_id, run_id=run_id),
                                        "Review the results"))
-    return _review_page(occurrence, job_run, *rule_from(request.args))
+    rule = rule_from(request.args)
+    return _review_page(occurrence, job_run, review(job_run, rule), rule, request.args.get("show"))
 
 
-def _review_page(occurrence, job_run, kind, on, status=200, outcome=None):
-    rule = service.start_rule(kind, on)
-    reviews = service.review(job_run, rule, date.today())
-    counts = {s: sum(p.status == s for r in reviews for p in r.proposals)
-              for s in (CHANGE, UP_TO_DATE, LEFT_ALONE, INVALID)}
-    result_types = db.session.scalars(db.select(ResultType).order_by(ResultType.national_outcome_id)).all()
-    statuses = db.session.scalars(db.select(TaskStatus).order_by(TaskStatus.position)).all()
-    return render("results/review.html", status=status, occurrence=occurrence, link=current_link(occurrence),
-                  run=job_run, reviews=reviews, rule=rule, rules=START_RULES, counts=counts, outcome=outcome,
-                  result_types=result_types, statuses=statuses, bulk=False,
-                  process_url=url_for(".process", occurrence_id=occurrence.id, run_id=job_run.id))
-
-
-def row_name(text: str) -> tuple[int, str] | None:
-    """"<enrolment id>:<row key>" as sent by a row's inputs and its Add button; None if malformed."""
-    enrolment_id, colon, key = text.partition(":")
-    try:
-        return (db_int(enrolment_id), key) if colon and key and ":" not in key else None
-    except ValueError:
-        return None
-
-
-def posted_rows() -> dict[tuple[int, str], service.RowValues]:
-    """The review form's rows: inputs named "<enrolment id>:<row key>:outcome|start|end"."""
-    rows = {}
-    for name in request.form:
-        prefix, _, field = name.rpartition(":")
-        row = row_name(prefix) if field == "outcome" else None
-        if row is None:
-            continue
-        try:
-            start, end = (parse_day(request.form.get(f"{prefix}:{which}")) for which in ("start", "end"))
-            problem = None
-        except ValueError as err:  # never save a row on a date nobody typed
-            start = end = None
-            problem = str(err)
-        rows[row] = service.RowValues(request.form.get(f"{prefix}:outcome", type=db_int) or None, start, end,
-                                      problem)
-    return rows
-
-
-@bp.route("/runs/<int:run_id>", methods=["POST"])
+@bp.route("/runs/<int:run_id>", methods=["POST"], endpoint="process")
 @require("result_transfer", "edit")
-def process(occurrence_id: int, run_id: int):
-    """Process all (every valid row) or Add (the row named by the button), each row its own transaction."""
+def process_rows(occurrence_id: int, run_id: int):
+    """Process all (every row that proposes a change), Add (the row named by the button), Replace
+    (a kept row a person chose), or Replace… (open a kept row to replace it; nothing is saved)."""
     job_run = _run_of(occurrence_id, run_id)
     occurrence = get_or_404(Occurrence, occurrence_id)
-    kind, on = rule_from(request.form)
-    only = row_name(request.form["add"]) if "add" in request.form else None
-    if "add" in request.form and only is None:
-        abort(400)  # a damaged Add must not become Process all
-    outcome = service.process_rows(job_run, service.start_rule(kind, on), date.today(), posted_rows(),
-                                   current_user.id, only=only)
-    return _review_page(occurrence, job_run, kind, on, status=422 if outcome.skipped and not outcome.saved else 200,
-                        outcome=outcome)
+    rule, posted, show = rule_from(request.form), posted_rows(request.form), request.form.get("show")
+    if "open" in request.form or "close" in request.form:
+        posted.pop(row_named(request.form, "close"), None)
+        students = review(job_run, rule, posted=posted, opened=row_named(request.form, "open"))
+        return _review_page(occurrence, job_run, students, rule, show)
+    chosen, action = chosen_row(request.form)
+    if chosen is None and any(name in request.form for name in ACTIONS):
+        abort(400)  # a damaged Add or Replace must not become Process all
+    outcome, students = process(job_run, rule, current_user.id, posted=posted, chosen=chosen, action=action)
+    return _review_page(occurrence, job_run, students, rule, show, outcome=outcome,
+                        status=422 if outcome.skipped and not outcome.saved else 200)
+
+
+def _review_page(occurrence, job_run, students, rule, show, status=200, outcome=None):
+    url = url_for(".process", occurrence_id=occurrence.id, run_id=job_run.id)
+    return render_review(job_run, students, rule, show, status=status, outcome=outcome, occurrence=occurrence,
+                         link=current_link(occurrence), bulk=False, process_url=url, process_all_url=url,
+                         left_out=service.left_out_sentence(job_run),
+                         filter_url=lambda value: url_for(".run", occurrence_id=occurrence.id, run_id=job_run.id,
+                                                          start_rule=rule.kind, start_date=rule.on, show=value))
+
+
+def render_review(job_run, students, rule, show, *, status=200, outcome=None, **page):
+    """The review page of a download, per occurrence and in bulk alike."""
+    zones = {student.context.defaults.time_zone for student in students if student.context}
+    return render("results/review.html", status=status, run=job_run, review=present(students, show), rule=rule,
+                  rules=START_RULES, kinds=SHOW, outcome=outcome, zone=zones.pop() if len(zones) == 1 else None,
+                  result_types=db.session.scalars(db.select(ResultType).order_by(ResultType.national_outcome_id)).all(),
+                  statuses=db.session.scalars(db.select(TaskStatus).order_by(TaskStatus.position)).all(), **page)
 
 
 @bp.route("/runs/<int:run_id>/cancel", methods=["POST"])

@@ -4,6 +4,7 @@ their mappings to units/tasks, and which enrolments were transferred."""
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -39,6 +40,16 @@ class OccurrenceLink(Base):
     modules: Mapped[list["CanvasModule"]] = relationship(
         back_populates="link", cascade="all, delete-orphan", order_by="CanvasModule.position")
 
+    @hybrid_property
+    def is_current(self) -> bool:
+        """The link results and enrolments go through; an unlinked one is history."""
+        return self.unlinked_at is None
+
+    @is_current.inplace.expression
+    @classmethod
+    def _is_current(cls):
+        return cls.unlinked_at.is_(None)
+
 
 class CanvasModule(Base):
     """A module of the linked course and what it maps to. Gone from Canvas → `removed_at`, never deleted."""
@@ -52,6 +63,9 @@ class CanvasModule(Base):
     name: Mapped[str] = mapped_column(String(255))
     position: Mapped[int] = mapped_column(default=0)
     unlock_at: Mapped[datetime | None]
+    # Items with a completion requirement; 0: Canvas completes it for every student who may enter
+    # it, so it is no evidence. None: not known (the list was last updated before this was kept).
+    requirement_count: Mapped[int | None]
     removed_at: Mapped[datetime | None]
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="SET NULL"))

@@ -3,7 +3,7 @@ of every result or task status saved from them."""
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -31,8 +31,15 @@ class ModuleStateDownload(Base):
     enrolment: Mapped["Enrolment"] = relationship()  # noqa: F821
 
 
+# Where a saved result came from: Canvas's proposal as it stood (saved by a run, or by a person
+# who took it), or a person's own entry (typed on the training plan, or a different outcome
+# chosen on the review). Automatic transfers never replace a person's entry.
+FROM_CANVAS, FROM_PERSON = "canvas", "person"
+
+
 class ResultProvenance(Base):
-    """Where a saved unit result or task status came from, and what it replaced."""
+    """Where a saved unit result or task status came from, and what it replaced. Every save of a
+    result or status writes one, so the newest says who decided the result that stands."""
 
     __tablename__ = "result_provenance"
 
@@ -42,10 +49,13 @@ class ResultProvenance(Base):
     enrolment_task_id: Mapped[int | None] = mapped_column(ForeignKey("enrolment_task.id", ondelete="CASCADE"))
     integration_id: Mapped[int | None] = mapped_column(ForeignKey("lms_integration.id", ondelete="SET NULL"))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("job_run.id", ondelete="SET NULL"))
-    canvas_modules: Mapped[str] = mapped_column(Text)          # the module names behind the row
-    canvas_state: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(10), default=FROM_CANVAS, server_default=FROM_CANVAS)
+    # A person chose to replace a result that was kept as a staff decision or a final outcome.
+    replaced_decision: Mapped[bool] = mapped_column(default=False, server_default=false())
+    canvas_modules: Mapped[str | None] = mapped_column(Text)   # the module names behind the row
+    canvas_state: Mapped[str | None] = mapped_column(String(20))
     canvas_completed_at: Mapped[datetime | None]
-    previous: Mapped[str] = mapped_column(String(255))          # e.g. "Continuing enrolment 05/10/2026 – …"
+    previous: Mapped[str] = mapped_column(String(255))         # e.g. "Continuing enrolment 05/10/2026 – …"
     saved: Mapped[str] = mapped_column(String(255))
     processed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     processed_at: Mapped[datetime]

@@ -4,7 +4,7 @@ Canvas calls go through a CanvasClient handed in by the caller, so tests and job
 how it is built; this module never builds requests itself.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
 
@@ -16,9 +16,15 @@ from .canvas import CanvasClient, CanvasError, NotFound
 from .module_matching import TaskRef, UnitRef, match_modules
 
 
+def current_links(occurrence_ids: Iterable[int]) -> dict[int, OccurrenceLink]:
+    """Occurrence id → the link its results and enrolments go through (not the unlinked history)."""
+    links = db.session.scalars(select(OccurrenceLink).where(
+        OccurrenceLink.occurrence_id.in_(list(occurrence_ids)), OccurrenceLink.is_current))
+    return {link.occurrence_id: link for link in links}
+
+
 def current_link(occurrence: Occurrence) -> OccurrenceLink | None:
-    return db.session.scalar(select(OccurrenceLink).where(
-        OccurrenceLink.occurrence_id == occurrence.id, OccurrenceLink.unlinked_at.is_(None)))
+    return current_links([occurrence.id]).get(occurrence.id)
 
 
 def link_history(occurrence: Occurrence) -> list[OccurrenceLink]:
@@ -67,37 +73,60 @@ def unlink_occurrence(link: OccurrenceLink, actor_id: int) -> None:
 def update_module_list(link: OccurrenceLink, client: CanvasClient, actor_id: int) -> dict:
     """Fetch the course's modules (every page) and bring our list up to date.
 
-    New modules get automatic matches; existing mappings are kept; modules gone from Canvas
-    are marked removed with their mapping kept for the record. Returns counts for the page.
+    Only modules new to the list get automatic matches: a module staff left unmapped stays
+    unmapped, and every existing mapping is kept. Modules gone from Canvas are marked removed
+    with their mapping kept for the record. The history says what changed; returns counts for the page.
     """
     try:
-        fetched = client.list_modules(link.canvas_course_id)
+        fetched = client.list_modules(link.canvas_course_id, with_items=True)
     except CanvasError as err:
         raise DomainError(f"Could not fetch the modules of “{link.canvas_course_name}”: {err}") from None
     now = utcnow()
     known = {m.canvas_module_id: m for m in link.modules}
-    added, returned = [], 0
+    added, returned, changes = [], [], {}
     for module in fetched:
         row = known.get(module.id)
         if row is None:
             row = CanvasModule(canvas_module_id=module.id)
             link.modules.append(row)
             added.append(row)
-        elif row.removed_at is not None:
-            row.removed_at = None
-            returned += 1
+        else:
+            if row.removed_at is not None:
+                row.removed_at = None
+                returned.append(row)
+                changes[module.name] = ["removed from Canvas", "back in Canvas"]
+            if row.name != module.name:
+                changes[module.name] = [row.name, f"renamed to {module.name}"]
         row.name, row.position, row.unlock_at = module.name, module.position, _naive(module.unlock_at)
+        row.requirement_count = _requirement_count(module)
     present = {module.id for module in fetched}
     removed = [m for m in link.modules if m.canvas_module_id not in present and m.removed_at is None]
     for row in removed:
         row.removed_at = now
+        changes[row.name] = [_label(row.unit_id, row.task_id), "removed from Canvas (mapping kept)"]
     link.modules_updated_at = now
-    _suggest(link, [m for m in link.modules if m.removed_at is None and m.unit_id is None and m.task_id is None])
+    _suggest(link, added)
     db.session.flush()
-    summary = {"total": len(fetched), "added": len(added), "removed": len(removed), "returned": returned}
+    for row in added:
+        changes[row.name] = ["new", _label(row.unit_id, row.task_id, auto=True)]
+    summary = {"total": len(fetched), "added": len(added), "removed": len(removed), "returned": len(returned),
+               "without_requirements": without_requirements(link)}
     record(actor_id, "occurrence", link.occurrence_id, "modules",
-           f"Updated the Canvas module list: {len(fetched)} modules, {len(added)} new, {len(removed)} removed")
+           f"Updated the Canvas module list: {len(fetched)} modules, {len(added)} new, {len(removed)} removed"
+           f"{f', {len(returned)} back again' if returned else ''}; mappings kept", changes)
     return summary
+
+
+def _requirement_count(module) -> int | None:
+    if module.items is None:
+        return None
+    return sum(1 for item in module.items if item.completion_requirement is not None)
+
+
+def without_requirements(link: OccurrenceLink) -> list[str]:
+    """Mapped modules that Canvas completes for every student: no evidence of anything."""
+    return [m.name for m in link.modules
+            if m.removed_at is None and m.requirement_count == 0 and (m.unit_id or m.task_id)]
 
 
 def _naive(moment):
@@ -105,7 +134,7 @@ def _naive(moment):
 
 
 def _suggest(link: OccurrenceLink, modules: list[CanvasModule]) -> None:
-    """Automatic matches for modules nobody has mapped yet, within the integration's transfer levels."""
+    """Automatic matches for modules new to the list, within the integration's transfer levels."""
     occurrence = link.occurrence
     matches = match_modules(
         {m.canvas_module_id: m.name for m in modules},
@@ -150,10 +179,12 @@ def save_mappings(link: OccurrenceLink, chosen: Mapping[int, tuple[int | None, i
     return len(changes)
 
 
-def _label(unit_id: int | None, task_id: int | None) -> str:
+def _label(unit_id: int | None, task_id: int | None, auto: bool = False) -> str:
     parts = []
     if unit_id:
         parts.append(db.session.get(Unit, unit_id).code)
     if task_id:
         parts.append(db.session.get(Task, task_id).name)
-    return " + ".join(parts) or "unmapped"
+    if not parts:
+        return "unmapped"
+    return ("matched to " if auto else "") + " + ".join(parts)

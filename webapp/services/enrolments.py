@@ -4,9 +4,11 @@ from datetime import date
 
 from ..extensions import db
 from ..models import (
-    Client, Enrolment, EnrolmentStatus, EnrolmentTask, Occurrence, ResultType, TaskStatus, TrainingPlanUnit,
+    FROM_PERSON, Client, Enrolment, EnrolmentStatus, EnrolmentTask, Occurrence, ResultProvenance, ResultType,
+    TaskStatus, TrainingPlanUnit,
 )
 from . import DomainError
+from .audit import utcnow
 from .occurrences import check_dates, first_task_status
 
 
@@ -56,6 +58,48 @@ def record_unit_result(plan_unit: TrainingPlanUnit, *, result_type: ResultType |
 def set_task_status(enrolment_task: EnrolmentTask, *, status: TaskStatus | None, on: date | None) -> None:
     enrolment_task.task_status = status
     enrolment_task.status_date = on
+    db.session.flush()
+
+
+def enter_unit_result(plan_unit: TrainingPlanUnit, actor_id: int, *, result_type: ResultType | None,
+                      start: date | None, end: date | None) -> None:
+    """A person records a unit result on the training plan: it is theirs, and stands until a person
+    replaces it (automatic transfers from Canvas never do). Saving it unchanged records nothing."""
+    before = (plan_unit.result_type, plan_unit.result_start, plan_unit.result_end)
+    previous = _describe(*before)
+    record_unit_result(plan_unit, result_type=result_type, start=start, end=end)
+    if (plan_unit.result_type, plan_unit.result_start, plan_unit.result_end) != before:
+        _entered(plan_unit.enrolment_id, actor_id, previous,
+                 _describe(plan_unit.result_type, plan_unit.result_start, plan_unit.result_end),
+                 plan_unit_id=plan_unit.id)
+
+
+def enter_task_status(enrolment_task: EnrolmentTask, actor_id: int, *, status: TaskStatus | None,
+                      on: date | None) -> None:
+    """A person records a task status: theirs, as for unit results."""
+    before = (enrolment_task.task_status, enrolment_task.status_date)
+    previous = _describe_status(*before)
+    set_task_status(enrolment_task, status=status, on=on)
+    if (enrolment_task.task_status, enrolment_task.status_date) != before:
+        _entered(enrolment_task.enrolment_id, actor_id, previous, _describe_status(status, on),
+                 enrolment_task_id=enrolment_task.id)
+
+
+def _describe(outcome, start: date | None, end: date | None) -> str:
+    """As the review of Canvas results reads a result: "Continuing enrolment 05/10/2026 – 05/10/2027"."""
+    if outcome is None:
+        return "—"
+    dates = [f"{start:%d/%m/%Y}" if start else "", f"{end:%d/%m/%Y}" if end else ""]
+    return f"{outcome.name} {' – '.join(dates).strip()}".strip() if start or end else outcome.name
+
+
+def _describe_status(status, on: date | None) -> str:
+    return f"{status.name} {on:%d/%m/%Y}" if status and on else (status.name if status else "—")
+
+
+def _entered(enrolment_id: int, actor_id: int, previous: str, saved: str, **target) -> None:
+    db.session.add(ResultProvenance(enrolment_id=enrolment_id, source=FROM_PERSON, previous=previous[:255],
+                                    saved=saved[:255], processed_by_id=actor_id, processed_at=utcnow(), **target))
     db.session.flush()
 
 

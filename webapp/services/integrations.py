@@ -21,6 +21,7 @@ from .canvas import SCOPES, BadResponse, CanvasClient, CanvasError, OAuthTokenPr
     Unavailable, exchange_authorization_code
 from .canvas_rights import ConnectionReport, check_rights
 from .canvas_address import normalise_canvas_address
+from .result_transfer.proposals import START_RULES, UNATTENDED_START_RULES
 from .secrets import decrypt, encrypt
 
 log = logging.getLogger(__name__)
@@ -195,8 +196,8 @@ def _check_unit_results(draft, values):
         raise DomainError("The default end date is 1 to 60 months after the start date.", "started_end_months")
 
 
-NIGHTLY_START_RULES = {"": "Leave started units for review", "enrolment": "Enrolment start date",
-                       "plan": "Training plan unit start date", "unlock": "Canvas module unlock date"}
+NIGHTLY_START_RULES = {"": "Leave started units for review",
+                       **{kind: START_RULES[kind] for kind in UNATTENDED_START_RULES}}
 
 
 def _check_task_statuses(draft, values):

@@ -9,11 +9,12 @@ from ..extensions import db
 from ..models import EnrolmentStatus, OccurrenceStatus, ResultType, Role, StatusType, TaskStatus
 from .permissions import ACTIONS, ENTITY_NAMES, set_permission
 
-# (name, national outcome id, final)
+# (name, national outcome id, final). Every outcome that is not an in-progress one (continuing,
+# not yet started, not yet reported) is final: automatic transfers never replace it.
 RESULT_TYPES = [
     ("Competent", 20, True),
-    ("Not yet competent", 30, False),
-    ("Withdrawn", 40, False),
+    ("Not yet competent", 30, True),
+    ("Withdrawn", 40, True),
     ("RPL granted", 51, True),
     ("Credit transfer", 60, True),
     ("Continuing enrolment", 70, False),

@@ -146,8 +146,14 @@ class CanvasClient:
             raise _amended(exc, f"{str(exc).rstrip('.')} — set the section's SIS ID to the occurrence ID in "
                                 f"Canvas.") from exc
 
-    def list_modules(self, course_id: int) -> list[Module]:
-        return self._list(Module, f"/api/v1/courses/{course_id}/modules", f"modules of course {course_id}")
+    def list_modules(self, course_id: int, *, with_items: bool = False) -> list[Module]:
+        """The course's modules; `with_items` adds each one's items, whose completion requirements
+        say whether the module can tell anything about a student (§3.1)."""
+        what = f"modules of course {course_id}"
+        if not with_items:
+            return self._list(Module, f"/api/v1/courses/{course_id}/modules", what)
+        modules = self._list(Module, f"/api/v1/courses/{course_id}/modules", what, [("include[]", "items")])
+        return [self._with_items(course_id, module, None) for module in modules]
 
     def get_student_module_states(self, course_id: int, student_id: int) -> list[Module]:
         """Every module with the student's `state`, `completed_at` and item completion (§3.1, §3.3).
@@ -164,16 +170,17 @@ class CanvasClient:
                                 f"course {course_id}.") from exc
         return [self._with_items(course_id, module, student_id) for module in modules]
 
-    def _with_items(self, course_id: int, module: Module, student_id: int) -> Module:
+    def _with_items(self, course_id: int, module: Module, student_id: int | None) -> Module:
         if module.items is not None:
             return module
         # Canvas leaves items out of modules with more than 100 (older builds: 50), and
         # scoped developer keys may strip include[] (§3.1, §8.1).
         if module.items_count == 0:
             return replace(module, items=())
+        whose = f" for user {student_id}" if student_id is not None else ""
         items = self._list(ModuleItem, f"/api/v1/courses/{course_id}/modules/{module.id}/items",
-                           f"items of module {module.name} for user {student_id} in course {course_id}",
-                           [("student_id", student_id)])
+                           f"items of module {module.name}{whose} in course {course_id}",
+                           [("student_id", student_id)] if student_id is not None else ())
         return replace(module, items=tuple(items))
 
     # Enrollments (§5) ---------------------------------------------------------------------

@@ -84,3 +84,35 @@ function markScrollingTables() {
 markScrollingTables();
 document.addEventListener("htmx:load", markScrollingTables);
 window.addEventListener("resize", markScrollingTables);
+
+// The review of results from Canvas. A started unit ends a set number of months after it starts
+// (the integration's default): the end shown follows the start as it is typed, so what is saved
+// is what is seen. Enter in a row saves that row (its Add button), never the whole page.
+// Dates are typed dd/mm/yyyy (services/dates.py reads the same forms); the end waits for a whole date.
+function readDay(text) {
+  const dayFirst = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(text.trim());
+  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(text.trim());
+  if (dayFirst) return [Number(dayFirst[3]), Number(dayFirst[2]), Number(dayFirst[1])];
+  if (iso) return [Number(iso[1]), Number(iso[2]), Number(iso[3])];
+  return null;
+}
+function addMonths([year, month, day], months) {
+  const index = year * 12 + (month - 1) + months;
+  const toYear = Math.floor(index / 12), toMonth = index % 12;
+  const lastDay = new Date(Date.UTC(toYear, toMonth + 1, 0)).getUTCDate();
+  const pad = (n, width) => String(n).padStart(width, "0");
+  return `${pad(Math.min(day, lastDay), 2)}/${pad(toMonth + 1, 2)}/${pad(toYear, 4)}`;
+}
+document.addEventListener("input", (event) => {
+  if (!event.target.matches("input[data-start]")) return;
+  const start = readDay(event.target.value);
+  const row = event.target.closest("[data-end-months]");
+  const end = row && row.querySelector("input[data-end]");
+  if (start && end && start[1] >= 1 && start[1] <= 12) end.value = addMonths(start, Number(row.dataset.endMonths));
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !event.target.matches("form.review-rows input")) return;
+  event.preventDefault();
+  const add = event.target.closest("tr").querySelector("button[name=add], button[name=replace]");
+  if (add) add.click();
+});

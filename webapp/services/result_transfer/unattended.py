@@ -2,22 +2,24 @@
 
 It downloads like the bulk page, then saves only what needs no decision: completions, task
 statuses, and started units when a start-date rule was chosen for the night. Rows that need a
-person (a started unit with no rule, a date that does not fit) wait on the review page.
+person (a started unit with no rule, a date that does not fit) wait on the review page, and a
+kept row (a staff decision or a final outcome) is never touched.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Enrolment, LmsIntegration, OccurrenceLink
-from . import DomainError
-from .bulk_results import start_bulk_download
-from .job_runs import execute
-from .result_proposals import START_ON_DATE
-from .result_transfer import Processed, process_rows, run_download, start_rule
+from ...extensions import db
+from ...models import Enrolment, JobRun, LmsIntegration, OccurrenceLink
+from .. import DomainError
+from ..job_runs import execute
+from . import save
+from .bulk import start_bulk_download
+from .download import run_download
+from .proposals import START_ON_DATE, start_rule
+from .save import Processed
 
 
 @dataclass
@@ -27,6 +29,7 @@ class PullSummary:
     failed_downloads: int
     saved: int = 0
     waiting: int = 0
+    kept: int = 0
 
 
 def pull_results(actor_id: int | None, *, process: bool, start_rule_kind: str | None = None,
@@ -39,27 +42,37 @@ def pull_results(actor_id: int | None, *, process: bool, start_rule_kind: str | 
     if not execute(run, run_download):
         raise DomainError(f"The download (run {run.id}) stopped: {run.message}")
     summary = PullSummary(run.id, run.done - run.failed, run.failed)
-    if not process:
-        return summary
-    by_rule: dict[str | None, list[int]] = defaultdict(list)
+    if process:
+        outcome = save_unattended(run, actor_id, nightly=nightly, start_rule_kind=start_rule_kind)
+        summary.saved, summary.waiting, summary.kept = len(outcome.saved), len(outcome.skipped), len(outcome.kept)
+    return summary
+
+
+def save_unattended(run: JobRun, actor_id: int | None, *, nightly: bool,
+                    start_rule_kind: str | None = None) -> Processed:
+    """Save what needs nobody, for every student of the download. Started units take the night's
+    rule of their integration (`nightly`) or `start_rule_kind`; without one they wait for a person."""
     rules = _nightly_rules() if nightly else {}
+    by_rule: dict[str | None, list[int]] = defaultdict(list)
     for enrolment_id, occurrence_id in db.session.execute(
             select(Enrolment.id, Enrolment.occurrence_id).where(Enrolment.id.in_(run.params["enrolment_ids"]))):
         by_rule[rules.get(occurrence_id) if nightly else start_rule_kind].append(enrolment_id)
+    total = Processed()
     for kind, enrolment_ids in by_rule.items():
         # No rule: a "typed date" rule with no date leaves every started unit for a person.
-        rule = start_rule(kind, None) if kind else start_rule(START_ON_DATE, None)
-        outcome: Processed = process_rows(run, rule, date.today(), {}, actor_id, enrolment_ids=enrolment_ids)
-        summary.saved += len(outcome.saved)
-        summary.waiting += len(outcome.skipped)
-    return summary
+        outcome, _ = save.process(run, start_rule(kind) if kind else start_rule(START_ON_DATE), actor_id,
+                                  enrolment_ids=enrolment_ids)
+        total.saved += outcome.saved
+        total.skipped += outcome.skipped
+        total.kept += outcome.kept
+    return total
 
 
 def _nightly_rules() -> dict[int, str | None]:
     """occurrence id → the nightly start rule of the integration it is linked through."""
     rows = db.session.execute(select(OccurrenceLink.occurrence_id, LmsIntegration.nightly_start_rule)
                               .join(LmsIntegration, OccurrenceLink.integration_id == LmsIntegration.id)
-                              .where(OccurrenceLink.unlinked_at.is_(None)))
+                              .where(OccurrenceLink.is_current))
     return dict(rows.all())
 
 

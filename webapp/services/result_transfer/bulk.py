@@ -5,17 +5,20 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import (
-    QUEUED, RUNNING, Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, ModuleStateDownload, Occurrence,
-    OccurrenceLink, OccurrenceStatus, StatusType,
+from ...extensions import db
+from ...models import (
+    QUEUED, RUNNING, Client, Enrolment, EnrolmentTransfer, JobRun, ModuleStateDownload, Occurrence, OccurrenceLink,
+    OccurrenceStatus, StatusType,
 )
-from . import DomainError
-from .audit import utcnow
-from .result_transfer import process_rows, start_rule
-from .job_runs import (
+from .. import DomainError
+from ..audit import utcnow
+from ..job_runs import (
     StartedRun, active_run, done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel,
 )
+from .download import is_active
+from .proposals import StartRule, start_rule
+from .review import from_edits
+from .save import process
 
 KIND = "bulk_result_download"
 # A running run whose worker has not reported for this long is taken as stopped (killed, crashed).
@@ -24,14 +27,11 @@ STALLED_AFTER = timedelta(seconds=90)
 
 def eligible_enrolments(integration_ids: list[int] | None = None) -> list[int]:
     query = (select(Enrolment.id)
-             .join(EnrolmentStatus, Enrolment.status_id == EnrolmentStatus.id)
              .join(Occurrence, Enrolment.occurrence_id == Occurrence.id)
              .join(OccurrenceStatus, Occurrence.status_id == OccurrenceStatus.id)
              .join(EnrolmentTransfer, EnrolmentTransfer.enrolment_id == Enrolment.id)
-             .join(OccurrenceLink, (OccurrenceLink.occurrence_id == Occurrence.id)
-                   & OccurrenceLink.unlinked_at.is_(None))
-             .where(EnrolmentStatus.status_type == StatusType.ACTIVE,
-                    OccurrenceStatus.status_type == StatusType.ACTIVE)
+             .join(OccurrenceLink, (OccurrenceLink.occurrence_id == Occurrence.id) & OccurrenceLink.is_current)
+             .where(is_active(), OccurrenceStatus.status_type == StatusType.ACTIVE)
              .order_by(Enrolment.occurrence_id, Enrolment.id))
     if integration_ids is not None:
         query = query.where(OccurrenceLink.integration_id.in_(integration_ids))
@@ -110,14 +110,16 @@ def staged_occurrences(run: JobRun) -> list[Occurrence]:
     return db.session.scalars(select(Occurrence).where(Occurrence.id.in_(ids)).order_by(Occurrence.id)).all()
 
 
-def start_processing(download: JobRun, rule_kind: str, on: date | None, actor_id: int | None) -> StartedRun:
-    """A run that saves every row proposing a change, as the review shows them with this start rule."""
+def start_processing(download: JobRun, rule: StartRule, actor_id: int | None, edits: dict[str, dict]) -> StartedRun:
+    """A run that saves every row proposing a change, as the review shows them with this start
+    rule; `edits` (review.edits) are rows a person typed over on the page: saved as typed."""
     if not download.ended:
         raise DomainError("Wait for the download to finish before processing.")
     total = db.session.scalar(select(func.count()).select_from(ModuleStateDownload)
                               .where(ModuleStateDownload.run_id == download.id))
-    return start_run(PROCESS_KIND, None, {"download_run_id": download.id, "start_rule": rule_kind,
-                                          "start_date": on.isoformat() if on else None}, total, actor_id)
+    return start_run(PROCESS_KIND, None, {"download_run_id": download.id, "start_rule": rule.kind,
+                                          "start_date": rule.on.isoformat() if rule.on else None, "edits": edits,
+                                          "tally": {"saved": 0, "skipped": 0, "kept": 0}}, total, actor_id)
 
 
 def run_processing(run: JobRun) -> None:
@@ -127,14 +129,21 @@ def run_processing(run: JobRun) -> None:
     download = db.session.get(JobRun, run.params["download_run_id"])
     on = date.fromisoformat(run.params["start_date"]) if run.params.get("start_date") else None
     rule = start_rule(run.params["start_rule"], on)
+    edits = from_edits(run.params.get("edits", {}))
     finished = done_keys(run)
     pending = [e for e in db.session.scalars(select(ModuleStateDownload.enrolment_id).where(
         ModuleStateDownload.run_id == download.id).order_by(ModuleStateDownload.id)) if str(e) not in finished]
     for enrolment_id in pending:
-        outcome = process_rows(download, rule, date.today(), {}, run.started_by_id, enrolment_ids=[enrolment_id])
-        label = db.session.get(Enrolment, enrolment_id).client.full_name
+        outcome, students = process(download, rule, run.started_by_id, enrolment_ids=[enrolment_id],
+                                    posted={row: values for row, values in edits.items() if row[0] == enrolment_id})
         message = "; ".join([f"saved {what}: {text}" for what, text in outcome.saved] +
-                            [f"skipped {what}: {why}" for what, why in outcome.skipped]) or "nothing to save"
+                            [f"skipped {what}: {why}" for what, why in outcome.skipped] +
+                            [f"kept {what}" for what, _ in outcome.kept]) or "nothing to save"
+        label = students[0].label if students else str(enrolment_id)
+        tally = run.params.get("tally", {})
+        run.params = {**run.params, "tally": {"saved": tally.get("saved", 0) + len(outcome.saved),
+                                              "skipped": tally.get("skipped", 0) + len(outcome.skipped),
+                                              "kept": tally.get("kept", 0) + len(outcome.kept)}}
         record_item(run, enrolment_id, label, "processed", message, ok=not outcome.skipped)
         db.session.commit()
         if stopped_by_cancel(run, "what was saved stays."):

@@ -1,0 +1,72 @@
+"""The review form as both pages post it: the start-date option, the rows, and the row a person
+chose. Plain mappings in (a request's form or args), plain values out."""
+
+from collections.abc import Mapping
+from datetime import date
+
+from ...request_limits import MAX_DB_INT
+from ..dates import parse_day
+from .proposals import StartRule, start_rule
+from .review import RowValues
+from .save import ADD, REPLACE
+
+
+def rule_from(values: Mapping) -> StartRule:
+    return start_rule(values.get("start_rule"), _date(values.get("start_date")))
+
+
+def _date(text: str | None) -> date | None:
+    """The page-wide "This date": an unreadable one counts as none, so every row says it needs a date."""
+    try:
+        return parse_day(text)
+    except ValueError:
+        return None
+
+
+def _number(text: str | None) -> int | None:
+    """An id as the database can hold it; anything else is no id."""
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and int(text) <= MAX_DB_INT else None
+
+
+def _row_name(text: str | None) -> tuple[int, str] | None:
+    """"<enrolment id>:<row key>" → (enrolment id, row key); None when damaged."""
+    enrolment_id, _, key = (text or "").partition(":")
+    number = _number(enrolment_id)
+    return (number, key) if number is not None and key and ":" not in key else None
+
+
+def row_named(form: Mapping, field: str) -> tuple[int, str] | None:
+    """The row a button names: "open" (Replace…: show a kept row ready to replace, nothing saved)
+    or "close" (put it back as it was)."""
+    return _row_name(form.get(field))
+
+
+def posted_rows(form: Mapping) -> dict[tuple[int, str], RowValues]:
+    """The rows' inputs, named "<enrolment id>:<row key>:outcome|start|end"."""
+    rows = {}
+    for name in form:
+        if not name.endswith(":outcome"):
+            continue
+        row = _row_name(name.removesuffix(":outcome"))
+        if row is None:
+            continue
+        prefix = f"{row[0]}:{row[1]}"
+        try:
+            start, end = (parse_day(form.get(f"{prefix}:{which}")) for which in ("start", "end"))
+            problem = None
+        except ValueError as err:
+            start = end = None
+            problem = str(err)
+        rows[row] = RowValues(_number(form.get(f"{prefix}:outcome")), start, end, problem)
+    return rows
+
+
+def chosen_row(form: Mapping) -> tuple[tuple[int, str] | None, str]:
+    """The row whose Add or Replace button was pressed, and which."""
+    for action in (REPLACE, ADD):
+        row = row_named(form, action)
+        if row is not None:
+            return row, action
+    return None, ADD
+
