@@ -286,3 +286,44 @@ def test_a_token_without_one_of_our_scopes_is_told_which_to_add(client, login, c
     assert "Admin of the root account: pass." in page
     assert f"the access token lacks the scope {permissions}" in page
     assert "Add the scope named above to the developer key, then authorise again." in page
+
+
+# 6. Finished students ---------------------------------------------------------------------------
+
+def test_a_student_concluded_in_canvas_is_named_in_the_download_not_failed(client, login, transferred_121, canvas):
+    from tests.test_result_transfer import _download
+
+    login()
+    ella = next(e for e in canvas.state.enrollments.values() if e.section_id == 87 and e.user_id == 1001)
+    _canvas_api(canvas, "DELETE", f"/api/v1/courses/55/enrollments/{ella.id}", params={"task": "conclude"})
+
+    page = client.get(_download(client)).get_data(as_text=True)
+
+    assert "Concluded in Canvas on " in page and "progress no longer readable" in page
+    assert "Download failed" not in page
+    item = _items()["C0025"]
+    assert item.ok and item.outcome == "ended"
+    assert sum(i.ok for i in _items().values()) == 16  # the other 15 were read as usual
+
+
+# 7. What a student sees --------------------------------------------------------------------------
+
+def test_a_module_assigned_to_other_students_keeps_the_unit_in_progress_with_the_reason(
+        client, login, transferred_121, canvas):
+    from datetime import datetime, timezone
+
+    from tests.canvas_fixtures import canvas_user_of
+    from tests.test_result_transfer import _download
+
+    login()
+    hunter = canvas_user_of("C0028")
+    with canvas.state.lock:  # Assessment 1 (which completes BSBWHS411) is differentiated to Ella only
+        canvas.state.modules[904].assigned_to = [canvas_user_of("C0025")]
+    canvas.set_module_state(hunter, 902, "completed", datetime(2026, 10, 20, 3, 0, tzinfo=timezone.utc))
+
+    page = client.get(_download(client) + "?start_rule=enrolment").get_data(as_text=True)
+
+    assert "1 mapped module is not in this student's view in Canvas (unpublished, or assigned to other students)" \
+        in page
+    row = page[page.index("Hunter Young"):]
+    assert "Continuing enrolment" in row[:row.index("</tbody>")]

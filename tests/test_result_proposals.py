@@ -910,3 +910,19 @@ def test_every_row_is_well_formed(scenario):
             assert row.canvas_state == COMPLETED
             assert row.end == row.completed_at.astimezone(ZoneInfo(defaults.time_zone)).date()
         assert set(row.module_ids) <= {module.canvas_module_id for module in row.module_states}
+
+
+# --- modules a student cannot see (reference §11.7) ---------------------------------------------
+
+def test_a_mapped_module_the_student_cannot_see_keeps_the_unit_in_progress_and_says_why():
+    # The workbook is unpublished, or assigned to other students: it is not in this student's list.
+    row = one(run([completed(M411)], [to_unit(M411, WHS411), to_unit(M411_WORKBOOK, WHS411)]))
+
+    assert row.canvas_state == STARTED and row.proposed == CONTINUING
+    assert row.unseen_modules == 1
+
+
+def test_when_every_mapped_module_is_in_view_nothing_is_unseen():
+    row = one(run([completed(M411), completed(M411_WORKBOOK)], [to_unit(M411, WHS411), to_unit(M411_WORKBOOK, WHS411)]))
+
+    assert row.canvas_state == COMPLETED and row.proposed == COMPETENT and row.unseen_modules == 0

@@ -25,8 +25,8 @@ SIDEWAYS = "document.documentElement.scrollWidth - document.documentElement.clie
 def bulk_downloaded(transferred_121, canvas, make_user):
     """A finished bulk download, so Utilities has a review to show."""
     from webapp.extensions import db
-    from webapp.services.bulk_results import start_bulk_download
-    from webapp.services.result_transfer import run_download
+    from webapp.services.result_transfer.bulk import start_bulk_download
+    from webapp.services.result_transfer.download import run_download
 
     canvas.set_module_state(canvas_user_of("C0025"), 907, "started")
     canvas.set_module_state(canvas_user_of("C0027"), 905, "completed", datetime(2026, 11, 2, 1, 0, tzinfo=UTC))

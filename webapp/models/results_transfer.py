@@ -26,6 +26,9 @@ class ModuleStateDownload(Base):
     # [{"id", "name", "state", "completed_at", "unlock_at"}] with ISO-8601 UTC times; None when `error`.
     states: Mapped[list | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+    # The student's enrolment state in Canvas when it has ended there (completed, inactive, ...):
+    # Canvas no longer shows such a student's progress (reference §11.6), which is no failure.
+    canvas_state: Mapped[str | None] = mapped_column(String(20))
     fetched_at: Mapped[datetime]
 
     enrolment: Mapped["Enrolment"] = relationship()  # noqa: F821

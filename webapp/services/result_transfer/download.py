@@ -3,6 +3,7 @@ review (review.py) and the saving of rows (save.py)."""
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,9 +15,10 @@ from ...models import (
 )
 from .. import DomainError
 from ..audit import utcnow
-from ..canvas import CanvasError
+from ..canvas import CanvasClient, CanvasError, PermissionDenied
 from ..canvas_links import current_links
 from ..integrations import canvas_client
+from ..enrolment_transfer import ALL_STATES, ENDED, describe_state
 from ..job_runs import end_run, mark_running, record_item, start_run, stopped_by_cancel
 
 KIND = "result_download"
@@ -68,8 +70,16 @@ class _Fetch:
     enrolment_id: int
     occurrence_id: int
     course_id: int
+    section_id: int
     canvas_user_id: int
     label: str
+
+
+@dataclass(frozen=True)
+class _Ended:
+    """A student whose enrolment ended in Canvas: Canvas refuses their progress (§11.6)."""
+    state: str
+    message: str
 
 
 def run_download(run: JobRun) -> None:
@@ -94,7 +104,7 @@ def run_download(run: JobRun) -> None:
         if r.id in staged or link is None:
             continue
         by_integration[link.integration_id].append(_Fetch(r.id, r.occurrence_id, link.canvas_course_id,
-                                                          r.canvas_user_id, f"{r.first_name} {r.last_name} ({r.code})"))
+                                                          link.canvas_section_id, r.canvas_user_id, f"{r.first_name} {r.last_name} ({r.code})"))
     for integration_id, fetches in by_integration.items():
         if not _download_with(run, db.session.get(LmsIntegration, integration_id), fetches):
             return
@@ -115,10 +125,11 @@ def _download_with(run: JobRun, integration: LmsIntegration, fetches: list[_Fetc
         return True
     with client:
         for enrolment_id, result in client.run_concurrently(
-                lambda key: client.get_student_module_states(wanted[key].course_id, wanted[key].canvas_user_id),
-                list(wanted)):
+                lambda key: _module_states(client, wanted[key], integration.time_zone), list(wanted)):
             try:
-                if isinstance(result, CanvasError):
+                if isinstance(result, _Ended):
+                    _stage(run, wanted[enrolment_id], None, result.message, ended=result.state)
+                elif isinstance(result, CanvasError):
                     _stage(run, wanted[enrolment_id], None, str(result))
                 else:
                     _stage(run, wanted[enrolment_id], [_state_json(m) for m in result], None)
@@ -128,6 +139,22 @@ def _download_with(run: JobRun, integration: LmsIntegration, fetches: list[_Fetc
             if stopped_by_cancel(run, "what was downloaded is kept."):
                 return False
     return True
+
+
+def _module_states(client: CanvasClient, fetch: _Fetch, zone: str):
+    """The student's module states; or, when Canvas refuses them because the student's enrolment
+    has ended there, that fact, named (one more call, only for refused students)."""
+    try:
+        return client.get_student_module_states(fetch.course_id, fetch.canvas_user_id)
+    except PermissionDenied as refused:
+        enrolments = client.list_section_enrollments(fetch.section_id, states=ALL_STATES,
+                                                     types=("StudentEnrollment",), user_id=fetch.canvas_user_id)
+        if not enrolments or any(e.enrollment_state not in ENDED for e in enrolments):
+            raise refused
+        ended = max(enrolments, key=lambda e: e.updated_at or datetime.min.replace(tzinfo=timezone.utc))
+        said = describe_state(ended, zone)
+        return _Ended(ended.enrollment_state, f"{said[0].upper()}{said[1:]}: progress no longer readable. Results "
+                                              "saved before stay as they are.")
 
 
 def _state_json(module) -> dict:
@@ -140,9 +167,10 @@ def _state_json(module) -> dict:
             "requirements": requirements}
 
 
-def _stage(run: JobRun, fetch: _Fetch, states: list | None, error: str | None) -> None:
+def _stage(run: JobRun, fetch: _Fetch, states: list | None, error: str | None, ended: str | None = None) -> None:
     db.session.add(ModuleStateDownload(run_id=run.id, enrolment_id=fetch.enrolment_id,
                                        occurrence_id=fetch.occurrence_id, canvas_user_id=fetch.canvas_user_id,
-                                       states=states, error=error, fetched_at=utcnow()))
-    record_item(run, fetch.enrolment_id, fetch.label, "failed" if error else "downloaded",
-                error or f"{len(states)} module states", ok=error is None)
+                                       states=states, error=error, canvas_state=ended, fetched_at=utcnow()))
+    outcome = "ended" if ended else "failed" if error else "downloaded"
+    record_item(run, fetch.enrolment_id, fetch.label, outcome, error or f"{len(states)} module states",
+                ok=error is None or ended is not None)

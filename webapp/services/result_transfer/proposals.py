@@ -134,6 +134,10 @@ class Proposal:
     module_ids: tuple[int, ...] = field(default=())
     module_states: tuple[ModuleState, ...] = field(default=())  # every module behind it, as Canvas reported it
     end_months: int | None = None        # a started unit: its end is this many months after its start
+    # Mapped modules missing from the student's own module list in Canvas: unpublished, assigned
+    # only to other students, or removed. They can never be completed by this student, so the unit
+    # or task behind them is never proposed as completed; the review says why (reference §11.7).
+    unseen_modules: int = 0
 
 
 def start_rule(kind: str | None, on: date | None = None) -> StartRule:
@@ -305,7 +309,8 @@ def _row(key: str, kind: str, target_id: int, label: str, progress: _Progress, c
                     completed_at=completed_at, current=current, proposed=proposed, start=start, end=end,
                     status=status, reason=reason,
                     module_ids=tuple(dict.fromkeys(module.canvas_module_id for module in evidence)),
-                    module_states=tuple(modules), end_months=end_months)
+                    module_states=tuple(modules), end_months=end_months,
+                    unseen_modules=sum(1 for module_id in progress.module_ids if module_id not in context.reported))
 
 
 # --- start dates -----------------------------------------------------------------------------

@@ -73,7 +73,8 @@ class StudentReview:
     enrolment: Enrolment
     rows: list[Row]
     context: OccurrenceContext | None = None
-    error: str | None = None
+    error: str | None = None          # why nothing is proposed, in staff's words
+    ended_in_canvas: bool = False     # their Canvas enrolment ended: a fact to know, not a failure
 
     @property
     def label(self) -> str:
@@ -105,10 +106,10 @@ def review(run: JobRun, rule: StartRule, *, enrolment_ids: list[int] | None = No
     students = []
     for stage in staged:
         enrolment, context = stage.enrolment, contexts.get(stage.occurrence_id)
-        problem = (stage.error or ("The occurrence is no longer linked." if context is None else None)
+        problem = (_download_problem(stage) or ("The occurrence is no longer linked." if context is None else None)
                    or _inactive(enrolment))
         if problem:
-            students.append(StudentReview(enrolment, [], context, problem))
+            students.append(StudentReview(enrolment, [], context, problem, ended_in_canvas=bool(stage.canvas_state)))
             continue
         proposals = propose(_states(stage.states, context), context.mappings, context.matrix, context.defaults,
                             _student(enrolment, origins), rule, context.today)
@@ -128,6 +129,12 @@ def _row(proposal: Proposal, typed: RowValues | None, opened: bool) -> Row:
         return Row(proposal, shown)
     values = typed or shown
     return Row(proposal, values, typed=values != shown, opened=proposal.status == KEPT)
+
+
+def _download_problem(stage: ModuleStateDownload) -> str | None:
+    if stage.canvas_state:  # "Concluded in Canvas on …: progress no longer readable."
+        return stage.error
+    return f"Download failed: {stage.error}" if stage.error else None
 
 
 def _inactive(enrolment: Enrolment) -> str | None:
