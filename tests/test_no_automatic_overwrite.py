@@ -153,7 +153,7 @@ def _process_all_on_the_page(client, occurrence, run, scenario):
     url = f"/occurrences/{occurrence.id}/canvas/results/runs/{run.id}"
     page = client.get(url, query_string=query).get_data(as_text=True)
     form = dict(query)
-    for name, value in re.findall(r'<input type="date" name="([^"]+)" value="([^"]*)"', page):
+    for name, value in re.findall(r'<input type="text" name="([^"]+:(?:start|end))"(?: id="[^"]*")? value="([^"]*)"', page):
         form[name] = value
     for name, body in re.findall(r'<select name="([^"]+:outcome)"[^>]*>(.*?)</select>', page, re.S):
         form[name] = re.search(r'<option value="(\d+)" selected', body).group(1)
@@ -179,7 +179,7 @@ def test_no_automatic_path_changes_a_staff_decision_or_a_final_outcome(client, s
     if path == "per occurrence":
         _process_all_on_the_page(client, occurrence, run, scenario)
     elif path == "bulk":
-        processing = bulk.start_processing(run, start_rule(scenario["rule"], scenario["on"]), staff.id, {})
+        processing, _ = bulk.start_processing(run, start_rule(scenario["rule"], scenario["on"]), staff.id, {})
         db.session.commit()
         bulk.run_processing(processing)
     else:

@@ -44,7 +44,7 @@ def _review_form(page_html: str) -> dict:
     import re
 
     form = {}
-    for name, value in re.findall(r'<input type="date" name="([^"]+)" value="([^"]*)"', page_html):
+    for name, value in re.findall(r'<input type="text" name="([^"]+:(?:start|end))"(?: id="[^"]*")? value="([^"]*)"', page_html):
         form[name] = value
     for name, body in re.findall(r'<select name="([^"]+:outcome)"[^>]*>(.*?)</select>', page_html, re.S):
         form[name] = re.search(r'<option value="(\d+)" selected', body).group(1)

@@ -44,7 +44,7 @@ def _counts(html: str) -> dict:
 def _form(html: str) -> dict:
     """The review form's inputs as a browser posts them."""
     form = {"start_rule": re.search(r'name="start_rule" value="([^"]*)"', html).group(1)}
-    for name, value in re.findall(r'<input type="date" name="([^"]+)" value="([^"]*)"', html):
+    for name, value in re.findall(r'<input type="text" name="([^"]+:(?:start|end))"(?: id="[^"]*")? value="([^"]*)"', html):
         form[name] = value
     for name, body in re.findall(r'<select name="([^"]+:outcome)"[^>]*>(.*?)</select>', html, re.S):
         form[name] = re.search(r'<option value="(\d+)" selected', body).group(1)

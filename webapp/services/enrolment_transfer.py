@@ -16,12 +16,12 @@ whose ended enrolment a person chose to re-open.
 """
 
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ENROL_INVITED, FAILED, Enrolment, EnrolmentTransfer, JobRun, OccurrenceLink
+from ..rto_time import format_rto_date
 from . import DomainError
 from .audit import record, utcnow
 from .canvas import CanvasClient, CanvasError, CanvasValidationError, Enrollment, NotFound, PermissionDenied, \
@@ -230,7 +230,7 @@ def describe_state(enrollment: Enrollment, zone: str) -> str:
     """"concluded in Canvas on 02/12/2026", in the integration's time zone."""
     words = STATE_WORDS.get(enrollment.enrollment_state, enrollment.enrollment_state)
     if enrollment.enrollment_state in ENDED and enrollment.updated_at:
-        return f"{words} in Canvas on {enrollment.updated_at.astimezone(ZoneInfo(zone)).strftime('%d/%m/%Y')}"
+        return f"{words} in Canvas on {format_rto_date(enrollment.updated_at, zone)}"
     return f"{words} in Canvas" if enrollment.enrollment_state in ENDED else words
 
 

@@ -123,9 +123,10 @@ def _download_with(run: JobRun, integration: LmsIntegration, fetches: list[_Fetc
             _stage(run, fetch, None, err.message)
         db.session.commit()
         return True
+    zone = integration.time_zone  # read here: the worker threads below must not touch the database
     with client:
         for enrolment_id, result in client.run_concurrently(
-                lambda key: _module_states(client, wanted[key], integration.time_zone), list(wanted)):
+                lambda key: _module_states(client, wanted[key], zone), list(wanted)):
             try:
                 if isinstance(result, _Ended):
                     _stage(run, wanted[enrolment_id], None, result.message, ended=result.state)

@@ -26,7 +26,7 @@ def _date(text: str | None) -> date | None:
 def _number(text: str | None) -> int | None:
     """An id as the database can hold it; anything else is no id."""
     text = (text or "").strip()
-    return int(text) if text.isdigit() and int(text) <= MAX_DB_INT else None
+    return int(text) if text.isascii() and text.isdigit() and int(text) <= MAX_DB_INT else None
 
 
 def _row_name(text: str | None) -> tuple[int, str] | None:
