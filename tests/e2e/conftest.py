@@ -1,12 +1,16 @@
 """Browser fixtures: the app served over real HTTP in a thread, and Debian's Chromium via Playwright."""
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -78,3 +82,13 @@ def canvas(live_server):
 
     with running_simulator(seed="demo") as sim:
         yield sim
+
+
+@pytest.fixture
+def worker(redis_url):
+    """A real RQ worker process for the jobs the pages start."""
+    process = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=dict(os.environ, REDIS_URL=redis_url),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    yield process
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)

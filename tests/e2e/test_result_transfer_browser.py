@@ -25,7 +25,7 @@ def test_download_process_all_and_download_again(page, browser_sign_in, transfer
     expect(page.get_by_text("Downloaded")).to_contain_text("for 16 students")  # a class this size: no waiting
     page.get_by_label("Start date of started units").select_option(label="Enrolment start date")
     page.get_by_role("button", name="Apply to all rows").click()
-    expect(page.get_by_text("4 to save")).to_be_visible()
+    expect(page.get_by_role("link", name="To save")).to_have_text("To save 4")
     expect(page.get_by_label("Start for C0025 BSBWHS414 Contribute to WHS risk management")).to_have_value("05/10/2026")
     expect(page.get_by_label("End for C0025 BSBWHS414 Contribute to WHS risk management")).to_have_value("05/10/2027")
     page.get_by_role("button", name="Process all").first.click()
@@ -50,6 +50,6 @@ def test_download_process_all_and_download_again(page, browser_sign_in, transfer
 
     page.goto("/occurrences/121")
     page.get_by_role("button", name="Transfer results from Canvas LMS…").click()
-    expect(page.get_by_text("0 to save")).to_be_visible()
-    expect(page.get_by_text("Up to date", exact=True)).to_have_count(4)
+    expect(page.get_by_role("link", name="To save")).to_have_text("To save 0")
+    expect(page.locator("td.status").get_by_text("Up to date", exact=True)).to_have_count(4)
     expect(page.get_by_role("button", name="Process all")).to_have_count(0)
