@@ -69,7 +69,7 @@ def test_the_review_reads_well_on_a_laptop(page, browser_sign_in, transferred_12
     page.locator(".chip").first.focus()  # the full name on focus, as on hover
     page.screenshot(path=SHOTS / "review-chip-focused.png", clip={"x": 0, "y": 380, "width": 1280, "height": 300})
 
-    run = start_bulk_download(None)
+    run, _ = start_bulk_download(None)
     db.session.commit()
     run_download(run)
     page.goto(f"/utilities/canvas-results/runs/{run.id}/review?start_rule=unlock")
