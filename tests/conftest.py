@@ -9,6 +9,12 @@ import os
 import tempfile
 
 import pytest
+from hypothesis import settings
+
+# Property tests check behaviour, not speed: a busy machine (CI, several workers) must not fail
+# them on hypothesis's per-example deadline. Timing goals live in bench/.
+settings.register_profile("canvaslink", deadline=None)
+settings.load_profile("canvaslink")
 
 _TMP = tempfile.mkdtemp(prefix="canvaslink-test-")
 os.environ["CANVASLINK_INSTANCE"] = _TMP
