@@ -20,7 +20,7 @@ def test_watch_the_bulk_download_then_process_and_see_the_training_plan(
     canvas.set_module_state(canvas_user_of("C0027"), 905, "completed", datetime(2026, 11, 2, 1, 0, tzinfo=UTC))
     canvas.set_module_state(canvas_user_of("C0027"), 906, "completed", datetime(2026, 11, 3, 23, 30, tzinfo=UTC))
     canvas.set_module_state(canvas_user_of("C0025"), 907, "started")
-    canvas.configure(latency_ms=400)  # slow enough to see the bar move
+    canvas.configure(latency_ms=1500)  # two waves of requests, ~3 s: the page (polling every second) sees the bar move
 
     browser_sign_in("admin", "x" * 12)
     page.get_by_text("Utilities").click()
