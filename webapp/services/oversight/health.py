@@ -9,7 +9,11 @@ from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import CanvasModule, EnrolmentTransfer, LmsIntegration, ModuleStateDownload, OccurrenceLink
+from .. import DomainError
 from ..audit import utcnow
+from ..canvas import CanvasError
+from ..canvas_rights import ConnectionReport, check_rights
+from ..integrations import canvas_client
 from ..canvas_links import without_requirements
 from ..canvas_usage import Usage, usage
 from ..module_matching import TaskRef, UnitRef, match_modules
@@ -138,3 +142,14 @@ def all_mapping_health(occurrence_id: int | None = None) -> list[MappingHealth]:
     if occurrence_id is not None:
         query = query.where(OccurrenceLink.occurrence_id == occurrence_id)
     return [mapping_health(link) for link in db.session.scalars(query)]
+
+
+def recheck_rights(integration: LmsIntegration) -> ConnectionReport:
+    """Test connection's rights check, on demand, with the integration's saved credentials."""
+    if not integration.access_token_enc:
+        raise DomainError("This integration is not authorised yet: edit it and authorise with Canvas.")
+    try:
+        with canvas_client(integration, timeout=(5, 15), max_attempts=2, max_throttle_wait=20) as client:
+            return check_rights(client)
+    except CanvasError as err:
+        raise DomainError(f"The rights check could not finish: {err}") from None
