@@ -27,7 +27,7 @@ def _filter() -> tuple[AuditFilter, str | None]:
                        request.args.get("record", type=db_int), **days), problem
 
 
-@bp.route("/audit")
+@bp.route("/manage/audit")
 @require("audit_entry", "view")
 def index():
     chosen, problem = _filter()
@@ -38,7 +38,7 @@ def index():
                   kept={k: v for k, v in request.args.items() if k != "page"})
 
 
-@bp.route("/audit.csv")
+@bp.route("/manage/audit.csv")
 @require("audit_entry", "view")
 def export():
     chosen, problem = _filter()

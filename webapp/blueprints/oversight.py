@@ -95,7 +95,7 @@ def mapping_health():
                   link=current_link(occurrence) if occurrence else None)
 
 
-@bp.route("/integrations/<int:integration_id>/rights", methods=["POST"])
+@bp.route("/manage/lms-integrations/<int:integration_id>/rights", methods=["POST"])
 @require("lms_integration", "edit")
 def check_integration_rights(integration_id: int):
     integration = get_or_404(LmsIntegration, integration_id)
