@@ -47,6 +47,8 @@ def test_canvas_and_the_saved_result_agree_or_not():
     assert agreement(STARTED, continuing) == AGREE
     assert agreement(STARTED, None) == DISAGREE
     assert agreement(LOCKED, None) == AGREE
+    assert agreement(LOCKED, Saved("Not started", False, begun=False)) == AGREE
+    assert agreement(STARTED, Saved("Not yet started", False, begun=False)) == DISAGREE
     assert agreement(UNLOCKED, competent) == DISAGREE
 
 

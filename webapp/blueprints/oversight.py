@@ -13,7 +13,7 @@ from ..services.canvas_links import current_link
 from ..services.oversight import exceptions, runs
 from ..services import DomainError
 from ..services.oversight.health import all_mapping_health, integration_health, recheck_rights
-from ..services.oversight.progress import STATE_LABELS, STATES, progress_grid
+from ..services.oversight.progress import STATE_LABELS, STATES, SYMBOLS, progress_grid
 from .common import db_int, get_or_404, paginate, render, require
 
 bp = Blueprint("oversight", __name__)
@@ -39,7 +39,7 @@ def progress(occurrence_id: int):
     occurrence = get_or_404(Occurrence, occurrence_id)
     grid = progress_grid(occurrence)
     return render("oversight/progress.html", occurrence=occurrence, link=grid.link, grid=grid, states=STATES,
-                  state_labels=STATE_LABELS)
+                  state_labels=STATE_LABELS, symbols=SYMBOLS)
 
 
 def _exception_filter() -> tuple[int | None, str | None]:

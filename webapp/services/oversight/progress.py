@@ -19,6 +19,8 @@ STATES = (NO_MODULE, LOCKED, UNLOCKED, STARTED, COMPLETED)
 STATE_LABELS = {NO_MODULE: "No module", LOCKED: "Locked", UNLOCKED: "Unlocked", STARTED: "Started",
                 COMPLETED: "Completed"}
 AGREE, DISAGREE = "agree", "disagree"
+NOT_YET_STARTED = 85  # the national outcome id of "Not yet started"
+SYMBOLS = {NO_MODULE: "·", LOCKED: "⊘", UNLOCKED: "○", STARTED: "◐", COMPLETED: "✓"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Saved:
     """The unit result or task status recorded here."""
     name: str
     final: bool  # a final result type, or a status that completes the task
+    begun: bool = True  # anything but "Not yet started" / the first task status
 
 
 def canvas_state(modules: Iterable[ModuleState]) -> str:
@@ -52,9 +55,9 @@ def agreement(state: str, saved: Saved | None) -> str | None:
     if state == COMPLETED:
         ok = saved is not None and saved.final
     elif state == STARTED:
-        ok = saved is not None
+        ok = saved is not None and saved.begun
     else:
-        ok = saved is None
+        ok = saved is None or not saved.begun
     return AGREE if ok else DISAGREE
 
 
@@ -128,9 +131,10 @@ def _module_states(staged: list[dict] | None, requirements: dict[int, int | None
 
 
 def _saved(enrolment: Enrolment) -> dict[str, Saved]:
-    saved = {f"u{pu.unit_id}": Saved(pu.result_type.name, pu.result_type.is_final)
+    saved = {f"u{pu.unit_id}": Saved(pu.result_type.name, pu.result_type.is_final,
+                                     pu.result_type.national_outcome_id != NOT_YET_STARTED)
              for pu in enrolment.plan_units if pu.result_type is not None}
-    saved.update({f"t{et.task_id}": Saved(et.task_status.name, et.task_status.is_complete)
+    saved.update({f"t{et.task_id}": Saved(et.task_status.name, et.task_status.is_complete, et.task_status.position > 0)
                   for et in enrolment.enrolment_tasks if et.task_status is not None})
     return saved
 
