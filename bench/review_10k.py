@@ -62,8 +62,8 @@ def main() -> None:
     print(json.dumps({"staged_rows": args.occurrences * args.students, "seed_s": round(seed_s, 1), **timings}))
 
 
-def _seed(db, occurrences: int, students: int) -> int:
-    """Bulk inserts, in the shape the app makes them."""
+def _seed(db, occurrences: int, students: int, unit_count: int = 6) -> int:
+    """Bulk inserts, in the shape the app makes them (`unit_count` units per occurrence, at least 4)."""
     from webapp.models import (
         CanvasModule, Client, Enrolment, EnrolmentStatus, EnrolmentTask, EnrolmentTransfer, JobRun, LmsIntegration,
         ModuleStateDownload, Occurrence, OccurrenceLink, OccurrenceStatus, Task, TaskStatus, TaskUnit,
@@ -76,7 +76,7 @@ def _seed(db, occurrences: int, students: int) -> int:
     enrolled = db.session.scalar(db.select(EnrolmentStatus).where(EnrolmentStatus.name == "Enrolled"))
     not_started = db.session.scalar(db.select(TaskStatus).where(TaskStatus.name == "Not started"))
     integration = LmsIntegration(**(defaults() | {"name": "Bench", "base_url": "https://canvas.example.edu.au"}))
-    units = [Unit(code=f"BENCH{n:03d}", name=f"Bench unit {n}") for n in range(6)]
+    units = [Unit(code=f"BENCH{n:03d}", name=f"Bench unit {n}") for n in range(unit_count)]
     db.session.add_all([integration, *units])
     db.session.flush()
     run = JobRun(kind="bulk_result_download", status="finished", params={"enrolment_ids": []}, created_at=now,
@@ -99,8 +99,8 @@ def _seed(db, occurrences: int, students: int) -> int:
                               canvas_course_name=f"Course {o}", canvas_section_id=o, canvas_section_name=f"S {o}",
                               linked_at=now)
         link.modules = ([CanvasModule(canvas_module_id=o * 100 + i, name=units[i].code, position=i, unit_id=units[i].id)
-                         for i in range(6)] +
-                        [CanvasModule(canvas_module_id=o * 100 + 10 + t, name=task.name, position=10 + t,
+                         for i in range(unit_count)] +
+                        [CanvasModule(canvas_module_id=o * 100 + 50 + t, name=task.name, position=10 + t,
                                       task_id=task.id) for t, task in enumerate(tasks)])
         db.session.add(link)
         for s in range(students):
@@ -119,8 +119,8 @@ def _seed(db, occurrences: int, students: int) -> int:
             done = datetime(2026, 10, 1, 23, 30, tzinfo=timezone.utc) + timedelta(days=s)
             states = [{"id": o * 100 + i, "name": units[i].code, "state": ("completed", "started", "locked")[(s + i) % 3],
                        "completed_at": done.isoformat() if (s + i) % 3 == 0 else None, "unlock_at": None}
-                      for i in range(6)]
-            states += [{"id": o * 100 + 10 + t, "name": f"Assessment {t + 1}", "state": "started" if s % 2 else "locked",
+                      for i in range(unit_count)]
+            states += [{"id": o * 100 + 50 + t, "name": f"Assessment {t + 1}", "state": "started" if s % 2 else "locked",
                         "completed_at": None, "unlock_at": None} for t in range(4)]
             db.session.add(ModuleStateDownload(run_id=run.id, enrolment_id=enrolment.id, occurrence_id=o,
                                                canvas_user_id=o * 1000 + s, states=states, fetched_at=now))

@@ -15,7 +15,7 @@ def test_seeded_roles(app):
     assert ("enrolment", "edit") in trainer_grants and ("client", "view") in trainer_grants
     assert ("client", "edit") not in trainer_grants and ("role", "edit") not in trainer_grants
     assert all(p.action == "view" for p in read_only.permissions)
-    assert len(admin.permissions) == 13 * 4
+    assert len(admin.permissions) == 14 * 4
 
 
 def test_ticking_a_box_grants_the_right_at_once(client, login, make_user, htmx_headers):

@@ -8,6 +8,7 @@ from .models import JobRun
 from .queue import QueueUnavailable, enqueue_run
 from .services import DomainError, enrolment_transfer
 from .services.job_runs import execute, fail_run
+from .services.oversight.runs import last_nightly, nightly_summary, record_nightly_outcome, send_summary
 from .services.result_transfer import bulk, download
 from .services.result_transfer.unattended import nightly_integration_ids, pull_results
 
@@ -59,8 +60,13 @@ def nightly_pull() -> None:
         return
     try:
         summary = pull_results(None, process=True, integration_ids=integration_ids, nightly=True)
+        run = db.session.get(JobRun, summary.run_id)
+        record_nightly_outcome(run, saved=summary.saved, waiting=summary.waiting, kept=summary.kept)
+        db.session.commit()
+        send_summary(*nightly_summary(run))
     except DomainError as err:
         log.warning("Nightly result transfer skipped: %s", err.message)
+        send_summary(*nightly_summary(last_nightly(), err.message))
         return
     finally:
         db.session.remove()

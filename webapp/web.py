@@ -16,13 +16,13 @@ from .services.result_transfer.proposals import START_RULES
 
 def init_app(app):
     from .blueprints import (
-        auth, bulk, canvas_links, clients, common, enrolments, integrations, main, occurrences, outcomes, results,
-        security, units,
+        audit_log, auth, bulk, canvas_links, clients, common, enrolments, integrations, main, occurrences, outcomes,
+        oversight, results, security, units,
     )
 
     for bp in (auth.bp, main.bp, clients.bp, units.bp, occurrences.bp, enrolments.bp,
                outcomes.result_types_bp, outcomes.task_statuses_bp, security.bp, integrations.bp, canvas_links.bp,
-               results.bp, bulk.bp):
+               results.bp, bulk.bp, oversight.bp, audit_log.bp):
         app.register_blueprint(bp)
 
     login_manager.login_view = "auth.login"

@@ -14,6 +14,7 @@ from ..models import ENROL_ACTIVE, ENROL_INVITED, LmsIntegration, ResultType, Ta
 from ..services import DomainError
 from ..services import integrations as service
 from ..services.audit import history
+from ..services.oversight.health import integration_health
 from ..services.permissions import can
 from .common import confirm_delete, fragment_or_back, get_or_404, render, require
 
@@ -91,14 +92,14 @@ STEP_FORMS = {1: IntegrationStep, 2: ConnectionStep, 3: UnitResultsStep, 4: Task
 @require("lms_integration", "view")
 def index():
     integrations = db.session.scalars(db.select(LmsIntegration).order_by(LmsIntegration.name)).all()
-    return render("integrations/index.html", integrations=integrations)
+    return render("integrations/index.html", health=integration_health(integrations))
 
 
 @bp.route("/<int:integration_id>")
 @require("lms_integration", "view")
 def view(integration_id: int):
     integration = get_or_404(LmsIntegration, integration_id)
-    return render("integrations/view.html", integration=integration,
+    return render("integrations/view.html", integration=integration, health=integration_health([integration])[0],
                   audit=history("lms_integration", integration.id))
 
 

@@ -1,10 +1,13 @@
 """The home page: where staff start."""
 
 from flask import Blueprint
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Client, Enrolment, Occurrence, OccurrenceStatus, StatusType
+from ..services.oversight.runs import last_nightly, nightly_notice
+from ..services.permissions import can
 from .common import render, signed_in
 
 bp = Blueprint("main", __name__)
@@ -22,4 +25,6 @@ def home():
         "occurrences": db.session.scalar(select(func.count()).select_from(Occurrence)),
         "enrolments": db.session.scalar(select(func.count()).select_from(Enrolment)),
     }
-    return render("main/home.html", active_occurrences=active_occurrences, counts=counts)
+    notice = nightly_notice(last_nightly()) if can(current_user, "result_transfer", "view") else None
+    return render("main/home.html", active_occurrences=active_occurrences, counts=counts, nightly_notice=notice,
+                  nightly_run=last_nightly() if notice else None)

@@ -72,6 +72,9 @@ class CanvasModule(Base):
     # True while the mapping is canvaslink's own suggestion; a person's choice clears it.
     unit_auto: Mapped[bool] = mapped_column(default=False)
     task_auto: Mapped[bool] = mapped_column(default=False)
+    # The module's name when it was last mapped: a later rename in Canvas (a course copy, an edit)
+    # may mean the mapping no longer fits, which mapping health shows.
+    mapped_name: Mapped[str | None] = mapped_column(String(255))
 
     link: Mapped[OccurrenceLink] = relationship(back_populates="modules")
     unit: Mapped["Unit | None"] = relationship()  # noqa: F821

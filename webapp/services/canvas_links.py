@@ -145,6 +145,7 @@ def _suggest(link: OccurrenceLink, modules: list[CanvasModule]) -> None:
         match = matches[module.canvas_module_id]
         module.unit_id, module.unit_auto = match.unit_id, match.unit_id is not None
         module.task_id, module.task_auto = match.task_id, match.task_id is not None
+        module.mapped_name = module.name if (module.unit_id or module.task_id) else None
 
 
 def save_mappings(link: OccurrenceLink, chosen: Mapping[int, tuple[int | None, int | None]], actor_id: int) -> int:
@@ -173,6 +174,8 @@ def save_mappings(link: OccurrenceLink, chosen: Mapping[int, tuple[int | None, i
             module.unit_id, module.unit_auto = unit_id, False
         if module.task_id != task_id:
             module.task_id, module.task_auto = task_id, False
+        # Saving the page confirms each mapping under the name the person saw.
+        module.mapped_name = module.name if (unit_id or task_id) else None
     db.session.flush()
     if changes:
         record(actor_id, "occurrence", occurrence.id, "mapping", f"Changed {len(changes)} module mapping(s)", changes)

@@ -20,6 +20,7 @@ from .audit import record, utcnow
 from .canvas import SCOPES, BadResponse, CanvasClient, CanvasError, OAuthTokenProvider, OAuthTokens, StaticToken, \
     Unavailable, exchange_authorization_code
 from .canvas_rights import ConnectionReport, check_rights
+from .canvas_usage import call_counter
 from .canvas_address import normalise_canvas_address
 from .result_transfer.proposals import START_RULES, UNATTENDED_START_RULES
 from .secrets import decrypt, encrypt
@@ -297,7 +298,7 @@ def canvas_client(integration: LmsIntegration, **options) -> CanvasClient:
     provider = _token_provider(integration.base_url, integration.client_id, decrypt(integration.client_secret_enc),
                                decrypt(integration.access_token_enc), decrypt(integration.refresh_token_enc),
                                _epoch(integration.token_expires_at), keep)
-    return CanvasClient(integration.base_url, provider, **options)
+    return CanvasClient(integration.base_url, provider, observe=call_counter(integration_id), **options)
 
 
 def _draft_client(draft: IntegrationDraft) -> tuple[CanvasClient, dict]:

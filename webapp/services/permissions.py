@@ -22,6 +22,7 @@ ENTITIES = [
     ("result_transfer", "Result transfer from Canvas"),
     ("user", "Users"),
     ("role", "Roles and permissions"),
+    ("audit_entry", "Audit log"),
 ]
 ENTITY_NAMES = [name for name, _ in ENTITIES]
 

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Role, RolePermission, User, user_role
 from . import DomainError
+from .audit import record
 from .permissions import ENTITIES, grants, permission_set, set_permission
 from .users import end_sessions
 
@@ -49,8 +50,16 @@ def check_may_assign(actor: User, roles: list[Role]) -> None:
 def change_permission(actor: User, role: Role, entity: str, action: str, granted: bool) -> None:
     if granted:
         _refuse_beyond_own(actor, {(entity, action)}, f"grant this to {role.name}")
+    before = (entity, action) in grants(role)
     set_permission(role, entity, action, granted)
     _guard()
+    if before != granted:
+        label = dict(ENTITIES)[entity]
+        record(actor.id, "role", role.id, "permission",
+               f"{'Granted' if granted else 'Took away'} {action} {label.lower()} "
+               f"{'to' if granted else 'from'} {role.name}",
+               {f"{action} {label.lower()}": ["granted" if before else "not granted",
+                                              "granted" if granted else "not granted"]})
 
 
 def change_user_role(actor: User, user: User, role: Role, member: bool) -> None:
@@ -59,7 +68,12 @@ def change_user_role(actor: User, user: User, role: Role, member: bool) -> None:
         user.roles.append(role)
     elif not member and role in user.roles:
         user.roles.remove(role)
+    else:
+        return
     _guard()
+    record(actor.id, "user", user.id, "role",
+           f"{'Gave' if member else 'Took'} the role {role.name} {'to' if member else 'from'} {user.display_name}",
+           {"roles": [role.name if not member else "", role.name if member else ""]})
 
 
 def create_role(name: str, description: str = "") -> Role:

@@ -27,7 +27,8 @@ class CanvasClient:
     call that fails (5xx, timeout, dropped connection, damaged JSON); throttled calls are
     retried until `max_throttle_wait` seconds of waiting in total. `limiter` lets clients
     that use one token share one limiter; otherwise it is sized by `max_concurrency`.
-    `sleep` is injectable so tests need not wait.
+    `sleep` is injectable so tests need not wait. `observe(throttled, error)` hears of every attempt
+    (the integration's call counts).
 
     Every method raises a `CanvasError` subclass whose message names the Canvas object.
     """
@@ -35,10 +36,11 @@ class CanvasClient:
     def __init__(self, base_url: str, token_provider: TokenProvider, *, timeout: Timeout = (10, 60),
                  max_concurrency: int = 8, max_attempts: int = 5, max_throttle_wait: float = 600.0,
                  backoff: Backoff = Backoff(), sleep: Callable[[float], None] = time.sleep,
-                 limiter: ConcurrencyLimiter | None = None) -> None:
+                 limiter: ConcurrencyLimiter | None = None,
+                 observe: Callable[[bool, bool], None] | None = None) -> None:
         self._http = Transport(base_url, token_provider, timeout=timeout,
                                limiter=limiter or ConcurrencyLimiter(max_concurrency), max_attempts=max_attempts,
-                               max_throttle_wait=max_throttle_wait, backoff=backoff, sleep=sleep)
+                               max_throttle_wait=max_throttle_wait, backoff=backoff, sleep=sleep, observe=observe)
 
     @property
     def base_url(self) -> str:

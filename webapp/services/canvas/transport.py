@@ -49,7 +49,7 @@ class _Bearer(requests.auth.AuthBase):
 class Transport:
     def __init__(self, base_url: str, tokens: TokenProvider, *, timeout: Timeout, limiter: ConcurrencyLimiter,
                  max_attempts: int, max_throttle_wait: float, backoff: Backoff,
-                 sleep: Callable[[float], None]) -> None:
+                 sleep: Callable[[float], None], observe: Callable[[bool, bool], None] | None = None) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"{base_url!r} is not a web address such as https://canvas.example.edu")
@@ -62,6 +62,7 @@ class Transport:
         self._max_throttle_wait = max_throttle_wait
         self._backoff = backoff
         self._sleep = sleep
+        self._observe = observe
         self._session = _new_session(limiter.ceiling)
         self._renewing = threading.Lock()
 
@@ -129,10 +130,23 @@ class Transport:
             # One message whether the port is closed, filtered or slow: the wizard must not become a
             # port scanner. The log keeps the reason.
             log.info("Canvas %s %s: %s", method, urlsplit(url).path, exc)
+            self._count(throttled=False, error=True)
             raise Unavailable(f"Canvas at {self._host} could not be reached while working on {what}; check the "
                               "address, or try again later.") from exc
-        self.limiter.record(rate_limit_remaining(response), throttled=is_throttled(response))
+        throttled = is_throttled(response)
+        self.limiter.record(rate_limit_remaining(response), throttled=throttled)
+        self._count(throttled=throttled, error=not throttled and response.status_code >= 400)
         return token, response
+
+    def _count(self, *, throttled: bool, error: bool) -> None:
+        """Tell the observer (the integration's call counter) about one attempt; counting is never
+        worth failing a call for."""
+        if self._observe is None:
+            return
+        try:
+            self._observe(throttled, error)
+        except Exception:
+            log.debug("Counting a Canvas call failed", exc_info=True)
 
     def _wait_out_throttle(self, response: requests.Response, throttles: int, throttled_for: float,
                            what: str) -> float:

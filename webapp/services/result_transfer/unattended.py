@@ -36,6 +36,8 @@ def pull_results(actor_id: int | None, *, process: bool, start_rule_kind: str | 
                  integration_ids: list[int] | None = None, nightly: bool = False) -> PullSummary:
     """Download (in this process) and optionally save; `nightly` uses each integration's own rule."""
     run, created = start_bulk_download(actor_id, integration_ids)
+    if nightly and created:
+        run.params = {**run.params, "nightly": True}  # run history and the dashboard name it
     db.session.commit()
     if not created:
         raise DomainError(f"A bulk download (run {run.id}) is already under way; try again when it has finished.")

@@ -1,0 +1,140 @@
+"""Canvas exceptions: the students that need a look, one small query per kind. A new kind (issue
+13's "held by the mass-change guard") is one function added to KINDS."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ...extensions import db
+from ...models import (
+    Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, JobRunItem, ModuleStateDownload, Occurrence, OccurrenceLink,
+    StatusType,
+)
+from .. import enrolment_transfer
+from .progress import COMPLETED, DISAGREE, LOCKED, UNLOCKED, progress_grid
+
+
+@dataclass(frozen=True)
+class ExceptionRow:
+    kind: str
+    occurrence_id: int
+    enrolment_id: int
+    student: str     # "Full Name (code)"
+    detail: str
+    since: datetime | None = None
+
+
+def _label(enrolment: Enrolment) -> str:
+    return f"{enrolment.client.full_name} ({enrolment.client.code})"
+
+
+def _linked_occurrences(occurrence_id: int | None) -> list[int]:
+    query = select(OccurrenceLink.occurrence_id).where(OccurrenceLink.is_current)
+    if occurrence_id is not None:
+        query = query.where(OccurrenceLink.occurrence_id == occurrence_id)
+    return sorted(set(db.session.scalars(query)))
+
+
+def _active_enrolments(occurrence_ids: list[int]):
+    return (select(Enrolment).join(EnrolmentStatus, Enrolment.status_id == EnrolmentStatus.id)
+            .where(Enrolment.occurrence_id.in_(occurrence_ids), EnrolmentStatus.status_type == StatusType.ACTIVE)
+            .options(joinedload(Enrolment.client)))
+
+
+def not_transferred(occurrence_id: int | None) -> list[ExceptionRow]:
+    """Active enrolments of a linked occurrence that are not in Canvas (and whose last try did not fail)."""
+    failed = {row.enrolment_id for row in transfer_failed(occurrence_id)}
+    enrolments = db.session.scalars(_active_enrolments(_linked_occurrences(occurrence_id))
+                                    .where(~Enrolment.transfer.has())).all()
+    return [ExceptionRow("not_transferred", e.occurrence_id, e.id, _label(e), "Not transferred to Canvas yet.")
+            for e in enrolments if e.id not in failed]
+
+
+def transfer_failed(occurrence_id: int | None) -> list[ExceptionRow]:
+    """Enrolments not in Canvas whose latest transfer attempt failed, with Canvas's reason."""
+    latest = (select(JobRunItem.item_key, func.max(JobRunItem.id).label("item_id"))
+              .join(JobRun, JobRunItem.run_id == JobRun.id).where(JobRun.kind == enrolment_transfer.KIND)
+              .group_by(JobRunItem.item_key).subquery())
+    items = db.session.scalars(select(JobRunItem).join(latest, JobRunItem.id == latest.c.item_id)
+                               .where(JobRunItem.ok.is_(False))).all()
+    ids = {int(item.item_key): item for item in items}
+    if not ids:
+        return []
+    enrolments = db.session.scalars(_active_enrolments(_linked_occurrences(occurrence_id))
+                                    .where(Enrolment.id.in_(ids), ~Enrolment.transfer.has())).all()
+    return [ExceptionRow("transfer_failed", e.occurrence_id, e.id, _label(e), ids[e.id].message or "Failed.",
+                         ids[e.id].at) for e in enrolments]
+
+
+def invited(occurrence_id: int | None) -> list[ExceptionRow]:
+    """Sent an invitation the student has not accepted; the age is since the transfer."""
+    query = (select(EnrolmentTransfer).where(EnrolmentTransfer.canvas_state == "invited")
+             .options(joinedload(EnrolmentTransfer.enrolment).joinedload(Enrolment.client)))
+    if occurrence_id is not None:
+        query = query.where(EnrolmentTransfer.enrolment.has(Enrolment.occurrence_id == occurrence_id))
+    return [ExceptionRow("invited", t.enrolment.occurrence_id, t.enrolment_id, _label(t.enrolment),
+                         "Invited to Canvas; the invitation is not accepted yet.", t.transferred_at)
+            for t in db.session.scalars(query)]
+
+
+def _grid_cells(occurrence_id: int | None, wanted: Callable) -> list[tuple]:
+    found = []
+    for linked_id in _linked_occurrences(occurrence_id):
+        grid = progress_grid(db.session.get(Occurrence, linked_id))
+        for row in grid.rows:
+            for column, cell in zip(grid.columns, row.cells):
+                if cell.agrees == DISAGREE and wanted(cell):
+                    found.append((linked_id, row, column, cell, grid.downloaded_at))
+    return found
+
+
+def completed_without_result(occurrence_id: int | None) -> list[ExceptionRow]:
+    return [ExceptionRow("completed_no_result", occ, row.enrolment.id, _label(row.enrolment),
+                         f"{column.label}: completed in Canvas, "
+                         f"{'saved as ' + cell.saved.name if cell.saved else 'no result saved'}.", at)
+            for occ, row, column, cell, at in _grid_cells(occurrence_id, lambda c: c.state == COMPLETED)]
+
+
+def saved_but_not_started(occurrence_id: int | None) -> list[ExceptionRow]:
+    return [ExceptionRow("saved_not_started", occ, row.enrolment.id, _label(row.enrolment),
+                         f"{column.label}: {cell.saved.name} saved, but Canvas shows it {cell.state}.", at)
+            for occ, row, column, cell, at in _grid_cells(occurrence_id, lambda c: c.state in (LOCKED, UNLOCKED))]
+
+
+def concluded_in_canvas(occurrence_id: int | None) -> list[ExceptionRow]:
+    """Students whose enrolment ended in Canvas, as their newest download found them."""
+    newest = (select(ModuleStateDownload.enrolment_id, func.max(ModuleStateDownload.id).label("stage_id"))
+              .group_by(ModuleStateDownload.enrolment_id).subquery())
+    query = (select(ModuleStateDownload).join(newest, ModuleStateDownload.id == newest.c.stage_id)
+             .where(ModuleStateDownload.canvas_state.is_not(None))
+             .options(joinedload(ModuleStateDownload.enrolment).joinedload(Enrolment.client)))
+    if occurrence_id is not None:
+        query = query.where(ModuleStateDownload.occurrence_id == occurrence_id)
+    return [ExceptionRow("concluded", s.occurrence_id, s.enrolment_id, _label(s.enrolment),
+                         s.error or "Concluded in Canvas: progress no longer readable.", s.fetched_at)
+            for s in db.session.scalars(query)]
+
+
+# kind → (heading, query). Issue 13 adds "held by the mass-change guard" here.
+KINDS: dict[str, tuple[str, Callable[[int | None], list[ExceptionRow]]]] = {
+    "not_transferred": ("Not transferred", not_transferred),
+    "transfer_failed": ("Transfer failed", transfer_failed),
+    "invited": ("Invited but not accepted", invited),
+    "completed_no_result": ("Completed in Canvas, no result saved", completed_without_result),
+    "saved_not_started": ("Result saved, Canvas shows not started", saved_but_not_started),
+    "concluded": ("Concluded in Canvas: progress no longer readable", concluded_in_canvas),
+}
+
+
+def exception_list(occurrence_id: int | None, kind: str | None = None) -> list[ExceptionRow]:
+    """Every exception (or those of one kind), by kind then occurrence then student."""
+    chosen = [kind] if kind in KINDS else list(KINDS)
+    rows = [row for name in chosen for row in KINDS[name][1](occurrence_id)]
+    order = list(KINDS)
+    return sorted(rows, key=lambda r: (order.index(r.kind), r.occurrence_id, r.student, r.detail))
+
+
+CSV_HEADER = ("Exception", "Occurrence", "Student", "Detail", "Since")

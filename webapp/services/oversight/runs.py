@@ -1,0 +1,130 @@
+"""Run history: every JobRun, whatever its kind, and what last night's transfer did."""
+
+import logging
+import os
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import FAILED, JobRun, User
+from .. import enrolment_transfer
+from ..audit import utcnow
+from ..result_transfer import bulk, download
+
+log = logging.getLogger(__name__)
+
+# Kinds by their name; a kind missing here still shows, under its own words.
+KIND_LABELS = {
+    enrolment_transfer.KIND: "Enrolment transfer",
+    download.KIND: "Result download",
+    bulk.KIND: "Bulk result download",
+    bulk.PROCESS_KIND: "Processing results",
+}
+NIGHTLY = "Nightly result transfer"
+
+
+def kind_label(run: JobRun) -> str:
+    if run.params.get("nightly"):
+        return NIGHTLY
+    return KIND_LABELS.get(run.kind) or run.kind.replace("_", " ").capitalize()
+
+
+def started_by(run: JobRun) -> str:
+    if run.started_by is not None:
+        return run.started_by.display_name
+    return "Nightly schedule" if run.params.get("nightly") else "Command line or schedule"
+
+
+def duration(run: JobRun) -> timedelta | None:
+    begun = run.started_at or run.created_at
+    return run.finished_at - begun if run.finished_at and begun else None
+
+
+def describe_duration(span: timedelta | None) -> str:
+    if span is None:
+        return "—"
+    seconds = int(span.total_seconds())
+    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+
+
+def runs_query(kind: str | None = None):
+    query = select(JobRun).outerjoin(User, JobRun.started_by_id == User.id).order_by(JobRun.id.desc())
+    return query.where(JobRun.kind == kind) if kind else query
+
+
+def known_kinds() -> list[tuple[str, str]]:
+    kinds = set(db.session.scalars(select(JobRun.kind).distinct())) | set(KIND_LABELS)
+    return sorted(((k, KIND_LABELS.get(k) or k.replace("_", " ").capitalize()) for k in kinds), key=lambda p: p[1])
+
+
+# The nightly run ------------------------------------------------------------------------------
+
+def record_nightly_outcome(run: JobRun, *, saved: int, waiting: int, kept: int) -> None:
+    """What the nightly run saved and left, for the dashboard, run history and the e-mail."""
+    run.params = {**run.params, "nightly": True, "saved": saved, "waiting": waiting, "kept": kept}
+    db.session.flush()
+
+
+def last_nightly(within: timedelta = timedelta(hours=36)) -> JobRun | None:
+    recent = db.session.scalars(select(JobRun).where(JobRun.kind == bulk.KIND, JobRun.started_by_id.is_(None),
+                                                     JobRun.created_at >= utcnow() - within)
+                                .order_by(JobRun.id.desc()).limit(20))
+    return next((run for run in recent if run.params.get("nightly")), None)
+
+
+def nightly_notice(run: JobRun | None) -> str | None:
+    """What the dashboard says about last night's run; None when all went well (or none ran)."""
+    if run is None:
+        return None
+    if run.status == FAILED:
+        return f"Last night's result transfer failed: {run.message or 'see the run for details'}"
+    problems = []
+    if run.failed:
+        problems.append(f"{run.failed} of {run.total} students could not be downloaded")
+    if run.params.get("waiting"):
+        problems.append(f"{run.params['waiting']} rows wait for review")
+    return f"Last night's result transfer: {'; '.join(problems)}." if problems else None
+
+
+def nightly_summary(run: JobRun | None, problem: str | None = None) -> tuple[str, str]:
+    """The e-mail's subject and body."""
+    if run is None:
+        return "canvaslink nightly result transfer: not run", f"The nightly result transfer did not run: {problem}\n"
+    saved, waiting, kept = (run.params.get(k, 0) for k in ("saved", "waiting", "kept"))
+    status = "failed" if run.status == FAILED or problem else "done"
+    lines = [f"Nightly result transfer (run {run.id}): {status}.",
+             f"Students downloaded: {run.done - run.failed} of {run.total}; failed: {run.failed}.",
+             f"Rows saved: {saved}; waiting for review: {waiting}; kept as they were: {kept}."]
+    if problem or run.message:
+        lines.append(f"Note: {problem or run.message}")
+    return f"canvaslink nightly result transfer: {status}, {run.failed} failed, {waiting} to review", \
+        "\n".join(lines) + "\n"
+
+
+def send_summary(subject: str, body: str, env=os.environ) -> bool:
+    """E-mail the summary through the SMTP settings in the environment; in development, or with no
+    SMTP host, log it instead. True when sent."""
+    to = env.get("CANVASLINK_NIGHTLY_EMAIL_TO")
+    host = env.get("CANVASLINK_SMTP_HOST")
+    if not to:
+        return False
+    if env.get("CANVASLINK_ENV") == "development" or not host:
+        log.info("Nightly summary (not sent: development or no SMTP host) to %s\n%s\n%s", to, subject, body)
+        return False
+    message = EmailMessage()
+    message["Subject"], message["To"] = subject, to
+    message["From"] = env.get("CANVASLINK_SMTP_FROM") or f"canvaslink@{host}"
+    message.set_content(body)
+    try:
+        with smtplib.SMTP(host, int(env.get("CANVASLINK_SMTP_PORT") or 25), timeout=30) as smtp:
+            if env.get("CANVASLINK_SMTP_USER"):
+                smtp.starttls()
+                smtp.login(env["CANVASLINK_SMTP_USER"], env.get("CANVASLINK_SMTP_PASSWORD", ""))
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException):
+        log.warning("Could not e-mail the nightly summary to %s", to, exc_info=True)
+        return False
+    return True
