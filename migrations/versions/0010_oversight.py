@@ -1,7 +1,7 @@
 """Seeing what goes on: a module's name when it was mapped (to spot renames in Canvas), and the
 right to read the audit log, granted to every role that may already read roles and permissions.
 
-Revision ID: 0011_oversight
+Revision ID: 0010_oversight
 Revises: 0009_download_canvas_state
 Create Date: 2026-12-02 12:00:00
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0011_oversight'
+revision = '0010_oversight'
 down_revision = '0009_download_canvas_state'
 branch_labels = None
 depends_on = None
