@@ -183,6 +183,7 @@ class _Downloader:
         self.zones: dict[int, str] = {}
         self.refusals: dict[int, str] = {}  # integration -> why no client could be made
         self.in_flight: dict[int, int] = defaultdict(int)
+        self.marked: set[int] = set()  # enrolments with a CanvasProgress row
 
     def download(self) -> bool:
         """False when the run was cancelled."""
@@ -193,16 +194,17 @@ class _Downloader:
             while futures:
                 finished, _ = wait(futures, timeout=self.claims.lease_seconds / 3, return_when=FIRST_COMPLETED)
                 self.claims.renew(force=not finished)
+                batch = []
                 for future in finished:
                     fetch = futures.pop(future)
                     self.in_flight[fetch.integration_id] -= 1
                     try:
-                        result = future.result()
+                        batch.append((fetch, future.result()))
                     except CanvasError as exc:
-                        result = exc
-                    self._stage_result(fetch, result)
-                    if stopped_by_cancel(self.run, "what was downloaded is kept."):
-                        return False
+                        batch.append((fetch, exc))
+                self._stage_results(batch)
+                if stopped_by_cancel(self.run, "what was downloaded is kept."):
+                    return False
                 self._top_up(executor, futures)
             return True
         finally:
@@ -250,19 +252,21 @@ class _Downloader:
         self.left[occurrence_id] = len(fetches)
         client = self._client(integration_id)
         if client is None:
-            for fetch in fetches:
-                self._stage_result(fetch, _Failed(self.refusals[integration_id]))
+            self._stage_results([(fetch, _Failed(self.refusals[integration_id])) for fetch in fetches])
             return []
         marks = _marks([f.enrolment_id for f in fetches])
+        self.marked.update(marks)
         counters = self._counters(client, fetches[0].course_id) if self.incremental else {}
         now = utcnow()
-        wanted = []
+        wanted, unchanged = [], []
         for fetch in fetches:
             mark, seen = marks.get(fetch.enrolment_id), counters.get(fetch.canvas_user_id)
             if needs_fetch(mark, seen, fetch.course_id, now, self.max_age):
                 wanted.append(replace(fetch, seen=seen))
             else:
-                self._stage_result(fetch, _Unchanged(mark.states, mark.states_fetched_at))
+                unchanged.append((fetch, _Unchanged(mark.states, mark.states_fetched_at)))
+        if unchanged:
+            self._stage_results(unchanged)
         return wanted
 
     def _counters(self, client: CanvasClient, course_id: int) -> dict:
@@ -271,24 +275,37 @@ class _Downloader:
         except CanvasError:  # no counters (no requirements, no view_all_grades): everyone is read
             return {}
 
-    def _stage_result(self, fetch: _Fetch, result) -> None:
+    def _stage_results(self, batch: list) -> None:
+        """Answers that arrived together, committed together; one by one if another job staged
+        one of them first (it took over a lapsed claim): theirs is kept."""
         try:
-            if isinstance(result, _Ended):
-                _stage(self.run, fetch, None, result.message, ended=result.state)
-            elif isinstance(result, (CanvasError, _Failed)):
-                _stage(self.run, fetch, None, str(result))
-            elif isinstance(result, _Unchanged):
-                _stage(self.run, fetch, result.states, None, fetched_at=result.fetched_at)
-            else:
-                states = [_state_json(m) for m in result]
-                _stage(self.run, fetch, states, None)
-                _remember(fetch, result, states)
+            for fetch, result in batch:
+                self._stage_one(fetch, result)
             db.session.commit()
-        except IntegrityError:  # another job staged this student first (it took over a lapsed claim): keep theirs
+        except IntegrityError:
             db.session.rollback()
-        self.left[fetch.occurrence_id] -= 1
-        if not self.left[fetch.occurrence_id]:
-            self.claims.finish(fetch.occurrence_id)
+            for fetch, result in batch:
+                try:
+                    self._stage_one(fetch, result)
+                    db.session.commit()
+                except IntegrityError:
+                    db.session.rollback()
+        for fetch, _ in batch:
+            self.left[fetch.occurrence_id] -= 1
+            if not self.left[fetch.occurrence_id]:
+                self.claims.finish(fetch.occurrence_id)
+
+    def _stage_one(self, fetch: _Fetch, result) -> None:
+        if isinstance(result, _Ended):
+            _stage(self.run, fetch, None, result.message, ended=result.state)
+        elif isinstance(result, (CanvasError, _Failed)):
+            _stage(self.run, fetch, None, str(result))
+        elif isinstance(result, _Unchanged):
+            _stage(self.run, fetch, result.states, None, fetched_at=result.fetched_at)
+        else:
+            states = [_state_json(m) for m in result]
+            _stage(self.run, fetch, states, None)
+            _remember(fetch, result, states, fetch.enrolment_id in self.marked)
 
 
 def _module_states(client: CanvasClient, fetch: _Fetch, zone: str):
@@ -365,16 +382,17 @@ def _marks(enrolment_ids: list[int]) -> dict[int, CanvasProgress]:
     return marks
 
 
-def _remember(fetch: _Fetch, modules, states: list) -> None:
+def _remember(fetch: _Fetch, modules, states: list, marked: bool) -> None:
     """Keep what was read for the next incremental run: Canvas's counters if we asked for them,
     else the same counters taken from the module list."""
     seen = fetch.seen or counters_of(modules)
     values = {"canvas_course_id": fetch.course_id, "requirement_count": seen.requirement_count,
               "requirement_completed_count": seen.requirement_completed_count,
               "completed_at": _naive(seen.completed_at), "states": states, "states_fetched_at": utcnow()}
-    updated = db.session.execute(update(CanvasProgress).where(CanvasProgress.enrolment_id == fetch.enrolment_id)
-                                 .values(**values))
-    if not updated.rowcount:
+    if marked:
+        db.session.execute(update(CanvasProgress).where(CanvasProgress.enrolment_id == fetch.enrolment_id)
+                           .values(**values))
+    else:
         db.session.add(CanvasProgress(enrolment_id=fetch.enrolment_id, **values))
 
 
