@@ -126,11 +126,18 @@ redis.call('EXPIRE', KEYS[2], 3600)
 return '0'
 """
 
-# ARGV: remaining ('' unknown), cost ('' unknown), hwm, up_front.
+# KEYS: state hash, lease set, wake list. ARGV: remaining ('' unknown), cost ('' unknown), hwm,
+# up_front, the answered request's lease ('' already released), ceiling.
 _RECORD = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
 local hwm, up_front = tonumber(ARGV[3]), tonumber(ARGV[4])
+if ARGV[5] ~= '' then
+  redis.call('ZREM', KEYS[2], ARGV[5])
+  redis.call('LPUSH', KEYS[3], 1)
+  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[6]))
+  redis.call('EXPIRE', KEYS[3], 60)
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local n = redis.call('ZCARD', KEYS[2])
 local cost = tonumber(redis.call('HGET', KEYS[1], 'cost'))
@@ -162,7 +169,8 @@ class SharedLimiter:
     their costs fill the bucket, by the rate it leaks (outflow / cost a second), without
     throttled answers in either regime. The expected cost is a running mean of `X-Request-Cost`.
 
-    A lease expires after `lease_seconds`, so a crashed worker's requests stop counting.
+    A lease expires after `lease_seconds`, so a crashed worker's requests stop counting. The
+    lease of a request that got an answer is released by `record`, in the same call to Redis.
     """
 
     def __init__(self, redis, key: str, *, ceiling: int = 12, lease_seconds: float = 30.0,
@@ -176,9 +184,11 @@ class SharedLimiter:
         self._record = redis.register_script(_RECORD)
         self._settings = (ceiling, lease_seconds, high_water_mark, outflow, up_front_cost, margin)
         self._hwm, self._up_front = high_water_mark, up_front_cost
+        self._answered = threading.local()  # the lease of this thread's answered request, until recorded
 
     @contextmanager
     def slot(self) -> Iterator[None]:
+        self._release(getattr(self._answered, "lease", None))
         lease = uuid.uuid4().hex
         while True:
             wait = float(self._acquire(keys=self._keys, args=[lease, *self._settings]))
@@ -188,14 +198,24 @@ class SharedLimiter:
             self._redis.blpop([self._wake], timeout=0.25 if wait < 0 else min(max(wait, 0.005), 0.25))
         try:
             yield
-        finally:
+        except BaseException:
+            self._release(lease)
+            raise
+        self._answered.lease = lease
+
+    def _release(self, lease: str | None) -> None:
+        if lease is not None:
+            self._answered.lease = None
             with self._redis.pipeline() as pipe:
                 pipe.zrem(self._keys[1], lease).lpush(self._wake, 1).ltrim(self._wake, 0, self.ceiling)
                 pipe.expire(self._wake, 60).execute()
 
     def record(self, remaining: float | None, *, throttled: bool = False, cost: float | None = None) -> None:
-        """After one answer, its lease already released. A throttled answer reports no room left."""
+        """After one answer: releases its lease, and sets the estimate from the headers. A
+        throttled answer reports no room left."""
         if throttled:
             remaining = 0.0
-        self._record(keys=self._keys, args=["" if remaining is None else remaining,
-                                            "" if cost is None else cost, self._hwm, self._up_front])
+        lease, self._answered.lease = getattr(self._answered, "lease", None), None
+        self._record(keys=[*self._keys, self._wake],
+                     args=["" if remaining is None else remaining, "" if cost is None else cost, self._hwm,
+                           self._up_front, lease or "", self.ceiling])
