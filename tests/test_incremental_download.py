@@ -86,3 +86,14 @@ def test_bulk_user_progress_counts_requirements_as_canvas_does(transferred_121, 
                            timeout=10)
     assert refused.status_code == 400
     assert refused.json()["error"]["message"].startswith("No progress available because this course is not module")
+
+
+def test_staff_choose_what_changed_or_a_full_download_on_the_bulk_page(client, login, transferred_121):
+    login()
+    page = client.get("/utilities/canvas-results/").get_data(as_text=True)
+    assert "Download what changed" in page and "Full download" in page
+
+    client.post("/utilities/canvas-results/start", data={"mode": "incremental"})
+
+    run = db.session.scalar(select(JobRun).order_by(JobRun.id.desc()))
+    assert run.params["incremental"] is True
