@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/bulk_results.py                     # 100 occurrences x 20 students x 8 modules
     .venv/bin/python bench/bulk_results.py --compare-faults    # staged results with 5% faults == without
+    .venv/bin/python bench/bulk_results.py --request-cost 1.0  # the cost-bound regime
+    .venv/bin/python bench/bulk_results.py --workers 4         # four worker.py processes on one token
+    .venv/bin/python bench/bulk_results.py --integrations 3 --workers 3   # three tokens in parallel
+    .venv/bin/python bench/bulk_results.py --changed-share 0.1 # full run, 10% progress, incremental run
 
 What it does:
 
@@ -26,6 +30,15 @@ What it does:
    another, the same client code (`canvas_client(integration, max_concurrency=1)`), the same
    simulator, each student's states staged and committed as the runner does (`sequential_s`).
    `sequential_equal` says whether it staged exactly what the background run staged.
+
+`--workers W` starts W `worker.py --burst` processes on the run's per-occurrence jobs, all sharing
+one limiter per token in Redis; `--integrations K` deals the occurrences in turn to K integrations,
+each an admin of its own with its own token (so its own bucket), and the lower bound is then that
+of the largest token's share. `--changed-share P`: after the full run, every (1/P)th student completes
+their next module in the simulator; an incremental run follows (`incremental_calls_per_enrolment`,
+`incremental_wall_s`), then a full run, and `incremental_equal` says whether both staged the same
+states. `worker_peak_rss_mb` is the largest resident set of a worker or its work horse, sampled
+every 0.1 s.
 
 It prints one JSON line. Besides the figures above: `peak_bucket` (the bucket's highest level,
 50 a request in flight), `mean_in_flight` (Little's law: calls x mean latency / run_s),
@@ -57,7 +70,8 @@ for `canvas_calls` requests, the larger of two bounds:
       the bucket can absorb:
           T >= (calls * request_cost - hwm) / outflow       e.g. (2000 * 0.05 - 600) / 10 < 0
 
-  lower_bound_s = max(a, b), and ratio = wall_s / lower_bound_s.
+  lower_bound_s = max(a, b) for the calls of the token with the largest share (all of them with
+  one integration), and ratio = wall_s / lower_bound_s.
 
 (a) leaves out two things: the simulator's own work per request, which only raises the real
 floor, and the leak while requests are in flight. Canvas leaks the held up-front units too, so
