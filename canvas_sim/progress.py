@@ -9,7 +9,7 @@ from datetime import datetime
 
 from .models import Module, ModuleItem, Progress
 from .state import State
-from .visibility import visible_items
+from .visibility import visible_items, visible_to
 
 SETTABLE_STATES = ("started", "completed", "unlocked")
 
@@ -57,3 +57,25 @@ def set_progress(state: State, user_id: int, module: Module, new_state: str,
     progress = Progress(user_id, module.id, new_state, completed_at, met)
     state.progress[(user_id, module.id)] = progress
     return progress
+
+
+def course_progress(state: State, course_modules: list[Module], user_id: int) -> dict:
+    """Canvas's CourseProgress for one student: the requirements of the modules they see, how
+    many are met, the first one still open, and when the last module was completed (all met)."""
+    count = completed = 0
+    next_item, last_completed = None, None
+    for module in sorted(course_modules, key=lambda m: m.position):
+        if not visible_to(module, user_id):
+            continue
+        progress = evaluate(state, module, user_id)
+        for item in requirement_items(module, user_id):
+            count += 1
+            if item.id in progress.requirements_met:
+                completed += 1
+            elif next_item is None:
+                next_item = (module, item)
+        if progress.completed_at and (last_completed is None or progress.completed_at > last_completed):
+            last_completed = progress.completed_at
+    return {"requirement_count": count, "requirement_completed_count": completed,
+            "next_requirement": next_item,
+            "completed_at": last_completed if count and completed >= count else None}

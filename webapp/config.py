@@ -74,6 +74,9 @@ def from_environment(instance_path: str) -> dict:
             os.environ.get("CANVASLINK_ALLOW_PRIVATE_CANVAS", "").lower() in ("1", "true", "yes"),
         # Where times are shown when no LMS integration says otherwise.
         "RTO_TIME_ZONE": _time_zone(),
+        # How long a worker's hold on a Canvas request slot or on an occurrence of a download lasts
+        # unless renewed: a worker that dies lets go of them after this many seconds.
+        "LEASE_SECONDS": float(os.environ.get("CANVASLINK_LEASE_SECONDS") or 30),
     }
 
 

@@ -2,6 +2,7 @@
 and keep their progress in a JobRun row that the pages poll."""
 
 import logging
+from functools import partial
 
 from .extensions import db
 from .models import JobRun
@@ -20,6 +21,8 @@ RUNNERS = {
     bulk.KIND: download.run_download,
     bulk.PROCESS_KIND: bulk.run_processing,
 }
+# Runs split into one RQ job per occurrence, which any number of workers take.
+PARTS = {download.KIND: download.occurrences_of, bulk.KIND: download.occurrences_of}
 # The right that starts each kind of run (entity, action); cancelling one takes the same right.
 START_RIGHTS = {
     enrolment_transfer.KIND: ("enrolment_transfer", "add"),
@@ -29,13 +32,15 @@ START_RIGHTS = {
 }
 
 
-def run_job(run_id: int) -> None:
+def run_job(run_id: int, occurrence_id: int | None = None) -> None:
+    """`occurrence_id`: the part of a download run this job starts with (queue.enqueue_run)."""
     # RQ forks a work horse per job: connections inherited from the parent must not be shared.
     db.engine.dispose(close=False)
     try:
         run = db.session.get(JobRun, run_id)
         if run is not None and not run.ended:
-            execute(run, RUNNERS[run.kind])
+            runner = RUNNERS[run.kind]
+            execute(run, runner if occurrence_id is None else partial(runner, occurrence_id=occurrence_id))
     finally:
         db.session.remove()
 
@@ -47,7 +52,7 @@ def start(run: JobRun, inline_limit: int) -> None:
         execute(run, RUNNERS[run.kind])
         return
     try:
-        run.rq_job_id = enqueue_run(run.id)
+        run.rq_job_id = enqueue_run(run.id, PARTS[run.kind](run) if run.kind in PARTS else None)
     except QueueUnavailable as err:
         fail_run(run, f"{err} Nothing was done.")
     db.session.commit()

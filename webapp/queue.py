@@ -24,11 +24,15 @@ class QueueUnavailable(Exception):
     """Background jobs cannot be queued: Redis is not configured or does not answer."""
 
 
-def enqueue_run(run_id: int) -> str:
-    """Hand a JobRun to the workers; returns the RQ job id."""
+def enqueue_run(run_id: int, parts: list[int] | None = None) -> str:
+    """Hand a JobRun to the workers, as one job or one job per part; returns the first RQ job id."""
     try:
+        queue = job_queue()
         # job_timeout bounds a stuck job; one run of a large occurrence stays well inside it
-        job = job_queue().enqueue("webapp.jobs.run_job", run_id, job_timeout=3 * 3600, result_ttl=86400, failure_ttl=7 * 86400)
+        jobs = queue.enqueue_many([Queue.prepare_data("webapp.jobs.run_job", (run_id, *([part] if parts else [])),
+                                                      timeout=3 * 3600, result_ttl=86400, failure_ttl=7 * 86400)
+                                   for part in (parts or [None])])
+        job = jobs[0]
     except (RedisError, RuntimeError) as err:
         raise QueueUnavailable(f"The background job queue (Redis) is not reachable ({err}). Ask your "
                                "administrator to check Redis and the workers, then try again.") from None

@@ -2,11 +2,13 @@
 
 from flask import Blueprint, g, jsonify
 
-from .. import rights
+from .. import errors, rights
 from ..pagination import paginate
 from ..params import bool_param, list_param, search_term
-from ..serializers import course_json, section_json
+from ..progress import course_progress
+from ..serializers import base_url, course_json, section_json
 from ..simulation import current_simulation
+from ..timefmt import to_iso
 
 bp = Blueprint("courses", __name__)
 
@@ -47,3 +49,29 @@ def list_sections(course_id):
     if bool_param("all"):
         return jsonify([render(s) for s in sections])
     return paginate(sections, render)
+
+
+@bp.get("/courses/<cid:course_id>/bulk_user_progress")
+def bulk_user_progress(course_id):
+    """courses_controller#bulk_user_progress (reference §3.2): every student of the course, each
+    with the course-level counters only; 400 when the course has no module requirements."""
+    state = current_simulation().state
+    course = state.find_course(course_id)
+    rights.require_course(state, g.user, course, "view_all_grades")
+    modules = state.course_modules(course)
+    if not any(item.requirement for module in modules for item in module.items):
+        raise errors.not_module_based()
+    student_ids = {e.user_id for e in state.enrollments.values() if e.course_id == course.id
+                   and e.type == "StudentEnrollment" and state.student_enrollment(course, e.user_id) is not None}
+    students = sorted((state.users[i] for i in student_ids), key=lambda u: (u.sortable_name.casefold(), u.id))
+
+    def render(user):
+        progress = course_progress(state, modules, user.id)
+        upcoming = progress.pop("next_requirement")
+        return {"id": user.id, "display_name": user.short_name or user.name,
+                "avatar_image_url": f"{base_url()}/images/messages/avatar-50.png",
+                "html_url": f"{base_url()}/courses/{course.id}/users/{user.id}", "pronouns": None,
+                "progress": {**progress, "completed_at": to_iso(progress["completed_at"]),
+                             "next_requirement_url": None if upcoming is None else
+                             f"{base_url()}/courses/{course.id}/modules/items/{upcoming[1].id}"}}
+    return paginate(students, render, counted=False)  # Canvas does not count user lists (§6)

@@ -24,6 +24,7 @@ EXPECTED_SCOPES = sorted([
     "url:GET|/api/v1/courses/:course_id/modules",
     "url:GET|/api/v1/courses/:course_id/modules/:id",
     "url:GET|/api/v1/courses/:course_id/modules/:module_id/items",
+    "url:GET|/api/v1/courses/:course_id/bulk_user_progress",
     "url:GET|/api/v1/users/:id",
     "url:GET|/api/v1/users/:user_id/profile",
     "url:GET|/api/v1/accounts/:account_id/users",

@@ -44,7 +44,8 @@ def index():
 @require("result_transfer", "add")
 def start():
     try:
-        run, created = service.start_bulk_download(current_user.id)
+        run, created = service.start_bulk_download(current_user.id,
+                                                   incremental=request.form.get("mode") == "incremental")
         db.session.commit()
     except DomainError as err:
         db.session.rollback()

@@ -31,7 +31,8 @@ def _run_of(occurrence_id: int, run_id: int) -> JobRun:
 def download(occurrence_id: int):
     occurrence = get_or_404(Occurrence, occurrence_id)
     try:
-        run, created = service.start_download(current_link(occurrence), current_user.id)
+        run, created = service.start_download(current_link(occurrence), current_user.id,
+                                              incremental=request.form.get("mode") == "incremental")
         db.session.commit()
     except DomainError as err:
         db.session.rollback()

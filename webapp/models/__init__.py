@@ -7,13 +7,13 @@ from .clients import Client
 from .job_runs import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, JobRun, JobRunItem
 from .integrations import ENROL_ACTIVE, ENROL_INVITED, IntegrationDraft, LmsIntegration
 from .enrolments import Enrolment, EnrolmentStatus, EnrolmentTask, TrainingPlanUnit
-from .results_transfer import FROM_CANVAS, FROM_PERSON, ModuleStateDownload, ResultProvenance
+from .results_transfer import FROM_CANVAS, CanvasProgress, FROM_PERSON, ModuleStateDownload, ResultProvenance
 from .occurrences import Occurrence, OccurrenceStatus, OccurrenceUnit, Task, TaskUnit
 from .units import ResultType, TaskStatus, Unit
 from .users import LoginAttempt, Role, RolePermission, User, user_role
 
 __all__ = [
-    "ModuleStateDownload", "ResultProvenance", "FROM_CANVAS", "FROM_PERSON",
+    "CanvasProgress", "ModuleStateDownload", "ResultProvenance", "FROM_CANVAS", "FROM_PERSON",
     "CanvasModule", "EnrolmentTransfer", "OccurrenceLink", "JobRun", "JobRunItem",
     "CANCELLED", "FAILED", "FINISHED", "QUEUED", "RUNNING",
     "AuditEntry", "ENROL_ACTIVE", "ENROL_INVITED", "IntegrationDraft", "LmsIntegration",

@@ -34,6 +34,24 @@ class ModuleStateDownload(Base):
     enrolment: Mapped["Enrolment"] = relationship()  # noqa: F821
 
 
+class CanvasProgress(Base):
+    """What the last download learned of one enrolment's student in Canvas, for the next
+    incremental download: the course-level counters (bulk_user_progress, reference §3.2) and
+    the module states read with them. A student whose counters have not moved keeps these
+    states until they are older than the refresh age."""
+
+    __tablename__ = "canvas_progress"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"), unique=True)
+    canvas_course_id: Mapped[int]
+    requirement_count: Mapped[int]
+    requirement_completed_count: Mapped[int]
+    completed_at: Mapped[datetime | None]
+    states: Mapped[list] = mapped_column(JSON)
+    states_fetched_at: Mapped[datetime]
+
+
 # Where a saved result came from: Canvas's proposal as it stood (saved by a run, or by a person
 # who took it), or a person's own entry (typed on the training plan, or a different outcome
 # chosen on the review). Automatic transfers never replace a person's entry.

@@ -9,16 +9,18 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 from zoneinfo import available_timezones
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from ..extensions import db
+from ..queue import redis_connection
 from ..models import (
     ENROL_ACTIVE, ENROL_INVITED, IntegrationDraft, LmsIntegration, OccurrenceLink, ResultType, TaskStatus,
 )
 from . import DomainError
 from .audit import record, utcnow
-from .canvas import SCOPES, BadResponse, CanvasClient, CanvasError, OAuthTokenProvider, OAuthTokens, StaticToken, \
-    Unavailable, exchange_authorization_code
+from .canvas import SCOPES, BadResponse, CanvasClient, CanvasError, OAuthTokenProvider, OAuthTokens, SharedLimiter, \
+    StaticToken, Unavailable, exchange_authorization_code
 from .canvas_rights import ConnectionReport, check_rights
 from .canvas_usage import call_counter
 from .canvas_address import normalise_canvas_address
@@ -295,9 +297,16 @@ def canvas_client(integration: LmsIntegration, **options) -> CanvasClient:
             log.warning("Could not store a renewed Canvas access token for integration %s", integration_id,
                         exc_info=True)
 
+    access_token = decrypt(integration.access_token_enc)
     provider = _token_provider(integration.base_url, integration.client_id, decrypt(integration.client_secret_enc),
-                               decrypt(integration.access_token_enc), decrypt(integration.refresh_token_enc),
+                               access_token, decrypt(integration.refresh_token_enc),
                                _epoch(integration.token_expires_at), keep)
+    if current_app.config.get("REDIS_URL") and "limiter" not in options:
+        # Canvas keeps one bucket per token (§7): every worker on every machine shares its limiter.
+        token_key = hashlib.sha256(f"{integration.base_url}|{access_token}".encode()).hexdigest()[:24]
+        options["limiter"] = SharedLimiter(redis_connection(), f"canvaslink:canvas-token:{token_key}",
+                                           ceiling=options.pop("max_concurrency", 8),
+                                           lease_seconds=current_app.config.get("LEASE_SECONDS", 30))
     return CanvasClient(integration.base_url, provider, observe=call_counter(integration_id), **options)
 
 

@@ -68,8 +68,10 @@ def done_keys(run: JobRun) -> set[str]:
 def record_item(run: JobRun, key, label: str, outcome: str, message: str = "", ok: bool = True) -> None:
     db.session.add(JobRunItem(run_id=run.id, item_key=str(key), label=label[:255], outcome=outcome, ok=ok,
                               message=message, at=utcnow()))
-    run.done += 1
-    run.failed += 0 if ok else 1
+    # In SQL, not from what this process read: several workers may record items of one run at once.
+    run.done = JobRun.done + 1
+    if not ok:
+        run.failed = JobRun.failed + 1
     run.heartbeat_at = utcnow()
     db.session.flush()
 

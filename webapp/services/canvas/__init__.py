@@ -16,15 +16,18 @@ from .errors import (
     Unavailable,
 )
 from .fanout import run_concurrently
-from .limiter import ConcurrencyLimiter
-from .models import Account, CompletionRequirement, Course, Enrollment, Login, Module, ModuleItem, Section, User
+from .limiter import ConcurrencyLimiter, SharedLimiter
+from .models import (
+    Account, CompletionRequirement, Course, CourseProgress, Enrollment, Login, Module, ModuleItem, Section,
+    StudentProgress, User,
+)
 from .scopes import SCOPES
 from .tokens import OAuthTokenProvider, OAuthTokens, StaticToken, TokenProvider, exchange_authorization_code
 
 __all__ = [
     "Account", "AuthError", "Backoff", "BadResponse", "CanvasClient", "CanvasError", "CanvasValidationError",
-    "CompletionRequirement", "ConcurrencyLimiter", "Course", "Enrollment", "FieldError", "Login", "MissingScope", "Module",
-    "ModuleItem", "NotFound", "OAuthTokenProvider", "OAuthTokens", "PermissionDenied", "SCOPES", "Section", "StaticToken",
-    "ThrottledTooLong", "TokenProvider", "Unavailable", "User", "exchange_authorization_code",
+    "CompletionRequirement", "ConcurrencyLimiter", "Course", "CourseProgress", "Enrollment", "FieldError", "Login", "MissingScope", "Module",
+    "ModuleItem", "NotFound", "OAuthTokenProvider", "OAuthTokens", "PermissionDenied", "SCOPES", "Section", "SharedLimiter", "StaticToken",
+    "StudentProgress", "ThrottledTooLong", "TokenProvider", "Unavailable", "User", "exchange_authorization_code",
     "run_concurrently", "sis_path_id",
 ]

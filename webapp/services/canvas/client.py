@@ -9,8 +9,10 @@ from .backoff import Backoff
 from .encoding import sis_path_id
 from .errors import BadResponse, CanvasError, CanvasValidationError, NotFound, PermissionDenied, Unavailable
 from .fanout import run_concurrently
-from .limiter import ConcurrencyLimiter
-from .models import Account, CanvasObject, Course, Enrollment, Login, Module, ModuleItem, Section, User
+from .limiter import ConcurrencyLimiter, SharedLimiter
+from .models import (
+    Account, CanvasObject, Course, Enrollment, Login, Module, ModuleItem, Section, StudentProgress, User,
+)
 from .tokens import TokenProvider
 from .transport import Params, Timeout, Transport
 
@@ -36,7 +38,7 @@ class CanvasClient:
     def __init__(self, base_url: str, token_provider: TokenProvider, *, timeout: Timeout = (10, 60),
                  max_concurrency: int = 8, max_attempts: int = 5, max_throttle_wait: float = 600.0,
                  backoff: Backoff = Backoff(), sleep: Callable[[float], None] = time.sleep,
-                 limiter: ConcurrencyLimiter | None = None,
+                 limiter: ConcurrencyLimiter | SharedLimiter | None = None,
                  observe: Callable[[bool, bool], None] | None = None) -> None:
         self._http = Transport(base_url, token_provider, timeout=timeout,
                                limiter=limiter or ConcurrencyLimiter(max_concurrency), max_attempts=max_attempts,
@@ -171,6 +173,15 @@ class CanvasClient:
             raise _amended(exc, f"{str(exc).rstrip('.')}, or user {student_id} is not an active student in "
                                 f"course {course_id}.") from exc
         return [self._with_items(course_id, module, student_id) for module in modules]
+
+    def list_student_progress(self, course_id: int) -> list[StudentProgress]:
+        """Every student of the course with their course-level counters, 100 a call (§3.2).
+
+        Needs view_all_grades. A course without module requirements answers 400
+        (CanvasValidationError): it has no counters to compare.
+        """
+        return self._list(StudentProgress, f"/api/v1/courses/{course_id}/bulk_user_progress",
+                          f"the progress of the students of course {course_id}")
 
     def _with_items(self, course_id: int, module: Module, student_id: int | None) -> Module:
         if module.items is not None:

@@ -46,8 +46,17 @@ def json_body(response: requests.Response) -> Any:
 
 
 def rate_limit_remaining(response: requests.Response) -> float | None:
+    return _float_header(response, "X-Rate-Limit-Remaining")
+
+
+def request_cost(response: requests.Response) -> float | None:
+    """What Canvas charged for the request (§7); absent on throttled answers."""
+    return _float_header(response, "X-Request-Cost")
+
+
+def _float_header(response: requests.Response, name: str) -> float | None:
     try:
-        return float(response.headers["X-Rate-Limit-Remaining"])
+        return float(response.headers[name])
     except (KeyError, ValueError):
         return None
 

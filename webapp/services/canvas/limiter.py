@@ -1,7 +1,9 @@
-"""How many requests may be in flight on one token, sized from Canvas's throttle headers (§7)."""
+"""How many requests may be in flight on one token, sized from Canvas's throttle headers (§7):
+in one process (ConcurrencyLimiter), or shared through Redis by every worker (SharedLimiter)."""
 
 import math
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -59,8 +61,9 @@ class ConcurrencyLimiter:
                 self._in_flight -= 1
                 self._changed.notify_all()
 
-    def record(self, remaining: float | None, *, throttled: bool = False) -> None:
-        """Adjust after one answer, whose slot is already released. No header, no change."""
+    def record(self, remaining: float | None, *, throttled: bool = False, cost: float | None = None) -> None:
+        """Adjust after one answer, whose slot is already released. No header, no change. The
+        cost is for SharedLimiter's pacing; concurrency alone needs none."""
         with self._changed:
             if throttled:
                 self._answer(-math.inf, self._limit // 2)
@@ -95,3 +98,131 @@ class ConcurrencyLimiter:
         self._lowest = math.inf
         self._idle = False
         self._after_cut = after_cut
+
+
+# Canvas's throttle defaults (reference §7).
+HIGH_WATER_MARK = 600.0
+OUTFLOW = 10.0
+UP_FRONT_COST = 50.0
+
+# KEYS: state hash, lease set. Every time is Redis's clock, so machines need not agree on theirs.
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+local ceiling, ttl, hwm, outflow, up_front, margin =
+  tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local n = redis.call('ZCARD', KEYS[2])
+if n >= ceiling then return '-1' end
+local s = redis.call('HMGET', KEYS[1], 'level', 'level_t', 'cost')
+local level, cost = tonumber(s[1]) or 0, tonumber(s[3]) or 0
+level = math.max(level - outflow * (now - (tonumber(s[2]) or now)), -up_front * n)
+local excess = level + up_front * (n + 1) + cost - (hwm - margin)
+if excess > 0 then return tostring(excess / outflow) end
+redis.call('HSET', KEYS[1], 'level', level + cost, 'level_t', now)
+redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
+redis.call('EXPIRE', KEYS[1], 3600)
+redis.call('EXPIRE', KEYS[2], 3600)
+return '0'
+"""
+
+# KEYS: state hash, lease set, wake list. ARGV: remaining ('' unknown), cost ('' unknown), hwm,
+# up_front, the answered request's lease ('' already released), ceiling, outflow.
+_RECORD = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+local hwm, up_front = tonumber(ARGV[3]), tonumber(ARGV[4])
+if ARGV[5] ~= '' then
+  redis.call('ZREM', KEYS[2], ARGV[5])
+  redis.call('LPUSH', KEYS[3], 1)
+  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[6]))
+  redis.call('EXPIRE', KEYS[3], 60)
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local n = redis.call('ZCARD', KEYS[2])
+local cost = tonumber(redis.call('HGET', KEYS[1], 'cost'))
+if ARGV[2] ~= '' then
+  local seen = tonumber(ARGV[2])
+  cost = cost and (cost * 0.8 + seen * 0.2) or seen
+  redis.call('HSET', KEYS[1], 'cost', cost)
+end
+if ARGV[1] ~= '' then
+  local level = hwm - tonumber(ARGV[1]) - up_front * n + (cost or 0) * n
+  -- An answer read late (a busy worker) counts as holds requests Canvas has already settled, so
+  -- it may understate the bucket: beyond the leak, one answer lowers the estimate only a little.
+  local s = redis.call('HMGET', KEYS[1], 'level', 'level_t')
+  if s[1] then
+    local leaked = tonumber(s[1]) - tonumber(ARGV[7]) * (now - tonumber(s[2]))
+    level = math.max(level, leaked - math.max(5, 2 * (cost or 0)))
+  end
+  redis.call('HSET', KEYS[1], 'level', math.max(level, -up_front * n), 'level_t', now)
+end
+redis.call('EXPIRE', KEYS[1], 3600)
+return 0
+"""
+
+
+class SharedLimiter:
+    """One Canvas token's limiter for every thread of every worker on every machine, in Redis.
+
+    Canvas's bucket (reference §7) is kept as an estimate: `level` is what finished requests
+    cost, leaking at the outflow rate, reset from each answer's `X-Rate-Limit-Remaining` (less
+    the up-front cost each of our other requests still holds); every request in flight holds a
+    lease worth the up-front cost. A request is sent only when Canvas would admit it:
+
+        level + up_front * (requests in flight + 1) + expected cost <= high-water mark - margin
+
+    so cheap requests are limited by how many are in flight (about 11), and costly ones, once
+    their costs fill the bucket, by the rate it leaks (outflow / cost a second), without
+    throttled answers in either regime. The expected cost is a running mean of `X-Request-Cost`.
+
+    A lease expires after `lease_seconds`, so a crashed worker's requests stop counting. The
+    lease of a request that got an answer is released by `record`, in the same call to Redis.
+    """
+
+    def __init__(self, redis, key: str, *, ceiling: int = 12, lease_seconds: float = 30.0,
+                 high_water_mark: float = HIGH_WATER_MARK, outflow: float = OUTFLOW,
+                 up_front_cost: float = UP_FRONT_COST, margin: float = 5.0) -> None:
+        self.ceiling = ceiling
+        self._redis = redis
+        self._keys = (f"{key}:state", f"{key}:leases")
+        self._wake = f"{key}:wake"
+        self._acquire = redis.register_script(_ACQUIRE)
+        self._record = redis.register_script(_RECORD)
+        self._settings = (ceiling, lease_seconds, high_water_mark, outflow, up_front_cost, margin)
+        self._hwm, self._up_front, self._outflow = high_water_mark, up_front_cost, outflow
+        self._answered = threading.local()  # the lease of this thread's answered request, until recorded
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        self._release(getattr(self._answered, "lease", None))
+        lease = uuid.uuid4().hex
+        while True:
+            wait = float(self._acquire(keys=self._keys, args=[lease, *self._settings]))
+            if wait == 0:
+                break
+            # Woken by any request that ends, or when the bucket has leaked enough.
+            self._redis.blpop([self._wake], timeout=0.25 if wait < 0 else min(max(wait, 0.005), 0.25))
+        try:
+            yield
+        except BaseException:
+            self._release(lease)
+            raise
+        self._answered.lease = lease
+
+    def _release(self, lease: str | None) -> None:
+        if lease is not None:
+            self._answered.lease = None
+            with self._redis.pipeline() as pipe:
+                pipe.zrem(self._keys[1], lease).lpush(self._wake, 1).ltrim(self._wake, 0, self.ceiling)
+                pipe.expire(self._wake, 60).execute()
+
+    def record(self, remaining: float | None, *, throttled: bool = False, cost: float | None = None) -> None:
+        """After one answer: releases its lease, and sets the estimate from the headers. A
+        throttled answer reports no room left."""
+        if throttled:
+            remaining = 0.0
+        lease, self._answered.lease = getattr(self._answered, "lease", None), None
+        self._record(keys=[*self._keys, self._wake],
+                     args=["" if remaining is None else remaining, "" if cost is None else cost, self._hwm,
+                           self._up_front, lease or "", self.ceiling, self._outflow])

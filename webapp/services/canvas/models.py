@@ -105,6 +105,23 @@ class Module(CanvasObject):
     items: tuple[ModuleItem, ...] | None = _optional(_module_items)
 
 
+@dataclass(frozen=True)
+class CourseProgress(CanvasObject):
+    """A student's course-level counters (bulk_user_progress, §3.2): no per-module data."""
+    requirement_count: int
+    requirement_completed_count: int
+    next_requirement_url: str | None = None
+    completed_at: datetime | None = _optional(_timestamp)
+
+
+@dataclass(frozen=True)
+class StudentProgress(CanvasObject):
+    """One element of bulk_user_progress: the user's display JSON and their counters."""
+    id: int
+    progress: CourseProgress = field(metadata={"parse": CourseProgress.from_json})
+    display_name: str | None = None
+
+
 class _SisShown(CanvasObject):
     """Canvas leaves `sis_user_id` out of user and login JSON when the caller lacks read_sis
     (§11.3): then a None `sis_user_id` means "not shown", not "has none"."""

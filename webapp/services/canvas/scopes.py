@@ -20,6 +20,7 @@ ROUTES = (
     ("GET", "/api/v1/sections/:id"),                             # link: the section whose SIS ID is the occurrence
     ("GET", "/api/v1/courses/:course_id/modules"),               # module list and each student's progress
     ("GET", "/api/v1/courses/:course_id/modules/:module_id/items"),  # items when include[] is stripped
+    ("GET", "/api/v1/courses/:course_id/bulk_user_progress"),    # incremental download: who progressed
     ("POST", "/api/v1/sections/:section_id/enrollments"),        # enrol a student
     ("GET", "/api/v1/sections/:section_id/enrollments"),         # each student's enrolment state in Canvas
 )

@@ -18,11 +18,12 @@ from .diagnosis import (
     is_token_rejected,
     not_canvas,
     rate_limit_remaining,
+    request_cost,
     raw_detail,
     retry_after,
 )
 from .errors import AuthError, BadResponse, ThrottledTooLong, Unavailable
-from .limiter import ConcurrencyLimiter
+from .limiter import ConcurrencyLimiter, SharedLimiter
 from .pagination import next_page_url
 from .tokens import TokenProvider
 
@@ -47,7 +48,7 @@ class _Bearer(requests.auth.AuthBase):
 
 
 class Transport:
-    def __init__(self, base_url: str, tokens: TokenProvider, *, timeout: Timeout, limiter: ConcurrencyLimiter,
+    def __init__(self, base_url: str, tokens: TokenProvider, *, timeout: Timeout, limiter: ConcurrencyLimiter | SharedLimiter,
                  max_attempts: int, max_throttle_wait: float, backoff: Backoff,
                  sleep: Callable[[float], None], observe: Callable[[bool, bool], None] | None = None) -> None:
         parts = urlsplit(base_url)
@@ -134,7 +135,7 @@ class Transport:
             raise Unavailable(f"Canvas at {self._host} could not be reached while working on {what}; check the "
                               "address, or try again later.") from exc
         throttled = is_throttled(response)
-        self.limiter.record(rate_limit_remaining(response), throttled=throttled)
+        self.limiter.record(rate_limit_remaining(response), throttled=throttled, cost=request_cost(response))
         self._count(throttled=throttled, error=not throttled and response.status_code >= 400)
         return token, response
 

@@ -15,6 +15,7 @@ from ..audit import utcnow
 from ..job_runs import (
     StartedRun, active_run, done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel,
 )
+from .claims import forget_claims, new_claims_key
 from .download import is_active
 from .proposals import StartRule, start_rule
 from .review import from_edits
@@ -38,8 +39,10 @@ def eligible_enrolments(integration_ids: list[int] | None = None) -> list[int]:
     return list(db.session.scalars(query))
 
 
-def start_bulk_download(actor_id: int | None, integration_ids: list[int] | None = None) -> StartedRun:
-    """The run under way, or a new one (one bulk run at a time)."""
+def start_bulk_download(actor_id: int | None, integration_ids: list[int] | None = None, *,
+                        incremental: bool = False) -> StartedRun:
+    """The run under way, or a new one (one bulk run at a time). `incremental`: read again only
+    the students whose counters in Canvas moved (download.needs_fetch)."""
     running = active_run(KIND, None)
     if running is not None:
         return StartedRun(running, False)
@@ -47,7 +50,8 @@ def start_bulk_download(actor_id: int | None, integration_ids: list[int] | None 
     if not ids:
         raise DomainError("No Active occurrence linked to Canvas has Active enrolments transferred to Canvas, "
                           "so there is nothing to download.")
-    return start_run(KIND, None, {"enrolment_ids": ids}, len(ids), actor_id)
+    return start_run(KIND, None, {"enrolment_ids": ids, "incremental": incremental, **new_claims_key()}, len(ids),
+                     actor_id)
 
 
 def is_stalled(run: JobRun) -> bool:
@@ -67,6 +71,7 @@ def resume(run: JobRun) -> None:
     # The time left is estimated from this session's pace, not from before the stop.
     run.params = {**run.params, "done_before_resume": run.done}
     run.started_at = None
+    forget_claims(run)
     db.session.flush()
 
 

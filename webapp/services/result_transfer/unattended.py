@@ -35,7 +35,8 @@ class PullSummary:
 def pull_results(actor_id: int | None, *, process: bool, start_rule_kind: str | None = None,
                  integration_ids: list[int] | None = None, nightly: bool = False) -> PullSummary:
     """Download (in this process) and optionally save; `nightly` uses each integration's own rule."""
-    run, created = start_bulk_download(actor_id, integration_ids)
+    # The night reads only students who progressed (and week-old ones); staff can still run a full one.
+    run, created = start_bulk_download(actor_id, integration_ids, incremental=nightly)
     if nightly and created:
         run.params = {**run.params, "nightly": True}  # run history and the dashboard name it
     db.session.commit()
