@@ -53,7 +53,7 @@ def _ids(occurrence):
         "task_id": occurrence.tasks[0].id, "role_id": db.session.scalar(db.select(Role.id).where(Role.name == "Trainer")),
         "user_id": trainer.id, "run_id": download.id, "draft_id": draft.id, "integration_id": 1, "step": 2,
         "clients": first(Client), "units": first(Unit), "result_types": first(ResultType),
-        "task_statuses": first(TaskStatus), "enrolment_id_of_run": enrolment.id,
+        "task_statuses": first(TaskStatus), "enrolment_id_of_run": enrolment.id, "client_id": enrolment.client_id,
     }
 
 
