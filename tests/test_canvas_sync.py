@@ -319,3 +319,15 @@ def test_transfer_enrolments_across_every_occurrence(client, login, app, redis_u
     page = client.get("/utilities/canvas-enrolments/").get_data(as_text=True)
     assert "2 of 2" in page and "Concluded in Canvas (Withdrawn; module progress staged first" in page
     assert _canvas_state(canvas, "C0039") == "completed" and _canvas_state(canvas, "C0097") == "active"
+
+
+def test_a_sync_whose_worker_died_does_not_block_the_next(client, login, transferred_121, canvas):
+    login()
+    dead = JobRun(kind="canvas_sync", occurrence_id=121, status="running", params={}, created_at=utcnow(),
+                  started_at=utcnow() - timedelta(minutes=10), heartbeat_at=utcnow() - timedelta(minutes=10))
+    db.session.add(dead)
+    db.session.commit()
+    client.post("/occurrences/121/canvas/enrolments/refresh")
+    assert db.session.get(JobRun, dead.id).status == "failed"
+    newest = db.session.scalar(select(JobRun).where(JobRun.kind == "canvas_sync").order_by(JobRun.id.desc()))
+    assert newest.id != dead.id and newest.status == "finished"

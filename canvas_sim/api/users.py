@@ -1,4 +1,4 @@
-"""Users (reference §4.1, §4.2): find by id or SIS/login id, search an account, create."""
+"""Users (reference §4.1, §4.2): find by id or SIS/login id, search an account, create, rename."""
 
 from flask import Blueprint, g, jsonify
 

@@ -16,7 +16,8 @@ from ...extensions import db
 from ...models import FAILED, JobRun, Occurrence, OccurrenceLink, OccurrenceStatus, StatusType
 from .. import DomainError
 from ..integrations import canvas_client
-from ..job_runs import StartedRun, active_run, end_run, mark_running, start_run
+from ..audit import utcnow
+from ..job_runs import StartedRun, end_run, mark_running, start_run
 from .apply import carry_out, hold, preview
 from .plan import OccurrencePlan, options_for, plan_occurrence, steps_of
 
@@ -38,11 +39,8 @@ def start_sync(link: OccurrenceLink | None, actor_id: int | None, trigger: str, 
 
 def start_bulk_sync(actor_id: int | None, trigger: str, *, dry_run: bool = False,
                     unattended: bool = False) -> StartedRun:
-    """One run over every Active linked occurrence (one at a time); new enrolments are transferred
-    unless `unattended`, when each integration's own choice decides."""
-    running = active_run(BULK_KIND, None)
-    if running is not None:
-        return StartedRun(running, False)
+    """One run over every Active linked occurrence (or the one under way); new enrolments are
+    transferred unless `unattended`, when each integration's own choice decides."""
     links = bulk_links()
     if not links:
         raise DomainError("No Active occurrence is linked to Canvas, so there is nothing to transfer.")
@@ -89,6 +87,7 @@ def _sync(run: JobRun, links: list[OccurrenceLink]) -> None:
             client, error = _client(clients, link)
             plans.append((plan_occurrence(link, client, transfer_all=params.get("transfer_all", False), error=error),
                           client))
+            run.heartbeat_at = utcnow()
             db.session.commit()
         run.total = sum(len(plan.steps) for plan, _ in plans)
         db.session.commit()
