@@ -331,3 +331,15 @@ def test_a_sync_whose_worker_died_does_not_block_the_next(client, login, transfe
     assert db.session.get(JobRun, dead.id).status == "failed"
     newest = db.session.scalar(select(JobRun).where(JobRun.kind == "canvas_sync").order_by(JobRun.id.desc()))
     assert newest.id != dead.id and newest.status == "finished"
+
+
+def test_a_held_student_set_back_to_enrolled_is_no_longer_held(transferred_121, canvas):
+    for code in [f"C00{n}" for n in range(25, 37)]:
+        _enrolment(code).status = _status("Withdrawn")
+    db.session.commit()
+    nightly_sync()
+    assert len(held_changes(121)) == 12
+    _set_status("C0025", "Enrolled")
+    db.session.commit()
+    assert len(held_changes(121)) == 11
+    assert db.session.scalar(select(JobRun).where(JobRun.kind == "canvas_sync")) is None  # nothing to do in Canvas

@@ -67,9 +67,11 @@ def _transfers(occurrence_id: int | None):
 
 def held_changes(occurrence_id: int | None = None) -> list[EnrolmentTransfer]:
     """Students whose loss of access in Canvas the mass-change guard holds for a person to confirm,
-    per occurrence or everywhere, with the run that held them (`held_run_id`)."""
-    return list(db.session.scalars(_transfers(occurrence_id).where(EnrolmentTransfer.held_run_id.is_not(None))
-                                   .order_by(OccurrenceLink.occurrence_id, EnrolmentTransfer.id)))
+    per occurrence or everywhere, with the run that held them (`held_run_id`); not those whose
+    enrolment no longer asks for it (set back to an Active status meanwhile)."""
+    held = db.session.scalars(_transfers(occurrence_id).where(EnrolmentTransfer.held_run_id.is_not(None))
+                              .order_by(OccurrenceLink.occurrence_id, EnrolmentTransfer.id))
+    return [transfer for transfer in held if canvas_standing(transfer).held]
 
 
 def unaccepted_invitations(occurrence_id: int) -> list[EnrolmentTransfer]:
