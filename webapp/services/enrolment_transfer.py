@@ -247,11 +247,13 @@ class Plan:
     reopenable: bool = False
 
 
-def preview(link: OccurrenceLink, enrolments: list[Enrolment], client: CanvasClient) -> dict[int, Plan]:
-    """What Finish will do for each enrolment, including a Canvas enrolment staff ended there."""
+def preview(link: OccurrenceLink, enrolments: list[Enrolment], client: CanvasClient,
+            in_canvas: dict[int, Enrollment] | None = None) -> dict[int, Plan]:
+    """What Finish will do for each enrolment, including a Canvas enrolment staff ended there.
+    `in_canvas`: the section's enrolments, when the caller has just read them."""
     account = link.integration.account_id
     students = {s.enrolment_id: s for s in students_of(enrolments)}
-    in_canvas = canvas_enrolments(client, link.canvas_section_id)
+    in_canvas = canvas_enrolments(client, link.canvas_section_id) if in_canvas is None else in_canvas
     zone = link.integration.time_zone
 
     def look(enrolment_id):

@@ -42,7 +42,7 @@ def preview(run: JobRun, plan: OccurrencePlan, client: CanvasClient) -> None:
     if new and plan.error is None:
         enrolments = db.session.scalars(select(Enrolment).where(
             Enrolment.id.in_([step.enrolment_id for step in new]))).all()
-        found = transfer_preview(plan.link, enrolments, client)
+        found = transfer_preview(plan.link, enrolments, client, plan.in_canvas)
     for step in plan.steps:
         said = f"{DOING[step.action]} ({step.reason})"
         if step.action == ENROL and step.enrolment_id in found:
