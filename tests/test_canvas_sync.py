@@ -343,3 +343,24 @@ def test_a_held_student_set_back_to_enrolled_is_no_longer_held(transferred_121, 
     db.session.commit()
     assert len(held_changes(121)) == 11
     assert db.session.scalar(select(JobRun).where(JobRun.kind == "canvas_sync")) is None  # nothing to do in Canvas
+
+
+def test_the_occurrence_history_shows_transfers_conclusions_and_result_saves(
+        client, login, app, redis_url, transferred_121, canvas):
+    from webapp.models import ResultType
+    from webapp.services.enrolments import enter_unit_result
+
+    admin = login()
+    _set_status("C0040", "Withdrawn", admin.id)
+    db.session.commit()
+    _work(app, redis_url)
+    plan_unit = _enrolment("C0026").plan_units[0]
+    enter_unit_result(plan_unit, admin.id, result_type=db.session.scalar(select(ResultType).where(
+        ResultType.name == "Competent")), start=plan_unit.planned_start, end=plan_unit.planned_start)
+    db.session.commit()
+
+    page = client.get("/occurrences/121/history").get_data(as_text=True)
+    assert "Transferred to Canvas section" in page and "Canvas call: POST /api/v1/sections/87/enrollments" in page
+    assert "Concluded in Canvas (Withdrawn" in page
+    assert "changed the status of Kai Rossi from Enrolled to Withdrawn" in page
+    assert f"Result saved for Archie Clarke (C0026), {plan_unit.unit.code}: — → Competent" in page

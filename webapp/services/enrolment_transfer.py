@@ -415,10 +415,12 @@ def _save_outcome(run: JobRun, link: OccurrenceLink, enrolment: Enrolment, resul
     record_item(run, enrolment.id, label, outcome, message)
     if not unchanged:
         trigger = {"trigger": run.params["trigger"]} if run.params.get("trigger") else {}
+        call = {"call": f"POST /api/v1/sections/{link.canvas_section_id}/enrollments",
+                "outcome": enrollment.enrollment_state} if posted else {}
         record(run.started_by_id, "enrolment", enrolment.id, "transfer",
                f"Transferred to Canvas section “{link.canvas_section_name}”: {message}",
                {"canvas_user_id": [None, resolution.canvas_user_id], "canvas_enrollment_id": [None, enrollment.id],
-                **trigger})
+                **trigger, **call})
 
 
 def _naive_utc(moment):

@@ -46,13 +46,11 @@ def occurrence_history(occurrence: Occurrence, limit: int = 200) -> list[Event]:
 
 def _from_audit(entry: AuditEntry) -> Event:
     changes = entry.changes or {}
-    if "call" in changes:
-        lines = [f"Triggered by: {changes.get('trigger')}", f"Canvas call: {changes['call']}",
-                 f"Outcome: {changes.get('outcome')}"]
-    elif entry.action in ("modules", "mapping"):
+    if entry.action in ("modules", "mapping"):
         lines = [f"{what}: {change[0] or '—'} → {change[1] or '—'}" for what, change in sorted(changes.items())]
     else:
-        lines = [f"Triggered by: {changes['trigger']}"] if changes.get("trigger") else []
+        lines = [f"{label}: {changes[key]}" for key, label in (("trigger", "Triggered by"), ("call", "Canvas call"),
+                                                               ("outcome", "Outcome")) if changes.get(key)]
     return Event(entry.at, entry.user.display_name if entry.user else "canvaslink", entry.summary, lines)
 
 
