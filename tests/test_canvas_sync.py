@@ -364,3 +364,18 @@ def test_the_occurrence_history_shows_transfers_conclusions_and_result_saves(
     assert "Concluded in Canvas (Withdrawn" in page
     assert "changed the status of Kai Rossi from Enrolled to Withdrawn" in page
     assert f"Result saved for Archie Clarke (C0026), {plan_unit.unit.code}: — → Competent" in page
+
+
+def test_the_progress_staged_before_access_ended_can_be_reviewed(client, login, app, redis_url, transferred_121,
+                                                                  canvas):
+    admin = login()
+    canvas.set_module_state(canvas_user_of("C0029"), 902, "started")
+    _set_status("C0029", "Withdrawn", admin.id)
+    db.session.commit()
+    _work(app, redis_url)
+    page = client.get("/occurrences/121/canvas/enrolments").get_data(as_text=True)
+    staged = db.session.scalar(select(JobRun).where(JobRun.kind == "result_download"))
+    link = f"/occurrences/121/canvas/results/runs/{staged.id}"
+    assert "Module progress staged before access ended" in page and link in page
+    review = client.get(link).get_data(as_text=True)
+    assert _enrolment("C0029").client.full_name in review and "No longer active (Withdrawn)" in review

@@ -14,6 +14,7 @@ from ..services.canvas_links import current_link
 from ..services.canvas_sync import runs as sync
 from ..services.canvas_sync import users
 from ..services.canvas_sync.standing import held_changes, unaccepted_invitations
+from ..services.result_transfer import download
 from .common import cancel_checked, db_int, get_or_404, render, require
 
 bp = Blueprint("canvas_sync", __name__)
@@ -51,9 +52,13 @@ def _occurrence_page(occurrence: Occurrence, link: OccurrenceLink | None, status
     transfers = db.session.scalars(select(EnrolmentTransfer).where(EnrolmentTransfer.link_id == link.id)).all() \
         if link else []
     run = _latest(sync.KIND, occurrence.id)
+    downloads = db.session.scalars(select(JobRun).where(JobRun.kind == download.KIND,
+                                                        JobRun.occurrence_id == occurrence.id)
+                                   .order_by(JobRun.id.desc()).limit(20))
     return render("canvas_sync/occurrence.html", status=status, occurrence=occurrence, link=link,
                   transfers=sorted(transfers, key=_by_name), run=run, items=_items(run),
                   held=held_changes(occurrence.id),
+                  staged=[d for d in downloads if d.params.get("before_leaving")][:5],
                   invitations=unaccepted_invitations(occurrence.id), **extra)
 
 
