@@ -136,9 +136,12 @@ def _download_with(run: JobRun, integration: LmsIntegration, fetches: list[_Fetc
             _stage(run, fetch, None, err.message)
         db.session.commit()
         return True
+    # Read here, not in the worker threads: each commit below expires the integration, and a thread
+    # reloading it would use the session from another thread.
+    zone = integration.time_zone
     with client:
         for enrolment_id, result in client.run_concurrently(
-                lambda key: _module_states(client, wanted[key], integration.time_zone), list(wanted)):
+                lambda key: _module_states(client, wanted[key], zone), list(wanted)):
             try:
                 if isinstance(result, _Ended):
                     _stage(run, wanted[enrolment_id], None, result.message, ended=result.state)
