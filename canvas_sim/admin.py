@@ -117,6 +117,16 @@ def change_enrollment(enrollment_id):
     return jsonify({"id": enrollment.id, "state": enrollment.workflow_state})
 
 
+@bp.post("/api/enrollments/<int:enrollment_id>/accept")
+def accept_enrollment(enrollment_id):
+    """Play the student accepting their invitation, as `POST …/enrollments/:id/accept` with their token."""
+    state = current_simulation().state
+    enrollment = _row(state.enrollments, enrollment_id, "enrollment")
+    specs.accept_invitation(state, enrollment)
+    return _answer({"id": enrollment.id, "state": enrollment.workflow_state},
+                   f"Enrollment {enrollment.id} is {enrollment.workflow_state}")
+
+
 @bp.post("/api/accounts")
 def create_account():
     account = specs.add_sub_account(current_simulation().state, _payload())

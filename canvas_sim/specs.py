@@ -193,6 +193,21 @@ def change_enrollment(state: State, enrollment: Enrollment, spec: dict) -> None:
     enrollment.updated_at = state.now()
 
 
+def accept_invitation(state: State, enrollment: Enrollment) -> None:
+    """The student accepts their invitation, with Canvas's refusals (enrollments_api_controller#accept)
+    as ValueError: the API answers them 400 `{"error": ...}`. An active enrolment is accepted already."""
+    if enrollment.workflow_state == "active":
+        return
+    if enrollment.workflow_state == "inactive":
+        raise ValueError("membership not activated")
+    if enrollment.workflow_state == "rejected":  # Canvas invites again before it accepts
+        enrollment.workflow_state = "invited"
+    if enrollment.workflow_state != "invited":
+        raise ValueError("no current invitation")
+    enrollment.workflow_state = "active"
+    enrollment.updated_at = state.now()
+
+
 def _truthy(value) -> bool:
     """JSON sends booleans, forms send strings."""
     return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")

@@ -69,8 +69,12 @@ def _drop_everything():
 
 @pytest.fixture(autouse=True)
 def _clean_database(app):
-    """Every test starts with only the reference data (roles, result types, statuses)."""
+    """Every test starts with only the reference data (roles, result types, statuses), and an empty
+    job queue: a job an earlier test queued must not run a run of this one that has its id."""
     with app.app_context():
+        from webapp.queue import job_queue
+
+        job_queue().empty()
         for table in reversed(Base.metadata.sorted_tables):
             db.session.execute(delete(table))
         ensure_reference_data()

@@ -22,3 +22,6 @@ def sign_in(client, username: str, password: str = PASSWORD):
         token = csrf_token_of(client.get("/").get_data(as_text=True))
     client.environ_base["HTTP_X_CSRFTOKEN"] = token
     return response
+
+# Page 2 of the integration wizard as a browser posts it: the "Keeping Canvas in step" choices at their defaults.
+KEEPING_IN_STEP = {"leave_action": "conclude", "invitation_days": "7", "guard_students": "10", "guard_percent": "25"}

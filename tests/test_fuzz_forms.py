@@ -54,6 +54,7 @@ def _ids(occurrence):
         "user_id": trainer.id, "run_id": download.id, "draft_id": draft.id, "integration_id": 1, "step": 2,
         "clients": first(Client), "units": first(Unit), "result_types": first(ResultType),
         "task_statuses": first(TaskStatus), "enrolment_id_of_run": enrolment.id, "provenance_id": 1,
+        "client_id": enrolment.client_id,
     }
 
 

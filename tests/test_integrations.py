@@ -6,6 +6,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
+from tests.helpers import KEEPING_IN_STEP
 from webapp.extensions import db
 from webapp.models import AuditEntry, LmsIntegration
 from webapp.services import DomainError
@@ -127,7 +128,7 @@ def _test_connection_says(client, base_url, token="some-token"):
     test_url = step1.rsplit("/", 1)[0] + "/test"
     answer = client.post(test_url, headers={"HX-Request": "true"}, data={
         "base_url": base_url, "account_id": "self", "client_id": "", "access_token": token,
-        "enrol_mode": "active", "time_zone": "Australia/Sydney"})
+        "enrol_mode": "active", "time_zone": "Australia/Sydney", **KEEPING_IN_STEP})
     return answer.status_code, answer.get_data(as_text=True)
 
 
@@ -271,7 +272,7 @@ def _edit_step2_test(client, integration, data):
     client.post(step1, data={"name": integration.name, "product": "canvas", "transfer_units": "y", "nav": "next"})
     return client.post(step1.rsplit("/", 1)[0] + "/test", headers={"HX-Request": "true"}, data={
         "account_id": "self", "client_id": integration.client_id, "enrol_mode": "active",
-        "time_zone": "Australia/Sydney"} | data)
+        "time_zone": "Australia/Sydney", **KEEPING_IN_STEP} | data)
 
 
 def test_a_new_address_gets_none_of_the_saved_secrets(client, login, canvas, other_host):

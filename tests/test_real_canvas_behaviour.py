@@ -4,6 +4,7 @@ stricter than a lenient simulator (reference §11): one test per situation of is
 import requests
 from sqlalchemy import select
 
+from tests.helpers import KEEPING_IN_STEP
 from tests.test_canvas_links import _link, _transfer
 from webapp.extensions import db
 from webapp.models import Client, EnrolmentTransfer, JobRunItem
@@ -98,7 +99,7 @@ def _test_connection(client, canvas, token):
     client.post(step1, data={"name": "Probe", "product": "canvas", "transfer_units": "y", "nav": "next"})
     answer = client.post(step1.rsplit("/", 1)[0] + "/test", headers={"HX-Request": "true"}, data={
         "base_url": canvas.url, "account_id": "self", "client_id": "", "access_token": token,
-        "enrol_mode": "active", "time_zone": "Australia/Sydney"})
+        "enrol_mode": "active", "time_zone": "Australia/Sydney", **KEEPING_IN_STEP})
     return answer.get_data(as_text=True)
 
 
@@ -259,7 +260,8 @@ def test_a_key_that_refuses_our_scopes_is_explained_on_the_way_back(client, logi
     client_id, secret = canvas.developer_key
     to_canvas = client.post(step1.rsplit("/", 1)[0] + "/2", data={
         "base_url": canvas.url, "account_id": "self", "client_id": client_id, "client_secret": secret,
-        "enrol_mode": "active", "time_zone": "Australia/Sydney", "nav": "authorise"}).headers["Location"]
+        "enrol_mode": "active", "time_zone": "Australia/Sydney", **KEEPING_IN_STEP,
+        "nav": "authorise"}).headers["Location"]
     assert "scope=url%3AGET%7C%2Fapi%2Fv1%2Fnot_allowed_here" in to_canvas
 
     back = requests.get(to_canvas, allow_redirects=False, timeout=10).headers["Location"]

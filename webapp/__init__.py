@@ -28,6 +28,8 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from . import security_headers, web
+    from .services.canvas_sync import listen
+    listen.connect()
     web.init_app(app)
     security_headers.init_app(app)
 

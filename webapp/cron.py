@@ -1,19 +1,23 @@
 """The nightly schedule, run by one process: `python -m webapp.cron` (RQ's cron scheduler).
 
-It only enqueues; the RQ workers do the work. Integrations opt in under Manage › LMS
-integrations (page 4, Unattended); with none opted in the nightly job does nothing.
+It only enqueues; the RQ workers do the work. First the Canvas sync of every linked occurrence
+(states read, changes still due made, mass changes held for a person); then the result transfer,
+for the integrations that opt in under Manage › LMS integrations (page 4, Unattended).
 """
 
 import os
 
 from rq import cron
 
-from webapp.jobs import nightly_pull
+from webapp.jobs import nightly_pull, nightly_sync
 from webapp.queue import QUEUE_NAME
 
 # 02:30 in the server's time zone: after the day's Canvas activity, before staff arrive.
 NIGHTLY = os.environ.get("CANVASLINK_NIGHTLY_CRON", "30 2 * * *")
+# Before the results: a student withdrawn today has their progress staged and access ended first.
+NIGHTLY_SYNC = os.environ.get("CANVASLINK_NIGHTLY_SYNC_CRON", "0 2 * * *")
 
+cron.register(nightly_sync, QUEUE_NAME, cron=NIGHTLY_SYNC, job_timeout=3 * 3600)
 cron.register(nightly_pull, QUEUE_NAME, cron=NIGHTLY, job_timeout=6 * 3600)
 
 

@@ -8,6 +8,7 @@ from .extensions import db
 from .models import JobRun
 from .queue import QueueUnavailable, enqueue_run
 from .services import DomainError, enrolment_transfer
+from .services.canvas_sync import runs as sync
 from .services.job_runs import execute, fail_run
 from .services.oversight.runs import last_nightly, nightly_summary, record_nightly_outcome, send_summary
 from .services.result_transfer import bulk, download
@@ -20,6 +21,8 @@ RUNNERS = {
     download.KIND: download.run_download,
     bulk.KIND: download.run_download,
     bulk.PROCESS_KIND: bulk.run_processing,
+    sync.KIND: sync.run_sync,
+    sync.BULK_KIND: sync.run_bulk_sync,
 }
 # Runs split into one RQ job per occurrence, which any number of workers take.
 PARTS = {download.KIND: download.occurrences_of, bulk.KIND: download.occurrences_of}
@@ -29,6 +32,8 @@ START_RIGHTS = {
     download.KIND: ("result_transfer", "add"),
     bulk.KIND: ("result_transfer", "add"),
     bulk.PROCESS_KIND: ("result_transfer", "edit"),
+    sync.KIND: ("enrolment_transfer", "add"),
+    sync.BULK_KIND: ("enrolment_transfer", "add"),
 }
 
 
@@ -56,6 +61,24 @@ def start(run: JobRun, inline_limit: int) -> None:
     except QueueUnavailable as err:
         fail_run(run, f"{err} Nothing was done.")
     db.session.commit()
+
+
+def nightly_sync() -> None:
+    """The nightly schedule (webapp/cron.py): read every linked section's enrolment states and make the
+    changes still due (a withdrawal a Canvas outage left undone, new enrolments where the integration
+    transfers them by itself). It never passes the mass-change guard: held changes wait for a person."""
+    try:
+        run, created = sync.start_bulk_sync(None, "the nightly run", unattended=True)
+        db.session.commit()
+        if not created:
+            log.warning("Nightly Canvas sync skipped: run %s is under way.", run.id)
+            return
+        execute(run, sync.run_bulk_sync)
+        log.info("Nightly Canvas sync: run %s, %s", run.id, run.message)
+    except DomainError as err:
+        log.info("Nightly Canvas sync: %s", err.message)
+    finally:
+        db.session.remove()
 
 
 def nightly_pull() -> None:

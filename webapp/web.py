@@ -10,19 +10,20 @@ from .blueprints.dates import INPUT_ATTRS
 from .extensions import db, login_manager
 from .models import User
 from .rto_time import format_rto_date, format_rto_time, rto_zone_name
+from .services.canvas_sync.standing import canvas_standing
 from .services.permissions import can
 from .services.result_transfer.proposals import START_RULES
 
 
 def init_app(app):
     from .blueprints import (
-        audit_log, auth, bulk, canvas_links, clients, common, enrolments, integrations, main, occurrences, outcomes,
-        oversight, results, security, units,
+        audit_log, auth, bulk, canvas_links, canvas_sync, clients, common, enrolments, integrations, main, occurrences,
+        outcomes, oversight, results, security, units,
     )
 
     for bp in (auth.bp, main.bp, clients.bp, units.bp, occurrences.bp, enrolments.bp,
                outcomes.result_types_bp, outcomes.task_statuses_bp, security.bp, integrations.bp, canvas_links.bp,
-               results.bp, bulk.bp, oversight.bp, audit_log.bp):
+               results.bp, bulk.bp, oversight.bp, audit_log.bp, canvas_sync.bp):
         app.register_blueprint(bp)
 
     login_manager.login_view = "auth.login"
@@ -46,6 +47,7 @@ def init_app(app):
     app.add_template_filter(format_rto_date, "rto_date")
     app.add_template_global(rto_zone_name, "rto_zone")
     app.add_template_global(START_RULES, "start_rules")
+    app.add_template_global(canvas_standing, "canvas_standing")
 
     @app.before_request
     def sign_in_required_by_default():

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, g, jsonify
 
-from .. import errors, rights
+from .. import errors, rights, specs
 from ..models import ROLE_IDS, Course, Enrollment, Section
 from ..pagination import paginate_bookmarked
 from ..params import bool_param, list_param, param, params
@@ -181,3 +181,17 @@ def reactivate_enrollment(course_id, id):
         raise errors.CanvasError(400, {"error": "enrollment not inactive"})
     _move(state, enrollment, "active")
     return jsonify(_json(state, enrollment))
+
+
+@bp.post("/courses/<cid:course_id>/enrollments/<cid:id>/accept")
+def accept_enrollment(course_id, id):
+    """Only the invited student's own token accepts (reference §5.4); an admin is refused too."""
+    state = current_simulation().state
+    enrollment = state.find_course_enrollment(state.find_course(course_id), id)
+    if enrollment.user_id != g.user.id:
+        raise rights.refused()
+    try:
+        specs.accept_invitation(state, enrollment)
+    except ValueError as refusal:
+        raise errors.CanvasError(400, {"error": str(refusal)}) from None
+    return jsonify({"success": True})

@@ -1,14 +1,14 @@
-"""Users (reference §4.1, §4.2): find by id or SIS/login id, search an account, create."""
+"""Users (reference §4.1, §4.2): find by id or SIS/login id, search an account, create, rename."""
 
 from flask import Blueprint, g, jsonify
 
 from .. import errors, rights
 from ..models import Login, User
 from ..pagination import paginate
-from ..params import bool_param, list_param, param, search_term
+from ..params import bool_param, list_param, param, params, search_term
 from ..serializers import profile_json, user_json
 from ..simulation import current_simulation
-from ..state import State
+from ..state import State, sortable_name
 
 bp = Blueprint("users", __name__)
 
@@ -30,6 +30,60 @@ def show_user(id):
     state = current_simulation().state
     user = find_user_for_caller(state, id)
     return jsonify(user_json(state, user, rights.shown_to(state, g.user), list_param("include")))
+
+
+# users#update: what a caller may change, by right. `rename` is the user's own or a login
+# manager's; `manage_user_details` (e-mail, time zone, locale) a login manager's only.
+_RENAME = ("name", "short_name", "sortable_name")
+_DETAILS = ("email", "time_zone", "locale")
+# Canvas's maximum_string_length for user names.
+_MAX_NAME = 255
+
+
+@bp.put("/users/<cid:id>")
+def update_user(id):
+    """users#update (reference §4): a field the caller may not change refuses the whole request."""
+    state = current_simulation().state
+    user = state.find_user(id, current=g.user)
+    manager = rights.can(state, g.user, "manage_user_logins", state.account)
+    allowed = (_RENAME if manager or user is g.user else ()) + (_DETAILS if manager else ())
+    given = {key[len("user["):-1]: value for key, value in params().items()
+             if key.startswith("user[") and key.endswith("]")}
+    if not allowed or set(given) - set(allowed):
+        raise rights.refused()
+    too_long = [f for f in _RENAME if len(given.get(f) or "") > _MAX_NAME]
+    if too_long:
+        raise errors.CanvasError(400, {"errors": {f: [{"attribute": f, "type": "too_long",
+                                                         "message": f"is too long (maximum is {_MAX_NAME} characters)"}]
+                                                  for f in too_long}})
+    _rename(user, given)
+    # An address Canvas cannot use yields no e-mail channel, silently (reference §11.8).
+    if "@" in (given.get("email") or ""):
+        user.email = given["email"].strip()
+    user.time_zone = given.get("time_zone") or user.time_zone
+    user.locale = given.get("locale", user.locale) or None
+    return jsonify(user_json(state, user, rights.shown_to(state, g.user), ["email"]))
+
+
+def _rename(user: User, given: dict) -> None:
+    """User#infer_defaults: a new name leaves `short_name` (the name others see) as it was unless it
+    is given too; `sortable_name` follows the name when it was the old name sorted and is not given."""
+    old_name = user.name
+    if "name" in given:
+        user.name = given["name"].strip()
+    if "short_name" in given:
+        user.short_name = given["short_name"].strip() or user.name
+    explicit = (given.get("sortable_name") or "").strip()
+    if explicit:
+        user.sortable_name = explicit
+    elif user.name != old_name and _unsorted(user.sortable_name) == old_name:
+        user.sortable_name = sortable_name(user.name)
+
+
+def _unsorted(sorted_name: str) -> str:
+    """"Lovelace, Ada" -> "Ada Lovelace" (User.name_parts, surname first)."""
+    surname, comma, given = sorted_name.partition(", ")
+    return f"{given} {surname}".strip() if comma else sorted_name
 
 
 @bp.get("/users/<cid:user_id>/profile")

@@ -10,8 +10,13 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from sqlalchemy import select
+
 from tests.canvas_fixtures import canvas_user_of
 from tests.e2e.axe import axe_violations, describe
+from webapp.extensions import db
+from webapp.jobs import nightly_sync
+from webapp.models import EnrolmentStatus
 
 pytestmark = pytest.mark.browser
 UTC = timezone.utc
@@ -68,7 +73,8 @@ def test_every_page_an_administrator_reaches_passes_axe(page, browser_sign_in, l
                   "/enrolments/N/edit", "/units/N", "/manage/result-types/", "/manage/task-statuses/",
                   "/manage/lms-integrations/N", "/manage/security/roles/N", "/occurrences/N/canvas/modules",
                   "/occurrences/N/canvas/transfer", "/utilities/canvas-results/", "/utilities/canvas-results/runs/N/review",
-                  "/occurrences/N/progress", "/canvas-exceptions", "/runs", "/runs/N", "/manage/audit", "/mapping-health"):
+                  "/occurrences/N/progress", "/canvas-exceptions", "/runs", "/runs/N", "/manage/audit", "/mapping-health",
+                  "/occurrences/N/canvas/enrolments", "/occurrences/N/history", "/utilities/canvas-enrolments/"):
         assert shape in found, f"the walk never reached {shape}: {sorted(found)}"
     problems += [line for lines in found.values() for line in lines]
     assert not problems, "\n".join(problems)
@@ -124,5 +130,18 @@ def test_states_behind_buttons_pass_axe(page, browser_sign_in, transferred_121, 
     page.get_by_role("button", name="Process all").first.click()
     expect(page.get_by_role("status")).to_contain_text("Saved 1 row(s).")
     check("results review after Process all")
+
+    page.goto("/occurrences/121")
+    page.get_by_role("button", name="Refresh from Canvas").click()
+    expect(page.locator("#progress")).to_contain_text("Dry run")
+    check("Canvas enrolments after Refresh from Canvas")
+    withdrawn = db.session.scalar(select(EnrolmentStatus).where(EnrolmentStatus.name == "Withdrawn"))
+    for enrolment in sorted(transferred_121.occurrence.enrolments, key=lambda e: e.id)[:12]:
+        enrolment.status = withdrawn
+    db.session.commit()
+    nightly_sync()
+    page.reload()
+    expect(page.get_by_role("heading", name="Held by the mass-change guard")).to_be_visible()
+    check("Canvas enrolments held by the guard")
 
     assert not problems, "\n".join(problems)

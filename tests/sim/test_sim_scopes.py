@@ -26,6 +26,7 @@ EXPECTED_SCOPES = sorted([
     "url:GET|/api/v1/courses/:course_id/modules/:module_id/items",
     "url:GET|/api/v1/courses/:course_id/bulk_user_progress",
     "url:GET|/api/v1/users/:id",
+    "url:PUT|/api/v1/users/:id",
     "url:GET|/api/v1/users/:user_id/profile",
     "url:GET|/api/v1/accounts/:account_id/users",
     "url:POST|/api/v1/accounts/:account_id/users",
@@ -40,6 +41,7 @@ EXPECTED_SCOPES = sorted([
     "url:GET|/api/v1/accounts/:account_id/enrollments/:id",
     "url:DELETE|/api/v1/courses/:course_id/enrollments/:id",
     "url:PUT|/api/v1/courses/:course_id/enrollments/:id/reactivate",
+    "url:POST|/api/v1/courses/:course_id/enrollments/:id/accept",
     "url:GET|/api/v1/accounts/:id",
     "url:GET|/api/v1/accounts/:account_id/permissions",
 ])

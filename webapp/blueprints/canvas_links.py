@@ -10,7 +10,7 @@ from ..models import Enrolment, JobRun, LmsIntegration, Occurrence
 from ..services import DomainError
 from ..services import canvas_links as links
 from ..services import enrolment_transfer as transfer
-from ..services.audit import history as audit_history
+from ..services.history import occurrence_history
 from ..services.integrations import canvas_client
 from .common import cancel_checked, confirm_delete, db_int, get_or_404, may_cancel, render, require, run_progress
 
@@ -55,7 +55,7 @@ def link(occurrence_id: int):
             return redirect(url_for(".modules", occurrence_id=occurrence.id))
     return render("canvas_links/link.html", status=422 if error else 200, occurrence=occurrence, link=current,
                   integrations=integrations, error=error, history=links.link_history(occurrence),
-                  audit=audit_history("occurrence", occurrence.id))
+                  events=occurrence_history(occurrence, limit=50), zone=current.integration if current else None)
 
 
 @bp.route("/unlink", methods=["GET", "POST"])

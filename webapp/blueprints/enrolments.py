@@ -75,9 +75,8 @@ def enrol(occurrence_id: int):
             if client is None:
                 raise DomainError(f"There is no client with code “{code}”. Check the code or add the client first.",
                                   "client_code")
-            service.enrol(occurrence, client, start_date=form.start_date.data,
-                                      end_date=form.end_date.data,
-                                      status=db.session.get(EnrolmentStatus, form.status_id.data))
+            service.enrol(occurrence, client, start_date=form.start_date.data, end_date=form.end_date.data,
+                          status=db.session.get(EnrolmentStatus, form.status_id.data), actor_id=current_user.id)
             db.session.commit()
         except DomainError as err:
             db.session.rollback()
@@ -128,7 +127,8 @@ def edit(enrolment_id: int):
     if form.validate_on_submit():
         try:
             service.update_enrolment(enrolment, start_date=form.start_date.data, end_date=form.end_date.data,
-                                     status=db.session.get(EnrolmentStatus, form.status_id.data))
+                                     status=db.session.get(EnrolmentStatus, form.status_id.data),
+                                     actor_id=current_user.id)
             db.session.commit()
         except DomainError as err:
             db.session.rollback()
@@ -187,7 +187,7 @@ def set_task_status(enrolment_id: int, enrolment_task_id: int):
 @require("enrolment", "delete")
 def delete(enrolment_id: int):
     enrolment = get_or_404(Enrolment, enrolment_id)
-    return confirm_delete(lambda: service.delete_enrolment(enrolment),
+    return confirm_delete(lambda: service.delete_enrolment(enrolment, current_user.id),
                           what=f"the enrolment of {enrolment.client.full_name} in occurrence {enrolment.occurrence_id}",
                           detail="Its training plan, unit results and task statuses are deleted with it.",
                           cancel_url=url_for(".view", enrolment_id=enrolment.id),

@@ -44,6 +44,22 @@ class ConnectionStep(FlaskForm):
                                     description="Students only see and work with others in their own section.")
     notify = BooleanField("Send enrolment notifications", description="Canvas emails students about new enrolments.")
     time_zone = SelectField("Time zone", description="Canvas times are turned into dates in this zone.")
+    leave_action = RadioField("When a student withdraws, is cancelled or is removed from a class", choices=[
+        SelectChoice(value, label) for value, label in service.LEAVE_ACTIONS.items()])
+    conclude_on_completed = BooleanField("Conclude the Canvas enrolment when the enrolment is Completed")
+    auto_transfer = BooleanField("Transfer new enrolments automatically",
+                                 description="A student enrolled in a linked occurrence is transferred to Canvas by a "
+                                 "background job, with the options above.")
+    push_login_changes = BooleanField("Allow pushing login and e-mail changes to Canvas",
+                                      description="From the client's page, after a preview. The name may always be "
+                                      "pushed.")
+    invitation_days = IntegerField("List invitations not accepted after (days)",
+                                   validators=[NumberRange(min=1, max=365)])
+    guard_students = IntegerField("Mass-change guard: students", validators=[NumberRange(min=1, max=10000)],
+                                  description="A run that would end Canvas access for more students than this…")
+    guard_percent = IntegerField("Mass-change guard: % of a section", validators=[NumberRange(min=1, max=100)],
+                                 description="…or for more than this share of a section waits until a person "
+                                 "types the number of students to confirm it. The nightly run never passes it.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,6 +116,7 @@ def index():
 def view(integration_id: int):
     integration = get_or_404(LmsIntegration, integration_id)
     return render("integrations/view.html", integration=integration, health=integration_health([integration])[0],
+                  leave_actions=service.LEAVE_ACTIONS,
                   audit=history("lms_integration", integration.id))
 
 

@@ -13,6 +13,7 @@ from ..request_limits import MAX_DB_INT
 from ..services import DomainError
 from ..services import occurrences as service
 from ..services.canvas_links import current_link
+from ..services.history import occurrence_history
 from .common import confirm_delete, db_int, fragment_or_back, get_or_404, paginate, render, require
 from .dates import DayMonthYearField
 
@@ -118,6 +119,15 @@ def _enrolments_with_results(occurrence: Occurrence) -> list[Enrolment]:
         .options(selectinload(Enrolment.client), selectinload(Enrolment.status), selectinload(Enrolment.transfer),
                  selectinload(Enrolment.plan_units).selectinload(TrainingPlanUnit.result_type))
         .order_by(Client.last_name, Client.first_name)).all()
+
+
+@bp.route("/<int:occurrence_id>/history")
+@require("occurrence", "view")
+def history(occurrence_id: int):
+    occurrence = get_or_404(Occurrence, occurrence_id)
+    link = current_link(occurrence)
+    return render("occurrences/history.html", occurrence=occurrence, events=occurrence_history(occurrence),
+                  limit=200, zone=link.integration if link else None)
 
 
 @bp.route("/<int:occurrence_id>/delete", methods=["GET", "POST"])

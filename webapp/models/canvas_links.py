@@ -3,7 +3,7 @@ their mappings to units/tasks, and which enrolments were transferred."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -81,19 +81,45 @@ class CanvasModule(Base):
     task: Mapped["Task | None"] = relationship()  # noqa: F821
 
 
+# The access canvaslink last gave a student in Canvas (EnrolmentTransfer.access).
+ACCESS_LIVE, ACCESS_ENDED = "live", "ended"
+# Who last set a Canvas enrolment's state, as the pages say it: canvaslink's transfer, its sync, or
+# someone in Canvas (seen when canvaslink read the section).
+BY_TRANSFER, BY_SYNC, BY_CANVAS = "transfer", "sync", "canvas"
+
+
 class EnrolmentTransfer(Base):
-    """An enrolment as it stands in Canvas: who the student is there and their enrollment."""
+    """An enrolment as it stands in Canvas: who the student is there and their enrollment.
+
+    When the enrolment is deleted (the student removed from the occurrence) the row stays, without
+    its enrolment, until canvaslink has ended the student's access in Canvas.
+    """
 
     __tablename__ = "enrolment_transfer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"), unique=True)
+    enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolment.id", ondelete="SET NULL"), unique=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id", ondelete="SET NULL"))
     link_id: Mapped[int] = mapped_column(ForeignKey("occurrence_link.id", ondelete="CASCADE"))
     canvas_user_id: Mapped[int]
     canvas_enrollment_id: Mapped[int]
     canvas_state: Mapped[str] = mapped_column(String(20))
+    # When the state was set or first seen, and by whom (BY_*).
+    canvas_state_at: Mapped[datetime | None]
+    canvas_state_by: Mapped[str | None] = mapped_column(String(10))
+    # When canvaslink last read the state from Canvas (Refresh from Canvas, a sync, the nightly run).
+    refreshed_at: Mapped[datetime | None]
+    # ACCESS_LIVE or ACCESS_ENDED: what canvaslink last carried out. A sync acts only when the
+    # enrolment now asks for other access, so it never undoes what a teacher changed in Canvas.
+    access: Mapped[str] = mapped_column(String(10), default=ACCESS_LIVE, server_default=ACCESS_LIVE)
+    # The run whose mass-change guard holds this student's loss of access until a person confirms.
+    held_run_id: Mapped[int | None] = mapped_column(ForeignKey("job_run.id", ondelete="SET NULL"))
+    # Why the last attempt to change this enrolment in Canvas failed; cleared when one succeeds.
+    sync_error: Mapped[str | None] = mapped_column(Text)
     transferred_at: Mapped[datetime]
     transferred_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
-    enrolment: Mapped["Enrolment"] = relationship(back_populates="transfer")  # noqa: F821
+    enrolment: Mapped["Enrolment | None"] = relationship(back_populates="transfer")  # noqa: F821
+    client: Mapped["Client | None"] = relationship()  # noqa: F821
+    link: Mapped[OccurrenceLink] = relationship()
     transferred_by: Mapped["User | None"] = relationship()  # noqa: F821

@@ -39,8 +39,9 @@ class Enrolment(Base):
     enrolment_tasks: Mapped[list["EnrolmentTask"]] = relationship(
         back_populates="enrolment", cascade="all, delete-orphan", order_by="EnrolmentTask.position"
     )
+    # Deleting the enrolment keeps its transfer (without it) until the student's Canvas access has ended.
     transfer: Mapped["EnrolmentTransfer | None"] = relationship(  # noqa: F821
-        back_populates="enrolment", cascade="all, delete-orphan", uselist=False)
+        back_populates="enrolment", uselist=False)
 
 
 class TrainingPlanUnit(Base):

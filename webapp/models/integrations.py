@@ -9,6 +9,8 @@ from .base import Base
 
 ENROL_ACTIVE = "active"
 ENROL_INVITED = "invited"
+# What leaving a class does to the student's Canvas enrolment (reference §5.4).
+LEAVE_CONCLUDE, LEAVE_DEACTIVATE, LEAVE_DELETE = "conclude", "deactivate", "delete"
 
 
 class LmsIntegration(Base):
@@ -34,6 +36,16 @@ class LmsIntegration(Base):
     limit_to_section: Mapped[bool] = mapped_column(default=True)
     notify: Mapped[bool] = mapped_column(default=False)
     time_zone: Mapped[str] = mapped_column(String(64), default="Australia/Sydney")
+    # Page 2, keeping Canvas in step: what leaving a class does there, new enrolments, changes to a student.
+    leave_action: Mapped[str] = mapped_column(String(12), default=LEAVE_CONCLUDE)
+    conclude_on_completed: Mapped[bool] = mapped_column(default=False)
+    auto_transfer: Mapped[bool] = mapped_column(default=False)
+    push_login_changes: Mapped[bool] = mapped_column(default=False)
+    invitation_days: Mapped[int] = mapped_column(default=7)
+    # The mass-change guard: a run ending access for more students than this, or for more than
+    # this share of a section, waits for a person to confirm it.
+    guard_students: Mapped[int] = mapped_column(default=10)
+    guard_percent: Mapped[int] = mapped_column(default=25)
     # Page 3: unit results
     result_on_start: Mapped[bool] = mapped_column(default=True)
     result_on_start_type_id: Mapped[int | None] = mapped_column(ForeignKey("result_type.id"))

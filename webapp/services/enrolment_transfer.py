@@ -16,11 +16,14 @@ whose ended enrolment a person chose to re-open.
 """
 
 from dataclasses import dataclass, field
+from datetime import timezone
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ..extensions import db
-from ..models import ENROL_INVITED, FAILED, Enrolment, EnrolmentTransfer, JobRun, OccurrenceLink
+from ..models import (
+    ACCESS_LIVE, BY_CANVAS, BY_TRANSFER, ENROL_INVITED, FAILED, Enrolment, EnrolmentTransfer, JobRun, OccurrenceLink,
+)
 from ..rto_time import format_rto_date
 from . import DomainError
 from .audit import record, utcnow
@@ -244,11 +247,13 @@ class Plan:
     reopenable: bool = False
 
 
-def preview(link: OccurrenceLink, enrolments: list[Enrolment], client: CanvasClient) -> dict[int, Plan]:
-    """What Finish will do for each enrolment, including a Canvas enrolment staff ended there."""
+def preview(link: OccurrenceLink, enrolments: list[Enrolment], client: CanvasClient,
+            in_canvas: dict[int, Enrollment] | None = None) -> dict[int, Plan]:
+    """What Finish will do for each enrolment, including a Canvas enrolment staff ended there.
+    `in_canvas`: the section's enrolments, when the caller has just read them."""
     account = link.integration.account_id
     students = {s.enrolment_id: s for s in students_of(enrolments)}
-    in_canvas = canvas_enrolments(client, link.canvas_section_id)
+    in_canvas = canvas_enrolments(client, link.canvas_section_id) if in_canvas is None else in_canvas
     zone = link.integration.time_zone
 
     def look(enrolment_id):
@@ -328,17 +333,11 @@ def run_transfer(run: JobRun) -> None:
         end_run(run, FAILED, "The occurrence is no longer linked to Canvas.")
         db.session.commit()
         return
-    integration = link.integration
-    settings = {"account": integration.account_id, "section_id": link.canvas_section_id,
-                "state": "invited" if integration.enrol_mode == ENROL_INVITED else "active",
-                "limit": integration.limit_to_section, "notify": integration.notify,
-                "zone": integration.time_zone, "reopen": set(run.params.get("reopen_ids", ()))}
     finished = done_keys(run)
     enrolments = db.session.scalars(select(Enrolment).where(
         Enrolment.id.in_(run.params["enrolment_ids"]), Enrolment.occurrence_id == run.occurrence_id)).all()
-    students = {s.enrolment_id: s for s in students_of([e for e in enrolments if str(e.id) not in finished])}
     try:
-        client = canvas_client(integration)
+        client = canvas_client(link.integration)
     except DomainError as err:
         end_run(run, FAILED, err.message)
         db.session.commit()
@@ -351,14 +350,31 @@ def run_transfer(run: JobRun) -> None:
                                  f"Canvas section, and {err}")
             db.session.commit()
             return
-        for enrolment_id, result in client.run_concurrently(
-                lambda key: _transfer_in_canvas(client, settings, in_canvas, students[key]), list(students)):
-            _save_outcome(run, link, db.session.get(Enrolment, enrolment_id), result)
-            db.session.commit()
-            if stopped_by_cancel(run, "those transferred stay transferred."):
-                return
+        if not transfer_each(run, link, client, in_canvas, [e for e in enrolments if str(e.id) not in finished],
+                             run.params.get("reopen_ids", ())):
+            return
     end_run(run)
     db.session.commit()
+
+
+def transfer_each(run: JobRun, link: OccurrenceLink, client: CanvasClient, in_canvas: dict[int, Enrollment],
+                  enrolments: list[Enrolment], reopen_ids=()) -> bool:
+    """Transfer these enrolments with the integration's options, each saved (an item of `run`) in its
+    own transaction as it finishes; `in_canvas` is the section's enrolments, read beforehand.
+    False when the run was cancelled on the way."""
+    integration = link.integration
+    settings = {"account": integration.account_id, "section_id": link.canvas_section_id,
+                "state": "invited" if integration.enrol_mode == ENROL_INVITED else "active",
+                "limit": integration.limit_to_section, "notify": integration.notify,
+                "zone": integration.time_zone, "reopen": set(reopen_ids)}
+    students = {s.enrolment_id: s for s in students_of(enrolments)}
+    for enrolment_id, result in client.run_concurrently(
+            lambda key: _transfer_in_canvas(client, settings, in_canvas, students[key]), list(students)):
+        _save_outcome(run, link, db.session.get(Enrolment, enrolment_id), result)
+        db.session.commit()
+        if stopped_by_cancel(run, "those transferred stay transferred."):
+            return False
+    return True
 
 
 def _save_outcome(run: JobRun, link: OccurrenceLink, enrolment: Enrolment, result) -> None:
@@ -370,15 +386,23 @@ def _save_outcome(run: JobRun, link: OccurrenceLink, enrolment: Enrolment, resul
     transfer = enrolment.transfer
     unchanged = result.action not in (REOPENED, LEFT) and transfer is not None \
         and transfer.canvas_enrollment_id == enrollment.id
-    values = dict(link_id=link.id, canvas_user_id=resolution.canvas_user_id, canvas_enrollment_id=enrollment.id,
-                  canvas_state=enrollment.enrollment_state)
+    posted = result.action not in (ALREADY, LEFT)
+    values = dict(link_id=link.id, client_id=enrolment.client_id, canvas_user_id=resolution.canvas_user_id,
+                  canvas_enrollment_id=enrollment.id)
+    if posted:
+        values.update(access=ACCESS_LIVE, sync_error=None, held_run_id=None)
+    if transfer is None or transfer.canvas_state != enrollment.enrollment_state:
+        # Posted by us, or found as someone in Canvas left it.
+        values.update(canvas_state=enrollment.enrollment_state, canvas_state_by=BY_TRANSFER if posted else BY_CANVAS,
+                      canvas_state_at=utcnow() if posted else _naive_utc(enrollment.updated_at))
     if not unchanged:
         values.update(transferred_at=utcnow(), transferred_by_id=run.started_by_id)
     if transfer is None:
-        enrolment.transfer = EnrolmentTransfer(**values)
+        enrolment.transfer = EnrolmentTransfer(**values, refreshed_at=utcnow())
     else:
         for field, value in values.items():
             setattr(transfer, field, value)
+    _forget_removed(link, enrollment.id)
     if enrolment.client.canvas_user_id is None:
         enrolment.client.canvas_user_id = resolution.canvas_user_id
     action = ALREADY if unchanged else result.action
@@ -390,9 +414,25 @@ def _save_outcome(run: JobRun, link: OccurrenceLink, enrolment: Enrolment, resul
     outcome = CHECK if warned else action
     record_item(run, enrolment.id, label, outcome, message)
     if not unchanged:
+        trigger = {"trigger": run.params["trigger"]} if run.params.get("trigger") else {}
+        call = {"call": f"POST /api/v1/sections/{link.canvas_section_id}/enrollments",
+                "outcome": enrollment.enrollment_state} if posted else {}
         record(run.started_by_id, "enrolment", enrolment.id, "transfer",
                f"Transferred to Canvas section “{link.canvas_section_name}”: {message}",
-               {"canvas_user_id": [None, resolution.canvas_user_id], "canvas_enrollment_id": [None, enrollment.id]})
+               {"canvas_user_id": [None, resolution.canvas_user_id], "canvas_enrollment_id": [None, enrollment.id],
+                **trigger, **call})
+
+
+def _naive_utc(moment):
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment else utcnow()
+
+
+def _forget_removed(link: OccurrenceLink, canvas_enrollment_id: int) -> None:
+    """A student removed from the occurrence and enrolled again has this Canvas enrolment back: the
+    old transfer, waiting to end its access, must not end it now."""
+    db.session.execute(delete(EnrolmentTransfer).where(
+        EnrolmentTransfer.link_id == link.id, EnrolmentTransfer.canvas_enrollment_id == canvas_enrollment_id,
+        EnrolmentTransfer.enrolment_id.is_(None)))
 
 
 def start_transfer(link: OccurrenceLink | None, enrolment_ids: list[int], actor_id: int,

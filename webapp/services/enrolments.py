@@ -1,4 +1,8 @@
-"""Enrolments: enrolling a client creates the training plan and the task list."""
+"""Enrolments: enrolling a client creates the training plan and the task list.
+
+Enrolling, a change of status and deleting are announced (services/announcements.py) once
+committed, for whatever keeps other systems in step; this module knows none of them.
+"""
 
 from datetime import date
 
@@ -8,12 +12,13 @@ from ..models import (
     TaskStatus, TrainingPlanUnit,
 )
 from . import DomainError
+from .announcements import announce, enrolment_added, enrolment_removed, enrolment_status_changed
 from .audit import utcnow
 from .occurrences import check_dates, first_task_status
 
 
 def enrol(occurrence: Occurrence, client: Client, *, start_date: date | None, end_date: date | None,
-          status: EnrolmentStatus) -> Enrolment:
+          status: EnrolmentStatus, actor_id: int | None = None) -> Enrolment:
     if any(e.client_id == client.id for e in occurrence.enrolments):
         raise DomainError(f"{client} is already enrolled in occurrence {occurrence.id}.", "client_id")
     start_date = start_date or occurrence.start_date
@@ -33,14 +38,19 @@ def enrol(occurrence: Occurrence, client: Client, *, start_date: date | None, en
             EnrolmentTask(task=task, position=task.position, task_status=first_status) for task in occurrence.tasks
         ]
     db.session.flush()
+    announce(enrolment_added, enrolment.id, occurrence_id=occurrence.id, actor_id=actor_id)
     return enrolment
 
 
 def update_enrolment(enrolment: Enrolment, *, start_date: date | None, end_date: date | None,
-                     status: EnrolmentStatus) -> None:
+                     status: EnrolmentStatus, actor_id: int | None = None) -> None:
     check_dates(start_date, end_date)
+    before = enrolment.status
     enrolment.start_date, enrolment.end_date, enrolment.status = start_date, end_date, status
     db.session.flush()
+    if before.id != status.id:
+        announce(enrolment_status_changed, enrolment.id, occurrence_id=enrolment.occurrence_id,
+                 before=before.name, after=status.name, actor_id=actor_id)
 
 
 def record_unit_result(plan_unit: TrainingPlanUnit, *, result_type: ResultType | None,
@@ -103,6 +113,8 @@ def _entered(enrolment_id: int, actor_id: int, previous: str, saved: str, **targ
     db.session.flush()
 
 
-def delete_enrolment(enrolment: Enrolment) -> None:
+def delete_enrolment(enrolment: Enrolment, actor_id: int | None = None) -> None:
+    announce(enrolment_removed, enrolment.id, occurrence_id=enrolment.occurrence_id, client_id=enrolment.client_id,
+             actor_id=actor_id)
     db.session.delete(enrolment)
     db.session.flush()

@@ -15,7 +15,8 @@ from sqlalchemy import func, select, update
 from ..extensions import db
 from ..queue import redis_connection
 from ..models import (
-    ENROL_ACTIVE, ENROL_INVITED, IntegrationDraft, LmsIntegration, OccurrenceLink, ResultType, TaskStatus,
+    ENROL_ACTIVE, ENROL_INVITED, LEAVE_CONCLUDE, LEAVE_DEACTIVATE, LEAVE_DELETE, IntegrationDraft, LmsIntegration,
+    OccurrenceLink, ResultType, TaskStatus,
 )
 from . import DomainError
 from .audit import record, utcnow
@@ -32,7 +33,9 @@ log = logging.getLogger(__name__)
 STEP_TITLES = {1: "Integration", 2: "Canvas connection", 3: "Unit results", 4: "Task statuses"}
 STEP_FIELDS = {
     1: ("name", "code", "product", "transfer_units", "transfer_tasks"),
-    2: ("base_url", "account_id", "client_id", "enrol_mode", "limit_to_section", "notify", "time_zone"),
+    2: ("base_url", "account_id", "client_id", "enrol_mode", "limit_to_section", "notify", "time_zone",
+        "leave_action", "conclude_on_completed", "auto_transfer", "push_login_changes", "invitation_days",
+        "guard_students", "guard_percent"),
     3: ("result_on_start", "result_on_start_type_id", "result_on_complete", "result_on_complete_type_id",
         "started_end_months"),
     4: ("task_on_start", "task_on_start_status_id", "task_on_complete", "task_on_complete_status_id",
@@ -44,6 +47,12 @@ SECRETS = ("client_secret", "access_token", "refresh_token")
 # What a draft forgets when its Canvas address changes: nothing issued for one host goes to another.
 FORGET_ON_NEW_ADDRESS = {name: "" for name in SECRETS} | {"token_expires_at": None, "token_acts_as": None}
 PRODUCTS = {"canvas": "Canvas LMS"}
+# What leaving a class does in Canvas (reference §5.4), in the wizard's words.
+LEAVE_ACTIONS = {
+    LEAVE_CONCLUDE: "Conclude the enrolment: the student's work and gradebook stay in Canvas",
+    LEAVE_DEACTIVATE: "Deactivate the enrolment: hidden from the student, can be reactivated",
+    LEAVE_DELETE: "Delete the enrolment",
+}
 DRAFT_LIFETIME = timedelta(days=2)
 
 
@@ -60,6 +69,8 @@ def defaults() -> dict:
         "name": "", "code": "", "product": "canvas", "transfer_units": True, "transfer_tasks": True,
         "base_url": "", "account_id": "self", "client_id": "", "enrol_mode": ENROL_ACTIVE,
         "limit_to_section": True, "notify": False, "time_zone": "Australia/Sydney",
+        "leave_action": LEAVE_CONCLUDE, "conclude_on_completed": False, "auto_transfer": False,
+        "push_login_changes": False, "invitation_days": 7, "guard_students": 10, "guard_percent": 25,
         "result_on_start": True, "result_on_start_type_id": _by_name(ResultType, "Continuing enrolment"),
         "result_on_complete": True, "result_on_complete_type_id": _by_name(ResultType, "Competent"),
         "started_end_months": 12,
@@ -181,6 +192,14 @@ def _check_connection(draft, values):
         raise DomainError("Choose whether students are enrolled at once or invited.", "enrol_mode")
     if values.get("time_zone") not in available_timezones():
         raise DomainError("Choose the time zone your college records dates in.", "time_zone")
+    if values.get("leave_action") not in LEAVE_ACTIONS:
+        raise DomainError("Choose what leaving a class does to the student's Canvas enrolment.", "leave_action")
+    for field, low, high, what in (("invitation_days", 1, 365, "Invitations are listed as not accepted after 1 to "
+                                    "365 days."),
+                                   ("guard_students", 1, 10000, "The guard lets through 1 to 10000 students."),
+                                   ("guard_percent", 1, 100, "The guard's share of a section is 1 to 100%.")):
+        if not isinstance(values.get(field), int) or not low <= values[field] <= high:
+            raise DomainError(what, field)
 
 
 def _check_outcome(values, on_field, type_field, model, what, moment):

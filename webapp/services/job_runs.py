@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -11,6 +12,10 @@ from ..models import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, JobRun, JobRu
 from .audit import utcnow
 
 log = logging.getLogger(__name__)
+
+
+# A running run whose worker has not reported for this long is taken as stopped (killed, crashed).
+STALLED_AFTER = timedelta(seconds=90)
 
 
 class StartedRun(NamedTuple):
@@ -24,10 +29,21 @@ def active_run(kind: str, occurrence_id: int | None) -> JobRun | None:
         else JobRun.occurrence_id == occurrence_id, JobRun.status.in_((QUEUED, RUNNING))))
 
 
+def is_stalled(run: JobRun) -> bool:
+    if run.status != RUNNING:
+        return False
+    last = run.heartbeat_at or run.started_at
+    return last is not None and utcnow() - last > STALLED_AFTER
+
+
 def start_run(kind: str, occurrence_id: int | None, params: dict, total: int, actor_id: int | None) -> StartedRun:
-    """A new run, or the one already under way for the same work (never two at once)."""
+    """A new run, or the one already under way for the same work (never two at once). A run whose
+    worker stopped answering is ended as failed: it would otherwise block the work for good."""
     running = active_run(kind, occurrence_id)
-    if running is not None:
+    if running is not None and is_stalled(running):
+        fail_run(running, "Stopped: the worker running it stopped answering. What it did is kept; a new run "
+                          "took over.")
+    elif running is not None:
         return StartedRun(running, False)
     run = JobRun(kind=kind, occurrence_id=occurrence_id, params=params, total=total, started_by_id=actor_id,
                  created_at=utcnow(), status=QUEUED)

@@ -63,8 +63,12 @@ class CanvasClient:
         """The Canvas user the token acts as, for "Test connection"."""
         return self._get(User, "/api/v1/users/self", "the user this access token acts as")
 
-    def get_user(self, user_id: int) -> User:
-        return self._get(User, f"/api/v1/users/{user_id}", f"user {user_id}")
+    def get_user(self, user_id: int, *, with_email: bool = False) -> User:
+        """`with_email` asks for the default e-mail address too; a scope-enforcing key that does not
+        allow include parameters drops the ask, and `email` is then None (§8.1)."""
+        what = f"user {user_id}"
+        params = [("include[]", "email")] if with_email else []
+        return _parse(User, self._http.call("GET", f"/api/v1/users/{user_id}", what, params=params), what)
 
     def get_user_by_sis_id(self, sis_user_id: str) -> User:
         return self._get(User, f"/api/v1/users/{sis_path_id('sis_user_id', sis_user_id)}",
@@ -121,6 +125,26 @@ class CanvasClient:
         what = f"the SIS user ID {sis_user_id} for login {login_id}"
         return _parse(Login, self._http.call("PUT", f"/api/v1/accounts/{account_id}/logins/{login_id}", what,
                                              data={"login[sis_user_id]": sis_user_id}), what)
+
+    def set_login_unique_id(self, account_id: int | str, login_id: int, unique_id: str) -> Login:
+        """Change what a student signs in with (§4.3). A login another user holds is refused with
+        `unique_id` taken (CanvasValidationError.has("taken", "unique_id")): Canvas never merges."""
+        what = f"the login {unique_id} for login {login_id}"
+        return _parse(Login, self._http.call("PUT", f"/api/v1/accounts/{account_id}/logins/{login_id}", what,
+                                             data={"login[unique_id]": unique_id}), what)
+
+    def update_user(self, user_id: int, *, name: str | None = None, short_name: str | None = None,
+                    sortable_name: str | None = None, email: str | None = None) -> User:
+        """Rename a user or change their default e-mail address (users#update).
+
+        Canvas keeps the old `short_name` (the name shown in discussions and messages) when only
+        `name` changes, so a rename sends all three names. `email` needs the right to manage user
+        details: without it Canvas refuses the whole request, names included.
+        """
+        fields = {"name": name, "short_name": short_name, "sortable_name": sortable_name, "email": email}
+        form = {f"user[{key}]": value for key, value in fields.items() if value is not None}
+        what = f"the name and e-mail address of user {user_id}"
+        return _parse(User, self._http.call("PUT", f"/api/v1/users/{user_id}", what, data=form), what)
 
     # Accounts: who the token may act for (Test connection) --------------------------------
 

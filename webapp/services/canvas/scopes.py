@@ -11,9 +11,10 @@ import re
 
 ROUTES = (
     ("GET", "/api/v1/users/:id"),                                # whoami (users/self), by id, SIS id or login
+    ("PUT", "/api/v1/users/:id"),                                # push a student's new name or e-mail
     ("POST", "/api/v1/accounts/:account_id/users"),              # create a student
     ("GET", "/api/v1/users/:user_id/logins"),                    # find the login to give a SIS ID
-    ("PUT", "/api/v1/accounts/:account_id/logins/:id"),          # set that SIS ID
+    ("PUT", "/api/v1/accounts/:account_id/logins/:id"),          # set that SIS ID; push a new login
     ("GET", "/api/v1/accounts/:id"),                             # Test connection: admin of the root account?
     ("GET", "/api/v1/accounts/:account_id/permissions"),         # Test connection: each right the flows need
     ("GET", "/api/v1/courses/:id"),                              # link: the section's course
@@ -23,6 +24,8 @@ ROUTES = (
     ("GET", "/api/v1/courses/:course_id/bulk_user_progress"),    # incremental download: who progressed
     ("POST", "/api/v1/sections/:section_id/enrollments"),        # enrol a student
     ("GET", "/api/v1/sections/:section_id/enrollments"),         # each student's enrolment state in Canvas
+    ("DELETE", "/api/v1/courses/:course_id/enrollments/:id"),    # conclude, deactivate or delete on leaving
+    ("PUT", "/api/v1/courses/:course_id/enrollments/:id/reactivate"),  # a deactivated student comes back
 )
 
 SCOPES = tuple(f"url:{method}|{path}" for method, path in ROUTES)

@@ -1,7 +1,7 @@
 """Transfer results from Canvas LMS in bulk: every Active, transferred enrolment of every Active,
 linked occurrence, across all integrations, as one background run; then the same review."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 
@@ -13,7 +13,7 @@ from ...models import (
 from .. import DomainError
 from ..audit import utcnow
 from ..job_runs import (
-    StartedRun, active_run, done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel,
+    StartedRun, active_run, done_keys, end_run, is_stalled, mark_running, record_item, start_run, stopped_by_cancel,
 )
 from .claims import forget_claims, new_claims_key
 from .download import is_active
@@ -22,8 +22,6 @@ from .review import from_edits
 from .save import process
 
 KIND = "bulk_result_download"
-# A running run whose worker has not reported for this long is taken as stopped (killed, crashed).
-STALLED_AFTER = timedelta(seconds=90)
 
 
 def eligible_enrolments(integration_ids: list[int] | None = None) -> list[int]:
@@ -52,13 +50,6 @@ def start_bulk_download(actor_id: int | None, integration_ids: list[int] | None 
                           "so there is nothing to download.")
     return start_run(KIND, None, {"enrolment_ids": ids, "incremental": incremental, **new_claims_key()}, len(ids),
                      actor_id)
-
-
-def is_stalled(run: JobRun) -> bool:
-    if run.status != RUNNING:
-        return False
-    last = run.heartbeat_at or run.started_at
-    return last is not None and utcnow() - last > STALLED_AFTER
 
 
 def resume(run: JobRun) -> None:

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import (
-    CanvasProgress, Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, LmsIntegration, ModuleStateDownload, OccurrenceLink,
-    StatusType,
+    QUEUED, CanvasProgress, Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, LmsIntegration,
+    ModuleStateDownload, OccurrenceLink, StatusType,
 )
 from .. import DomainError
 from ..audit import utcnow
@@ -21,7 +21,7 @@ from ..canvas import CanvasClient, CanvasError, CourseProgress, PermissionDenied
 from ..canvas_links import current_links
 from ..integrations import canvas_client
 from ..enrolment_transfer import ALL_STATES, ENDED, describe_state
-from ..job_runs import end_run, mark_running, record_item, start_run, stopped_by_cancel
+from ..job_runs import end_run, execute, mark_running, record_item, start_run, stopped_by_cancel
 from .claims import Claims, new_claims_key
 
 KIND = "result_download"
@@ -71,6 +71,19 @@ def left_out_sentence(run: JobRun) -> str:
         return ""
     return (f"Left out {count} enrolment{'s' if count != 1 else ''} that {'are' if count != 1 else 'is'} not Active "
             f"({describe_left_out(left_out)}): results come back for Active enrolments only.")
+
+
+def stage_now(occurrence_id: int, enrolment_ids: list[int], actor_id: int | None) -> JobRun:
+    """Download and stage these students' module states now, in a run of their own that the
+    occurrence's review opens like any download: done before their Canvas enrolment ends, since
+    Canvas shows no progress after that (§11.6)."""
+    run = JobRun(kind=KIND, occurrence_id=occurrence_id,
+                 params={"enrolment_ids": enrolment_ids, "left_out": {}, "before_leaving": True},
+                 total=len(enrolment_ids), started_by_id=actor_id, created_at=utcnow(), status=QUEUED)
+    db.session.add(run)
+    db.session.commit()
+    execute(run, run_download)
+    return run
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,199 @@
+"""Keeping Canvas in step: an occurrence's Canvas enrolments (Refresh from Canvas, the dry run, Apply,
+the guard's confirmation), the same across every occurrence (Utilities), and a client's new name,
+login and e-mail pushed to Canvas after a preview."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import jobs
+from ..extensions import db, htmx
+from ..models import Client, EnrolmentTransfer, JobRun, JobRunItem, Occurrence, OccurrenceLink
+from ..services import DomainError
+from ..services.canvas_links import current_link
+from ..services.canvas_sync import runs as sync
+from ..services.canvas_sync import users
+from ..services.canvas_sync.standing import held_changes, unaccepted_invitations
+from ..services.result_transfer import download
+from .common import cancel_checked, db_int, get_or_404, render, require
+
+bp = Blueprint("canvas_sync", __name__)
+
+OCCURRENCE = "/occurrences/<int:occurrence_id>/canvas/enrolments"
+UTILITY = "/utilities/canvas-enrolments"
+
+
+def _latest(kind: str, occurrence_id: int | None) -> JobRun | None:
+    query = select(JobRun).where(JobRun.kind == kind).order_by(JobRun.id.desc()).limit(1)
+    return db.session.scalar(query.where(JobRun.occurrence_id == occurrence_id) if occurrence_id else query)
+
+
+def _items(run: JobRun | None) -> list[JobRunItem]:
+    """What went wrong first, then what the guard holds, then the rest."""
+    if run is None:
+        return []
+    return sorted(run.items, key=lambda item: (item.ok, item.outcome != "held", item.label.casefold()))
+
+
+def _run_of(run_id: int, kind: str, occurrence_id: int | None = None) -> JobRun:
+    run = get_or_404(JobRun, run_id)
+    if run.kind != kind or run.occurrence_id != occurrence_id:
+        abort(404)
+    return run
+
+
+def _trigger(what: str) -> str:
+    return f"{current_user.display_name} pressed {what}"
+
+
+# One occurrence ------------------------------------------------------------------------------
+
+def _occurrence_page(occurrence: Occurrence, link: OccurrenceLink | None, status: int = 200, **extra):
+    transfers = db.session.scalars(select(EnrolmentTransfer).where(EnrolmentTransfer.link_id == link.id)).all() \
+        if link else []
+    run = _latest(sync.KIND, occurrence.id)
+    downloads = db.session.scalars(select(JobRun).where(JobRun.kind == download.KIND,
+                                                        JobRun.occurrence_id == occurrence.id)
+                                   .order_by(JobRun.id.desc()).limit(20))
+    return render("canvas_sync/occurrence.html", status=status, occurrence=occurrence, link=link,
+                  transfers=sorted(transfers, key=_by_name), run=run, items=_items(run),
+                  held=held_changes(occurrence.id),
+                  staged=[d for d in downloads if d.params.get("before_leaving")][:5],
+                  invitations=unaccepted_invitations(occurrence.id), **extra)
+
+
+def _by_name(transfer: EnrolmentTransfer) -> tuple:
+    client = transfer.client
+    return (client.last_name.casefold(), client.first_name.casefold()) if client else ("", "")
+
+
+@bp.route(OCCURRENCE)
+@require("enrolment_transfer", "view")
+def occurrence(occurrence_id: int):
+    occurrence = get_or_404(Occurrence, occurrence_id)
+    return _occurrence_page(occurrence, current_link(occurrence))
+
+
+@bp.route(f"{OCCURRENCE}/refresh", methods=["POST"])
+@require("enrolment_transfer", "add")
+def refresh(occurrence_id: int):
+    """Read every transferred student's state from Canvas and list the changes due, making none."""
+    return _start(occurrence_id, dry_run=True, confirmed=None, inline=current_app.config["DOWNLOAD_INLINE_LIMIT"])
+
+
+@bp.route(f"{OCCURRENCE}/apply", methods=["POST"])
+@require("enrolment_transfer", "add")
+def apply(occurrence_id: int):
+    """Make the changes due; a count typed for the guard lets a held mass change through."""
+    confirmed = request.form.get("confirm", type=db_int)
+    if "confirm" in request.form and confirmed is None:
+        occurrence = get_or_404(Occurrence, occurrence_id)
+        flash("Type the number of students whose access ends, as a number, to confirm.", "error")
+        return _occurrence_page(occurrence, current_link(occurrence), status=422)
+    return _start(occurrence_id, dry_run=False, confirmed=confirmed,
+                  inline=current_app.config["TRANSFER_INLINE_LIMIT"])
+
+
+def _start(occurrence_id: int, *, dry_run: bool, confirmed: int | None, inline: int):
+    occurrence = get_or_404(Occurrence, occurrence_id)
+    try:
+        run, created = sync.start_sync(current_link(occurrence), current_user.id,
+                                       _trigger("Refresh from Canvas" if dry_run else "Apply changes in Canvas"),
+                                       dry_run=dry_run, confirmed=confirmed)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("occurrences.view", occurrence_id=occurrence_id, _anchor="enrolments"))
+    if created:
+        jobs.start(run, inline)
+    else:
+        flash("A Canvas sync of this occurrence is already under way; here it is.", "info")
+    return redirect(url_for(".occurrence", occurrence_id=occurrence_id))
+
+
+@bp.route(f"{OCCURRENCE}/runs/<int:run_id>")
+@require("enrolment_transfer", "view")
+def occurrence_run(occurrence_id: int, run_id: int):
+    """The run's progress, polled by the page until it ends (htmx status 286)."""
+    run = _run_of(run_id, sync.KIND, occurrence_id)
+    if not htmx:
+        return redirect(url_for(".occurrence", occurrence_id=occurrence_id))
+    body, _ = render("canvas_sync/occurrence.html", block="progress", occurrence=get_or_404(Occurrence, occurrence_id),
+                     run=run, items=_items(run))
+    return body, 286 if run.ended else 200
+
+
+@bp.route(f"{OCCURRENCE}/runs/<int:run_id>/cancel", methods=["POST"])
+@require("enrolment_transfer", "add")
+def cancel_occurrence_run(occurrence_id: int, run_id: int):
+    cancel_checked(_run_of(run_id, sync.KIND, occurrence_id))
+    flash("Cancelling: what was changed in Canvas stays changed.", "info")
+    return redirect(url_for(".occurrence", occurrence_id=occurrence_id))
+
+
+# Every occurrence (Utilities) ----------------------------------------------------------------
+
+@bp.route(f"{UTILITY}/")
+@require("enrolment_transfer", "view")
+def bulk():
+    run = _latest(sync.BULK_KIND, None)
+    return render("canvas_sync/bulk.html", run=run, items=_items(run), held=held_changes())
+
+
+@bp.route(f"{UTILITY}/start", methods=["POST"])
+@require("enrolment_transfer", "add")
+def start_bulk():
+    dry_run = request.form.get("dry_run") == "1"
+    try:
+        run, created = sync.start_bulk_sync(current_user.id, _trigger(
+            "Preview changes" if dry_run else "Transfer enrolments to Canvas LMS"), dry_run=dry_run)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for(".bulk"))
+    if created:
+        jobs.start(run, inline_limit=0)  # every occurrence: always in the background
+    else:
+        flash("A transfer of every occurrence is already under way; here it is.", "info")
+    return redirect(url_for(".bulk"))
+
+
+@bp.route(f"{UTILITY}/runs/<int:run_id>")
+@require("enrolment_transfer", "view")
+def bulk_run(run_id: int):
+    run = _run_of(run_id, sync.BULK_KIND)
+    if not htmx:
+        return redirect(url_for(".bulk"))
+    body, _ = render("canvas_sync/bulk.html", block="progress", run=run, items=_items(run))
+    return body, 286 if run.ended else 200
+
+
+@bp.route(f"{UTILITY}/runs/<int:run_id>/cancel", methods=["POST"])
+@require("enrolment_transfer", "add")
+def cancel_bulk_run(run_id: int):
+    cancel_checked(_run_of(run_id, sync.BULK_KIND))
+    flash("Cancelling: what was changed in Canvas stays changed.", "info")
+    return redirect(url_for(".bulk"))
+
+
+# A client's details -----------------------------------------------------------------------------
+
+@bp.route("/clients/<int:client_id>/canvas", methods=["GET", "POST"])
+@require("client", "edit")
+def client_push(client_id: int):
+    """GET: what would be sent (the preview, nothing sent). POST: send it."""
+    record = get_or_404(Client, client_id)
+    try:
+        if request.method == "POST":
+            done = users.push(record, current_user.id)
+            db.session.commit()
+            flash(f"Updated in Canvas: {', '.join(c.what.lower() for c in done.changes)}." if done.changes
+                  else "Canvas already had these details; nothing was sent.", "success")
+            return redirect(url_for("clients.view", ident=record.id))
+        planned = users.preview_push(record)
+    except DomainError as err:
+        db.session.commit()  # the audit of a call Canvas refused stays
+        return render("canvas_sync/client.html", status=422, client=record, push=None, error=err.message)
+    return render("canvas_sync/client.html", client=record, push=planned, error=None)

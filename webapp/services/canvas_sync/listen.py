@@ -1,0 +1,97 @@
+"""Hearing the SMS core's announcements (services/announcements.py) and queueing a sync run.
+
+A listener runs after the change was committed, so it works in a session of its own. It queues a
+run only when the pure decision says the occurrence's Canvas section needs a change; a run already
+waiting for a worker takes the new change along. Whatever fails here, the change stands, and the
+next sync (the nightly one at the latest) finds what is left to do.
+"""
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...extensions import db
+from ...models import FAILED, QUEUED, Client, Enrolment, EnrolmentTransfer, JobRun, OccurrenceLink, User
+from ...queue import QueueUnavailable, enqueue_run
+from ..announcements import enrolment_added, enrolment_removed, enrolment_status_changed
+from ..audit import utcnow
+from .plan import options_for, steps_of
+from .runs import KIND
+
+log = logging.getLogger(__name__)
+
+
+def connect() -> None:
+    enrolment_added.connect(_added)
+    enrolment_status_changed.connect(_status_changed)
+    enrolment_removed.connect(_removed)
+
+
+def _added(enrolment_id: int, *, occurrence_id: int, actor_id: int | None = None) -> None:
+    queue_sync(occurrence_id, actor_id, enrolment_id,
+               lambda session, who: (str(enrolment_id), f"{who} enrolled {_student(session, enrolment_id)}"))
+
+
+def _status_changed(enrolment_id: int, *, occurrence_id: int, before: str, after: str,
+                    actor_id: int | None = None) -> None:
+    queue_sync(occurrence_id, actor_id, enrolment_id, lambda session, who: (
+        str(enrolment_id), f"{who} changed the status of {_student(session, enrolment_id)} from {before} to {after}"))
+
+
+def _removed(enrolment_id: int, *, occurrence_id: int, client_id: int, actor_id: int | None = None) -> None:
+    def said(session, who):
+        client = session.get(Client, client_id)
+        left = session.scalar(select(EnrolmentTransfer.id).where(EnrolmentTransfer.client_id == client_id,
+                                                                  EnrolmentTransfer.enrolment_id.is_(None)))
+        name = client.full_name if client else "a student"
+        return f"t{left}", f"{who} removed {name} from occurrence {occurrence_id}"
+    queue_sync(occurrence_id, actor_id, enrolment_id, said)
+
+
+def _student(session: Session, enrolment_id: int) -> str:
+    enrolment = session.get(Enrolment, enrolment_id)
+    return enrolment.client.full_name if enrolment else "a student"
+
+
+def queue_sync(occurrence_id: int, actor_id: int | None, enrolment_id: int, trigger) -> int | None:
+    """Queue a sync of the occurrence if this enrolment needs a change in Canvas; the run's id.
+    `trigger(session, who)` says which student (the run item's key) and what happened to them."""
+    with Session(db.engine) as session:
+        link = session.scalar(select(OccurrenceLink).where(OccurrenceLink.occurrence_id == occurrence_id,
+                                                           OccurrenceLink.is_current))
+        if link is None or link.integration is None:
+            return None
+        if not steps_of(link, options_for(link.integration), session, {enrolment_id}):
+            return None
+        actor = session.get(User, actor_id) if actor_id else None
+        key, said = trigger(session, actor.display_name if actor else "canvaslink")
+        waiting = session.scalar(select(JobRun).where(JobRun.kind == KIND, JobRun.occurrence_id == occurrence_id,
+                                                      JobRun.status == QUEUED).order_by(JobRun.id))
+        if waiting is not None and not waiting.params.get("dry_run"):
+            triggers = {**waiting.params.get("triggers", {}), key: said}
+            waiting.params = {**waiting.params, "triggers": triggers, "trigger": summary(triggers)}
+            session.commit()
+            return waiting.id
+        run = JobRun(kind=KIND, occurrence_id=occurrence_id,
+                     params={"dry_run": False, "trigger": said, "triggers": {key: said}},
+                     total=len(steps_of(link, options_for(link.integration), session)), started_by_id=actor_id,
+                     created_at=utcnow(), status=QUEUED)
+        session.add(run)
+        session.commit()
+        run_id = run.id
+        try:
+            run.rq_job_id = enqueue_run(run_id)
+        except QueueUnavailable as err:
+            log.warning("Canvas sync of occurrence %s not queued: %s", occurrence_id, err)
+            run.status, run.finished_at = FAILED, utcnow()
+            run.message = f"{err} The change in canvaslink stands; the next sync (tonight's at the latest) makes it."
+        session.commit()
+        return run_id
+
+
+def summary(triggers: dict[str, str]) -> str:
+    """What a run's triggers were, in a line: the first, and how many more."""
+    said = list(triggers.values())
+    more = len(said) - 1
+    return said[0] if not more else f"{said[0]}; and {more} more change{'s' if more != 1 else ''}"

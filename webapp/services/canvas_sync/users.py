@@ -1,0 +1,171 @@
+"""A client's new name, login and e-mail, pushed to their Canvas user after a preview.
+
+The name always may be pushed; the login and the e-mail only when the integration allows it
+(wizard page 2). A login another Canvas user holds stops the push before anything is sent:
+canvaslink never makes a second account, and never moves a login between people.
+"""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import Client, EnrolmentTransfer, LmsIntegration, OccurrenceLink
+from .. import DomainError
+from ..audit import record
+from ..canvas import CanvasClient, CanvasError, CanvasValidationError, Login, NotFound, User
+from ..enrolment_transfer import MAX_LOGIN
+from ..integrations import canvas_client
+
+
+@dataclass(frozen=True)
+class Change:
+    what: str              # "Name", "Login", "E-mail"
+    before: str | None     # None: Canvas does not show it to the integration
+    after: str
+    call: str              # the exact Canvas call
+
+
+@dataclass
+class UserPush:
+    """What pushing a client's details would send (the preview), or why it cannot."""
+
+    integration: LmsIntegration
+    canvas_user_id: int
+    changes: list[Change] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    refusal: str | None = None
+    login_id: int | None = None    # the login (pseudonym) to change
+
+
+def integration_of(client: Client) -> LmsIntegration:
+    """The integration the client's newest transfer went through."""
+    if client.canvas_user_id is None:
+        raise DomainError(f"{client.full_name} has no Canvas user yet: transfer an enrolment first.")
+    integration = db.session.scalar(
+        select(LmsIntegration).join(OccurrenceLink, OccurrenceLink.integration_id == LmsIntegration.id)
+        .join(EnrolmentTransfer, EnrolmentTransfer.link_id == OccurrenceLink.id)
+        .where(EnrolmentTransfer.client_id == client.id).order_by(EnrolmentTransfer.transferred_at.desc()).limit(1))
+    if integration is None:
+        raise DomainError(f"No enrolment of {client.full_name} was transferred through an LMS integration that "
+                          "still exists, so canvaslink does not know which Canvas to update.")
+    return integration
+
+
+def preview_push(client: Client) -> UserPush:
+    """Read the client's Canvas user and logins; list exactly what a push would change."""
+    integration = integration_of(client)
+    try:
+        with canvas_client(integration, timeout=(5, 30), max_attempts=3) as api:
+            return _preview(api, integration, client)
+    except CanvasError as err:
+        raise DomainError(f"Canvas could not be read: {err}") from None
+
+
+def _preview(api: CanvasClient, integration: LmsIntegration, client: Client) -> UserPush:
+    push = UserPush(integration, client.canvas_user_id)
+    try:
+        user = api.get_user(client.canvas_user_id, with_email=True)
+    except NotFound:
+        push.refusal = (f"Canvas has no user {client.canvas_user_id}. Correct the Canvas user id on the client's "
+                        "page; nothing was sent.")
+        return push
+    name, sortable = client.full_name, f"{client.last_name}, {client.first_name}"
+    if (user.name, user.short_name, user.sortable_name) != (name, name, sortable):
+        push.changes.append(Change("Name", user.name, name, f"PUT /api/v1/users/{user.id} user[name]={name} "
+                                   f"user[short_name]={name} user[sortable_name]={sortable}"))
+    email = (client.email or "").strip()
+    login = _login_of(api.list_user_logins(user.id), client, user)
+    if not integration.push_login_changes:
+        if email and login is not None and login.unique_id.casefold() != email.casefold():
+            push.notes.append(f"The Canvas login stays {login.unique_id}: {integration.name} does not allow pushing "
+                              "login and e-mail changes (LMS integration, page 2).")
+        return push
+    if not email:
+        push.notes.append("The client has no e-mail address, so the login and e-mail stay as they are in Canvas.")
+        return push
+    if login is None:
+        push.notes.append("canvaslink cannot tell which of the user's Canvas logins is theirs (none has the client "
+                          "code as SIS ID): the login stays as it is.")
+    elif login.unique_id.casefold() != email.casefold():
+        push.refusal = _taken(api, email, user)
+        push.login_id = login.id
+        push.changes.append(Change("Login", login.unique_id, email, f"PUT /api/v1/accounts/{integration.account_id}"
+                                   f"/logins/{login.id} login[unique_id]={email}"))
+    if (user.email or "").casefold() != email.casefold():
+        push.changes.append(Change("E-mail", user.email, email, f"PUT /api/v1/users/{user.id} user[email]={email}"))
+    return push
+
+
+def _login_of(logins: list[Login], client: Client, user: User) -> Login | None:
+    """The student's login: the one with their client code as SIS ID, else the one the user shows, else
+    their only one."""
+    by_sis = [x for x in logins if x.sis_user_id == client.code]
+    by_id = [x for x in logins if user.login_id and x.unique_id.casefold() == user.login_id.casefold()]
+    for found in (by_sis, by_id, logins):
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def _taken(api: CanvasClient, email: str, user: User) -> str | None:
+    if len(email) > MAX_LOGIN or not email.isprintable():
+        return (f"Canvas does not accept {email} as a login (at most {MAX_LOGIN} printable characters); nothing "
+                "was sent.")
+    try:
+        holder = api.get_user_by_login_id(email)
+    except NotFound:
+        return None
+    if holder.id == user.id:
+        return None
+    return (f"The login {email} already belongs to another Canvas user, “{holder.name}” (Canvas user {holder.id}). "
+            "Nothing was sent: canvaslink never gives one person's login to another, nor makes a second account. "
+            "Check which is right with your Canvas administrator.")
+
+
+def push(client: Client, actor_id: int) -> UserPush:
+    """Send what the preview lists: the login first (Canvas refuses one that is taken), then the name
+    and e-mail. Each call is audited on the client."""
+    integration = integration_of(client)
+    with canvas_client(integration, timeout=(5, 30), max_attempts=3) as api:
+        try:
+            planned = _preview(api, integration, client)
+        except CanvasError as err:
+            raise DomainError(f"Canvas could not be read: {err}") from None
+        if planned.refusal:
+            raise DomainError(planned.refusal)
+        by_what = {change.what: change for change in planned.changes}
+        done = []
+        try:
+            if "Login" in by_what:
+                api.set_login_unique_id(integration.account_id, planned.login_id, by_what["Login"].after)
+                done.append(by_what["Login"])
+            fields = {}
+            if "Name" in by_what:
+                name = by_what["Name"].after
+                fields.update(name=name, short_name=name, sortable_name=f"{client.last_name}, {client.first_name}")
+            if "E-mail" in by_what:
+                fields["email"] = by_what["E-mail"].after
+            if fields:
+                api.update_user(client.canvas_user_id, **fields)
+                done += [by_what[what] for what in ("Name", "E-mail") if what in by_what]
+        except CanvasError as err:
+            failed = next(change for change in planned.changes if change not in done)
+            _audit(actor_id, client, failed, f"failed: {err}")
+            for change in done:
+                _audit(actor_id, client, change, "done")
+            if isinstance(err, CanvasValidationError) and err.has("taken", "unique_id"):
+                raise DomainError(_taken(api, by_what["Login"].after, api.get_user(client.canvas_user_id))
+                                  or f"Canvas says the login {by_what['Login'].after} is taken; nothing more was "
+                                     "sent.") from None
+            raise DomainError(f"Canvas refused {failed.what.lower()}: {err}"
+                              + (f" ({', '.join(c.what for c in done)} went through.)" if done else "")) from None
+    for change in done:
+        _audit(actor_id, client, change, "done")
+    return planned
+
+
+def _audit(actor_id: int, client: Client, change: Change, outcome: str) -> None:
+    record(actor_id, "client", client.id, "canvas_update",
+           f"{change.what} in Canvas: {change.before or '—'} → {change.after} ({outcome})",
+           {"trigger": "pushed from the client's page", "call": change.call, "outcome": outcome})
