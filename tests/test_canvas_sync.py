@@ -250,6 +250,8 @@ def test_the_guard_holds_a_12_student_withdrawal_until_the_count_is_typed(
     page = client.get("/occurrences/121/canvas/enrolments").get_data(as_text=True)
     assert "Held by the mass-change guard" in page and "Type 12 to end their access" in page
     assert "Held by the guard" in client.get("/occurrences/121").get_data(as_text=True)
+    listed = client.get("/canvas-exceptions.csv?kind=held").get_data(as_text=True)
+    assert all(code in listed for code in codes) and listed.count("\r\nHeld by the mass-change guard,121,") == 12
 
     refused = client.post("/occurrences/121/canvas/enrolments/apply", data={"confirm": "11"})
     _work(app, redis_url)
@@ -260,6 +262,7 @@ def test_the_guard_holds_a_12_student_withdrawal_until_the_count_is_typed(
     _work(app, redis_url)
     assert {_canvas_state(canvas, code) for code in codes} == {"completed"}
     assert held_changes() == []
+    assert "Held by the mass-change guard" not in client.get("/canvas-exceptions.csv?kind=held").get_data(as_text=True)
     assert {_canvas_state(canvas, code) for code in ("C0037", "C0038", "C0039", "C0040")} == {"active"}
 
 

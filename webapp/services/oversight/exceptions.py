@@ -1,5 +1,5 @@
-"""Canvas exceptions: the students that need a look, one small query per kind. A new kind (issue
-13's "held by the mass-change guard") is one function added to KINDS."""
+"""Canvas exceptions: the students that need a look, one small query per kind; a new kind is one
+function added to KINDS."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,7 +71,8 @@ def transfer_failed(occurrence_id: int | None) -> list[ExceptionRow]:
 
 def invited(occurrence_id: int | None) -> list[ExceptionRow]:
     """Sent an invitation the student has not accepted; the age is since the transfer."""
-    query = (select(EnrolmentTransfer).where(EnrolmentTransfer.canvas_state == "invited")
+    query = (select(EnrolmentTransfer).where(EnrolmentTransfer.canvas_state == "invited",
+                                             EnrolmentTransfer.enrolment_id.is_not(None))
              .options(joinedload(EnrolmentTransfer.enrolment).joinedload(Enrolment.client)))
     if occurrence_id is not None:
         query = query.where(EnrolmentTransfer.enrolment.has(Enrolment.occurrence_id == occurrence_id))
@@ -118,13 +119,28 @@ def concluded_in_canvas(occurrence_id: int | None) -> list[ExceptionRow]:
             for s in db.session.scalars(query)]
 
 
-# kind → (heading, query). Issue 13 adds "held by the mass-change guard" here.
+def held_by_guard(occurrence_id: int | None) -> list[ExceptionRow]:
+    """Students whose loss of Canvas access the mass-change guard holds until a person confirms
+    (Canvas enrolments page of the occurrence); the unattended run never confirms it."""
+    query = (select(EnrolmentTransfer).where(EnrolmentTransfer.held_run_id.is_not(None),
+                                             EnrolmentTransfer.enrolment_id.is_not(None))
+             .options(joinedload(EnrolmentTransfer.enrolment).joinedload(Enrolment.client)))
+    if occurrence_id is not None:
+        query = query.where(EnrolmentTransfer.enrolment.has(Enrolment.occurrence_id == occurrence_id))
+    return [ExceptionRow("held", t.enrolment.occurrence_id, t.enrolment_id, _label(t.enrolment),
+                         f"Held by the mass-change guard (run {t.held_run_id}): their Canvas access ends when a "
+                         "person confirms the count on the occurrence's Canvas enrolments page.", t.canvas_state_at)
+            for t in db.session.scalars(query)]
+
+
+# kind → (heading, query).
 KINDS: dict[str, tuple[str, Callable[[int | None], list[ExceptionRow]]]] = {
     "not_transferred": ("Not transferred", not_transferred),
     "transfer_failed": ("Transfer failed", transfer_failed),
     "invited": ("Invited but not accepted", invited),
     "completed_no_result": ("Completed in Canvas, no result saved", completed_without_result),
     "saved_not_started": ("Result saved, Canvas shows not started", saved_but_not_started),
+    "held": ("Held by the mass-change guard", held_by_guard),
     "concluded": ("Concluded in Canvas: progress no longer readable", concluded_in_canvas),
 }
 
