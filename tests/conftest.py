@@ -69,12 +69,19 @@ def _drop_everything():
 
 @pytest.fixture(autouse=True)
 def _clean_database(app):
-    """Every test starts with only the reference data (roles, result types, statuses), and an empty
-    job queue: a job an earlier test queued must not run a run of this one that has its id."""
+    """Every test starts with only the reference data (roles, result types, statuses), an empty
+    job queue (a job an earlier test queued must not run a run of this one that has its id) and
+    no shared Canvas limiter state."""
     with app.app_context():
         from webapp.queue import job_queue
 
         job_queue().empty()
+        # Each test meets a new Canvas simulator, whose throttle bucket starts empty: so must the
+        # shared limiter's picture of it (leases and estimates per token live in Redis), and a
+        # new database's run ids must not meet an earlier test's download claims.
+        connection = job_queue().connection
+        for key in connection.scan_iter("canvaslink:*"):
+            connection.delete(key)
         for table in reversed(Base.metadata.sorted_tables):
             db.session.execute(delete(table))
         ensure_reference_data()

@@ -42,7 +42,8 @@ def _run_page(client, demo, codes, **extra):
 
 
 def _items():
-    return {i.label.rsplit("(", 1)[1].rstrip(")"): i for i in db.session.scalars(select(JobRunItem))}
+    # The newest item per student wins: a download after a transfer names the same students.
+    return {i.label.rsplit("(", 1)[1].rstrip(")"): i for i in db.session.scalars(select(JobRunItem).order_by(JobRunItem.id))}
 
 
 # 2. A student whose old Canvas login was deleted -------------------------------------------

@@ -78,7 +78,8 @@ def stage_now(occurrence_id: int, enrolment_ids: list[int], actor_id: int | None
     occurrence's review opens like any download: done before their Canvas enrolment ends, since
     Canvas shows no progress after that (§11.6)."""
     run = JobRun(kind=KIND, occurrence_id=occurrence_id,
-                 params={"enrolment_ids": enrolment_ids, "left_out": {}, "before_leaving": True},
+                 params={"enrolment_ids": enrolment_ids, "left_out": {}, "before_leaving": True,
+                         **new_claims_key()},
                  total=len(enrolment_ids), started_by_id=actor_id, created_at=utcnow(), status=QUEUED)
     db.session.add(run)
     db.session.commit()
