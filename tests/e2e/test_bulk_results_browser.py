@@ -25,7 +25,7 @@ def test_watch_the_bulk_download_then_process_and_see_the_training_plan(
     browser_sign_in("admin", "x" * 12)
     page.get_by_text("Utilities").click()
     page.get_by_role("link", name="Transfer results from Canvas LMS").click()
-    page.get_by_role("button", name="Start download").click()
+    page.get_by_role("button", name="Full download").click()
     status = page.get_by_role("status").first
     expect(status).to_contain_text(re.compile(r"\b([1-9]|1[0-5]) of 16 enrolments"), timeout=20_000)  # part-way
     expect(status).to_contain_text("16 of 16 enrolments", timeout=30_000)
