@@ -14,24 +14,24 @@ What it does:
    ids, each enrolled in their section with a deterministic mix of module states (the first few
    completed with `completed_at`, the next started, the rest locked behind their prerequisite),
    and an admin's manual ("developer") token.
-2. Starts the Canvas simulator as its own process (`python -m canvas_sim`) with the default
-   throttle and the given latency, jitter and fault rate.
+2. Starts the Canvas simulator as its own process (`python -m canvas_sim --quiet`) with the
+   default throttle and the given latency, jitter and fault rate.
 3. Seeds the SMS database to match, with bulk inserts: Active occurrences and their units,
    clients, Active enrolments with training plans, one LmsIntegration holding the token,
    OccurrenceLink rows, CanvasModule rows mapping each module to its unit, EnrolmentTransfer
    rows with the simulator's user ids.
-4. Runs the bulk download the way staff do: `start_bulk_download` -> `enqueue_run` -> a real
-   `python worker.py --burst` -> polls the JobRun until it ends. `wall_s` runs from the enqueue
-   to the run's `finished_at`, so it includes the worker starting up; `run_s` is the runner's
-   own time (`started_at` to `finished_at`). The simulator's counters are reset just before, so
-   `canvas_calls` (every API request it saw: retries, 403s and failed ones included) and
-   `throttled_403s` are the download's alone.
+4. Runs the bulk download the way staff do: `start_bulk_download` -> `enqueue_run` onto real
+   `python worker.py` processes, started first and waiting as in a deployment -> polls the
+   JobRun until it ends. `wall_s` runs from the enqueue to the run's `finished_at`; `run_s` is
+   the runner's own time (`started_at` to `finished_at`). The simulator's counters are reset
+   just before, so `canvas_calls` (every API request it saw: retries, 403s and failed ones
+   included) and `throttled_403s` are the download's alone.
 5. Runs a strictly sequential baseline of the same download: one thread, one call after
    another, the same client code (`canvas_client(integration, max_concurrency=1)`), the same
    simulator, each student's states staged and committed as the runner does (`sequential_s`).
    `sequential_equal` says whether it staged exactly what the background run staged.
 
-`--workers W` starts W `worker.py --burst` processes on the run's per-occurrence jobs, all sharing
+`--workers W` starts W `worker.py` processes on the run's per-occurrence jobs, all sharing
 one limiter per token in Redis; `--integrations K` deals the occurrences in turn to K integrations,
 each an admin of its own with its own token (so its own bucket), and the lower bound is then that
 of the largest token's share. `--changed-share P`: after the full run, every (1/P)th student completes
@@ -42,8 +42,8 @@ every 0.1 s.
 
 It prints one JSON line. Besides the figures above: `peak_bucket` (the bucket's highest level,
 50 a request in flight), `mean_in_flight` (Little's law: calls x mean latency / run_s),
-`worker_cpu_s` and `simulator_cpu_s` (CPU the worker with its work horse and the simulator
-used; the worker's threads share one GIL, so its CPU time bounds the run from below too),
+`worker_cpu_s` and `simulator_cpu_s` (CPU the workers with their work horses, each worker's
+start included, and the simulator used; the worker's threads share one GIL, so its CPU time bounds the run from below too),
 `load_avg_1m` (other load on the machine skews the figures) and `total_s`.
 
 `--compare-faults` runs the background download twice on the same data, without faults and
@@ -73,8 +73,8 @@ for `canvas_calls` requests, the larger of two bounds:
   lower_bound_s = max(a, b) for the calls of the token with the largest share (all of them with
   one integration), and ratio = wall_s / lower_bound_s.
 
-(a) leaves out two things: the simulator's own work per request, which only raises the real
-floor, and the leak while requests are in flight. Canvas leaks the held up-front units too, so
+(a) leaves out the leak while requests are in flight (the simulator's own work per request is
+inside its latency, as a remote server's is). Canvas leaks the held up-front units too, so
 a bucket kept full banks (outflow - calls a second x request_cost) units a second, 4 here, and
 after ~12 s has room for a 12th request: a long run can beat (a) by a few per cent. The
 throttle's figures are read from the running simulator, so `--request-cost` and any other
@@ -233,7 +233,7 @@ class Simulator:
 
 def start_simulator(args, seed_path: Path, log_path: Path, stack: ExitStack) -> Simulator:
     port = free_port()
-    command = [sys.executable, "-m", "canvas_sim", "--port", str(port), "--seed", str(seed_path),
+    command = [sys.executable, "-m", "canvas_sim", "--port", str(port), "--seed", str(seed_path), "--quiet",
                "--latency-ms", str(args.latency_ms), "--jitter-ms", str(args.jitter_ms),
                "--fault-rate", "0" if args.compare_faults else str(args.fault_rate),
                "--request-cost", str(args.request_cost), "--random-seed", str(args.random_seed)]
@@ -349,13 +349,14 @@ def staged_results(run_id: int) -> tuple[set[tuple], int]:
 # The runs --------------------------------------------------------------------------------
 
 def background_download(sim: Simulator, log_path: Path, workers: int = 1, incremental: bool = False) -> dict:
-    """start_bulk_download -> enqueue_run (one job per occurrence) -> `worker.py --burst` x W,
-    timed from the enqueue to the end."""
+    """start_bulk_download -> enqueue_run (one job per occurrence) onto W `worker.py` processes
+    already waiting, as in a deployment; timed from the enqueue to the run's end."""
+    from rq import Worker
     from sqlalchemy import select
 
     from webapp.extensions import db
     from webapp.models import JobRun
-    from webapp.queue import enqueue_run
+    from webapp.queue import enqueue_run, job_queue, redis_connection
     from webapp.services.audit import utcnow
     from webapp.services.result_transfer.bulk import start_bulk_download
     from webapp.services.result_transfer.download import occurrences_of
@@ -363,25 +364,33 @@ def background_download(sim: Simulator, log_path: Path, workers: int = 1, increm
     run, _ = start_bulk_download(None, incremental=incremental)
     db.session.commit()
     run_id = run.id
-    sim.admin("POST", "counters/reset", {})
-    sim_cpu, children_cpu = sim.cpu_seconds(), _children_cpu_seconds()
-    enqueued_at = utcnow()
-    run.rq_job_id = enqueue_run(run_id, occurrences_of(run))
-    db.session.commit()
+    connection = redis_connection()
     peak_rss = 0.0
     with open(log_path, "w") as log:
-        processes = [subprocess.Popen([sys.executable, "worker.py", "--burst"], cwd=ROOT, stdout=log,
-                                      stderr=subprocess.STDOUT) for _ in range(workers)]
+        children_cpu = _children_cpu_seconds()
+        processes = [subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+                     for _ in range(workers)]
         try:
-            while True:
+            _wait_for(lambda: len(Worker.all(connection=connection)) >= workers, processes, log_path, "start")
+            sim.admin("POST", "counters/reset", {})
+            sim_cpu = sim.cpu_seconds()
+            enqueued_at = utcnow()
+            run.rq_job_id = enqueue_run(run_id, occurrences_of(run))
+            db.session.commit()
+
+            def ended() -> bool:
+                nonlocal peak_rss
                 db.session.rollback()  # read afresh: the workers write in other processes
-                status = db.session.scalar(select(JobRun.status).where(JobRun.id == run_id))
                 peak_rss = max(peak_rss, *(_rss_mb(p.pid) for p in processes))
-                if status in ENDED:
-                    break
-                if all(p.poll() is not None for p in processes):
-                    raise SystemExit(f"The workers stopped before run {run_id} ended ({status}); see {log_path}")
-                time.sleep(0.1)
+                return db.session.scalar(select(JobRun.status).where(JobRun.id == run_id)) in ENDED
+
+            _wait_for(ended, processes, log_path, f"finish run {run_id}")
+            sim_cpu = sim.cpu_seconds() - sim_cpu
+            # The jobs still queued see the run ended and return; then the workers may stop.
+            _wait_for(lambda: not len(job_queue(connection)) and not any(
+                w.get_current_job_id() for w in Worker.all(connection=connection)), processes, log_path, "drain")
+            for process in processes:
+                process.terminate()  # a warm shutdown: RQ finishes the job in hand first
             for process in processes:
                 process.wait(timeout=300)
         finally:
@@ -395,10 +404,20 @@ def background_download(sim: Simulator, log_path: Path, workers: int = 1, increm
                "wall_s": (run.finished_at - enqueued_at).total_seconds(),
                "run_s": (run.finished_at - run.started_at).total_seconds(),
                "worker_cpu_s": _children_cpu_seconds() - children_cpu,
-               "simulator_cpu_s": sim.cpu_seconds() - sim_cpu, "worker_peak_rss_mb": round(peak_rss, 1),
+               "simulator_cpu_s": sim_cpu, "worker_peak_rss_mb": round(peak_rss, 1),
                **_counter_figures(counters)}
     db.session.rollback()
     return figures
+
+
+def _wait_for(condition, processes: list, log_path: Path, what: str, timeout: float = 1800) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if any(p.poll() is not None for p in processes):
+            raise SystemExit(f"A worker stopped before the run could {what}; see {log_path}")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"The workers did not {what} within {timeout:.0f} s; see {log_path}")
+        time.sleep(0.05)
 
 
 def _rss_mb(pid: int) -> float:

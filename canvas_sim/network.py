@@ -3,8 +3,9 @@
 A WSGI middleware, like Canvas's Rack stack, in this order for API requests:
 count the request; draw its delay and fault; a proxy fault (502, 503, dropped
 connection) answers without reaching Canvas; otherwise the throttle reserves
-capacity, the request takes its time (latency, a slow fault) while holding it,
-and Canvas answers (a 500 fault, or the app, possibly with its JSON cut short).
+capacity, Canvas works out its answer (a 500 fault, or the app, possibly with its
+JSON cut short) and the request takes the rest of its time (latency, a slow fault)
+while holding it.
 The app itself runs under the state lock; nothing sleeps while holding it.
 """
 
@@ -73,9 +74,13 @@ class SimulatedNetwork:
             return ("403 FORBIDDEN", [("Content-Type", "text/plain; charset=utf-8"),
                                       ("X-Rate-Limit-Remaining", str(remaining))], RATE_LIMIT_BODY)
         cost = 0.0
+        arrived = time.monotonic()
         try:
-            time.sleep(delay + (sim.settings.slow_ms / 1000 if fault == "slow" else 0.0))
             status, headers, body = sim.faults.error_response(fault) if fault == "500" else self._run_app(environ)
+            # The latency is the whole time Canvas takes to answer, its own work included, as a
+            # remote server's is: sleeping it on top of the work would charge the work twice.
+            time.sleep(max(0.0, arrived + delay + (sim.settings.slow_ms / 1000 if fault == "slow" else 0.0)
+                           - time.monotonic()))
             if fault == "malformed":
                 body = body[: len(body) // 2]
             cost = sim.settings.request_cost

@@ -18,7 +18,8 @@ def _help(text: str) -> dict:
 
 @dataclass
 class Settings:
-    latency_ms: float = field(default=0.0, metadata=_help("fixed delay added to every API request"))
+    latency_ms: float = field(default=0.0, metadata=_help(
+        "how long every API request takes, the simulator's own work included"))
     jitter_ms: float = field(default=0.0, metadata=_help("extra random delay, uniform in [0, jitter_ms]"))
     fault_rate: float = field(default=0.0, metadata=_help("share of API requests that fail, 0..1"))
     fault_kinds: tuple[str, ...] = field(

@@ -40,19 +40,24 @@ def integration(canvas):
 @pytest.fixture
 def transferred_121(demo, integration, canvas, make_user):
     """Occurrence 121 linked, its modules updated and auto-mapped, and all 16 enrolments in Canvas."""
+    return link_and_transfer(demo, integration, make_user("setup-admin"))
+
+
+def link_and_transfer(occurrence, integration, staff):
+    """Link the occurrence to its section, update and auto-map its modules, and transfer every
+    enrolment to Canvas, as staff do on the occurrence's Canvas page."""
     from webapp.services.canvas_links import link_occurrence, update_module_list
     from webapp.services.enrolment_transfer import run_transfer, start_transfer
     from webapp.services.integrations import canvas_client
 
-    staff = make_user("setup-admin")
     with canvas_client(integration) as client:
-        link = link_occurrence(demo, integration, client, staff.id)
+        link = link_occurrence(occurrence, integration, client, staff.id)
         update_module_list(link, client, staff.id)
     db.session.commit()
-    run, _ = start_transfer(link, [e.id for e in demo.enrolments], staff.id)
+    run, _ = start_transfer(link, [e.id for e in occurrence.enrolments], staff.id)
     db.session.commit()
     run_transfer(run)
-    assert run.failed == 0 and run.done == 16
+    assert run.failed == 0 and run.done == len(occurrence.enrolments)
     return link
 
 

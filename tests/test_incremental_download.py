@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import requests
 from sqlalchemy import select, update
 
-from tests.canvas_fixtures import canvas_user_of
+from tests.canvas_fixtures import canvas_user_of, link_and_transfer
 from webapp.extensions import db
 from webapp.models import CanvasProgress, JobRun, ModuleStateDownload
 from webapp.services.result_transfer.bulk import start_bulk_download
@@ -97,3 +97,35 @@ def test_staff_choose_what_changed_or_a_full_download_on_the_bulk_page(client, l
 
     run = db.session.scalar(select(JobRun).order_by(JobRun.id.desc()))
     assert run.params["incremental"] is True
+
+
+def test_a_full_download_after_another_replaces_each_students_progress_row(transferred_121, canvas):
+    first, _ = _download(canvas, incremental=False)
+    canvas.set_module_state(canvas_user_of("C0025"), 902, "completed", datetime(2026, 10, 20, 3, tzinfo=UTC))
+
+    second, _ = _download(canvas, incremental=False)  # reads no progress rows, yet finds them there
+
+    assert (second.status, second.done, second.failed) == ("finished", 16, 0)
+    assert len(_staged(second)) == len(_staged(first))
+    rows = db.session.scalars(select(CanvasProgress)).all()
+    assert len(rows) == 16
+    kept = {(s["id"], s["state"]) for row in rows for s in row.states}
+    assert (902, "completed") in kept
+
+
+def test_occurrences_that_are_sections_of_one_course_share_its_progress_list(
+        transferred_121, canvas, make_occurrence, make_client, enrol_client, make_user):
+    """A second class taught in the same Canvas course (its own section): one progress list serves both."""
+    with canvas.state.lock:
+        course = canvas.state.courses[transferred_121.canvas_course_id]
+        canvas.state.add_section(course, {"name": "WHS Cert IV - Evening", "sis_section_id": "122"})
+    evening = make_occurrence(122, name="WHS Cert IV - Evening")
+    for n in range(2):
+        enrol_client(evening, make_client(code=f"E{n:04d}", email=f"evening{n}@student.example.edu.au"))
+    link_and_transfer(evening, transferred_121.integration, make_user("evening-admin"))
+    _download(canvas, incremental=False)
+
+    incremental, made = _download(canvas, incremental=True)
+
+    assert (incremental.status, incremental.done, incremental.failed) == ("finished", 18, 0)
+    assert made == {BULK_PROGRESS: 1}  # nobody progressed: no student read again

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, inspect, select, update
 
 from ..extensions import db
 from ..models import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, JobRun, JobRunItem
@@ -81,15 +81,43 @@ def done_keys(run: JobRun) -> set[str]:
     return set(db.session.scalars(select(JobRunItem.item_key).where(JobRunItem.run_id == run.id)))
 
 
+class Item(NamedTuple):
+    key: object
+    label: str
+    outcome: str
+    message: str = ""
+    ok: bool = True
+
+
+_INSERT_ITEMS = insert(JobRunItem.__table__)
+# In SQL, not from what this process read: several workers may record items of one run at once.
+_COUNT_ITEMS = (update(JobRun.__table__).where(JobRun.__table__.c.id == bindparam("run"))
+                .values(done=JobRun.__table__.c.done + bindparam("done"),
+                        failed=JobRun.__table__.c.failed + bindparam("failed"), heartbeat_at=bindparam("now")))
+
+
+def id_of(run: JobRun) -> int:
+    """The run's id without a query: after a commit, reading `run.id` reloads the whole row."""
+    identity = inspect(run).identity
+    return identity[0] if identity else run.id
+
+
 def record_item(run: JobRun, key, label: str, outcome: str, message: str = "", ok: bool = True) -> None:
-    db.session.add(JobRunItem(run_id=run.id, item_key=str(key), label=label[:255], outcome=outcome, ok=ok,
-                              message=message, at=utcnow()))
-    # In SQL, not from what this process read: several workers may record items of one run at once.
-    run.done = JobRun.done + 1
-    if not ok:
-        run.failed = JobRun.failed + 1
-    run.heartbeat_at = utcnow()
-    db.session.flush()
+    record_items(run, [Item(key, label, outcome, message, ok)])
+
+
+def record_items(run: JobRun, items: list[Item]) -> None:
+    """Items that finished together, in one insert and one counter update: a bulk run records
+    thousands, and a unit-of-work flush per item was most of a worker's time."""
+    if not items:
+        return
+    now, run_id = utcnow(), id_of(run)
+    db.session.execute(_INSERT_ITEMS, [
+        {"run_id": run_id, "item_key": str(item.key), "label": item.label[:255], "outcome": item.outcome,
+         "ok": item.ok, "message": item.message, "at": now} for item in items])
+    db.session.execute(_COUNT_ITEMS, {"run": run_id, "done": len(items), "failed": sum(1 for i in items if not i.ok),
+                                      "now": now})
+    db.session.expire(run, ["done", "failed", "heartbeat_at"])
 
 
 def cancel_requested(run: JobRun) -> bool:

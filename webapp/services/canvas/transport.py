@@ -65,6 +65,8 @@ class Transport:
         self._sleep = sleep
         self._observe = observe
         self._session = _new_session(limiter.ceiling)
+        # Proxy and certificate settings from the environment, read once: they depend only on the host.
+        self._send_settings = self._session.merge_environment_settings(self.base_url, {}, None, None, None)
         self._renewing = threading.Lock()
 
     def close(self) -> None:
@@ -123,10 +125,10 @@ class Transport:
         token = self._tokens.get_token()
         request = self._session.prepare_request(requests.Request(method, url, data=data, auth=_Bearer(token)))
         request.url = url  # requests would unescape %2E back into ".", which Canvas must not see (§1)
-        settings = self._session.merge_environment_settings(url, {}, None, None, None)
         try:
             with self.limiter.slot():
-                response = self._session.send(request, timeout=self._timeout, allow_redirects=False, **settings)
+                response = self._session.send(request, timeout=self._timeout, allow_redirects=False,
+                                              **self._send_settings)
         except TRANSPORT_ERRORS as exc:
             # One message whether the port is closed, filtered or slow: the wizard must not become a
             # port scanner. The log keeps the reason.

@@ -57,6 +57,13 @@ class Claims:
             self._held.add(occurrence_id)
         return taken
 
+    def held_by_others(self, occurrence_ids: list[int]) -> bool:
+        """Whether another job holds any of these occurrences now."""
+        if self._redis is None or not occurrence_ids:
+            return False
+        holders = self._redis.mget([self._key(o) for o in occurrence_ids])
+        return any(holder is not None and holder.decode() != self.token for holder in holders)
+
     def renew(self, force: bool = False) -> None:
         """Every third of a lease, so that a slow Canvas never costs us an occurrence."""
         if not self._held or self._redis is None:

@@ -1,13 +1,17 @@
-"""Download: each student's Canvas module states, staged per enrolment as they arrive, for the
-review (review.py) and the saving of rows (save.py)."""
+"""Download: each student's Canvas module states, staged per enrolment a few times a second as
+they arrive, for the review (review.py) and the saving of rows (save.py)."""
 
+import math
 import time
 from collections import Counter, defaultdict, deque
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
@@ -21,7 +25,7 @@ from ..canvas import CanvasClient, CanvasError, CourseProgress, PermissionDenied
 from ..canvas_links import current_links
 from ..integrations import canvas_client
 from ..enrolment_transfer import ALL_STATES, ENDED, describe_state
-from ..job_runs import end_run, execute, mark_running, record_item, start_run, stopped_by_cancel
+from ..job_runs import Item, end_run, execute, id_of, mark_running, record_items, start_run, stopped_by_cancel
 from .claims import Claims, new_claims_key
 
 KIND = "result_download"
@@ -30,6 +34,12 @@ CEILING = 12
 # An incremental download reads a student again after this many days even if Canvas's counters
 # did not move, since the counters cannot see everything (README): a weekly full refresh.
 REFRESH_DAYS = 7
+CANCEL_CHECK_SECONDS = 0.5
+# Answers are staged together at least this often, or once this many have arrived: a crash loses
+# at most these, which a resumed run reads again.
+STAGE_SECONDS, STAGE_BATCH = 0.25, 50
+# How often a job looks again whether another job works on an integration that is not its home.
+OTHERS_LOOK_SECONDS = 1.0
 
 
 def is_active():
@@ -181,7 +191,14 @@ def _plan(run: JobRun) -> dict[int, list[_Fetch]]:
 
 
 class _Downloader:
-    """Claims occurrences and keeps each integration's Canvas busy with their students."""
+    """Claims occurrences and keeps each integration's Canvas busy with their students.
+
+    A job works its own occurrence's integration (its home) first, and another integration's
+    occurrences only while no other job is working on that one, or once its home has nothing
+    left: with a worker per token, each worker then mostly keeps to one token, where several
+    on every token would only queue for the same room and share the CPU; a lone worker still
+    downloads every integration in parallel.
+    """
 
     def __init__(self, run: JobRun, plan: dict[int, list[_Fetch]], claims: Claims, order: list[int]) -> None:
         self.run, self.plan, self.claims = run, plan, claims
@@ -197,7 +214,10 @@ class _Downloader:
         self.zones: dict[int, str] = {}
         self.refusals: dict[int, str] = {}  # integration -> why no client could be made
         self.in_flight: dict[int, int] = defaultdict(int)
-        self.marked: set[int] = set()  # enrolments with a CanvasProgress row
+        self.cancel_checked = 0.0
+        self.home = plan[order[0]][0].integration_id if order and plan.get(order[0]) else None
+        self.elsewhere: dict[int, tuple[float, bool]] = {}  # integration -> (when looked, another job on it)
+        self.course_counters: dict[int, dict] = {}  # course -> Canvas user id -> CourseProgress
 
     def download(self) -> bool:
         """False when the run was cancelled."""
@@ -205,21 +225,27 @@ class _Downloader:
         futures: dict = {}
         try:
             self._top_up(executor, futures)
+            answered: list = []
+            staged_at = time.monotonic()
             while futures:
-                finished, _ = wait(futures, timeout=self.claims.lease_seconds / 3, return_when=FIRST_COMPLETED)
-                self.claims.renew(force=not finished)
-                batch = []
+                finished, _ = wait(futures, timeout=STAGE_SECONDS if answered else self.claims.lease_seconds / 3,
+                                   return_when=FIRST_COMPLETED)
+                self.claims.renew(force=not finished and not answered)
                 for future in finished:
                     fetch = futures.pop(future)
                     self.in_flight[fetch.integration_id] -= 1
                     try:
-                        batch.append((fetch, future.result()))
+                        answered.append((fetch, future.result()))
                     except CanvasError as exc:
-                        batch.append((fetch, exc))
-                self._stage_results(batch)
-                if stopped_by_cancel(self.run, "what was downloaded is kept."):
-                    return False
-                self._top_up(executor, futures)
+                        answered.append((fetch, exc))
+                self._top_up(executor, futures)  # Canvas kept busy first, then the writing
+                # Answers are written a batch at a time: a write per answer cost more than the answer.
+                if answered and (not futures or len(answered) >= STAGE_BATCH
+                                 or time.monotonic() - staged_at >= STAGE_SECONDS):
+                    self._stage_results(answered)
+                    answered, staged_at = [], time.monotonic()
+                    if self._cancel_due() and stopped_by_cancel(self.run, "what was downloaded is kept."):
+                        return False
             return True
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -227,9 +253,18 @@ class _Downloader:
                 if client is not None:
                     client.close()
 
+    def _cancel_due(self) -> bool:
+        """Whether to look for a Cancel again: twice a second is prompt for a person, where a
+        look after every answer was a query per student."""
+        now = time.monotonic()
+        if now - self.cancel_checked < CANCEL_CHECK_SECONDS:
+            return False
+        self.cancel_checked = now
+        return True
+
     def _top_up(self, executor: ThreadPoolExecutor, futures: dict) -> None:
         for integration_id in list(self.unclaimed):
-            while self.in_flight[integration_id] < 2 * CEILING:
+            while self.in_flight[integration_id] < CEILING:
                 fetch = self._next(integration_id)
                 if fetch is None:
                     break
@@ -241,12 +276,24 @@ class _Downloader:
         queue = self.queued[integration_id]
         while not queue:
             waiting = self.unclaimed[integration_id]
-            if not waiting:
+            if not waiting or self._left_to_others(integration_id):
                 return None
             occurrence_id = waiting.pop(0)
             if self.claims.claim(occurrence_id):
                 queue.extend(self._to_fetch(integration_id, occurrence_id))
         return queue.popleft()
+
+    def _left_to_others(self, integration_id: int) -> bool:
+        """Whether another job works on this integration while this one has its home to do."""
+        home = self.home
+        if home is None or integration_id == home or not (self.unclaimed[home] or self.queued[home]):
+            return False
+        now = time.monotonic()
+        looked, busy = self.elsewhere.get(integration_id, (-math.inf, False))
+        if now - looked >= OTHERS_LOOK_SECONDS:
+            busy = self.claims.held_by_others(self.unclaimed[integration_id])
+            self.elsewhere[integration_id] = (now, busy)
+        return busy
 
     def _client(self, integration_id: int) -> CanvasClient | None:
         if integration_id not in self.clients:
@@ -268,8 +315,7 @@ class _Downloader:
         if client is None:
             self._stage_results([(fetch, _Failed(self.refusals[integration_id])) for fetch in fetches])
             return []
-        marks = _marks([f.enrolment_id for f in fetches])
-        self.marked.update(marks)
+        marks = _marks([f.enrolment_id for f in fetches]) if self.incremental else {}
         counters = self._counters(client, fetches[0].course_id) if self.incremental else {}
         now = utcnow()
         wanted, unchanged = [], []
@@ -284,23 +330,29 @@ class _Downloader:
         return wanted
 
     def _counters(self, client: CanvasClient, course_id: int) -> dict:
-        try:
-            return {p.id: p.progress for p in client.list_student_progress(course_id)}
-        except CanvasError:  # no counters (no requirements, no view_all_grades): everyone is read
-            return {}
+        """Canvas's counters for every student of the course, read once per job: occurrences that
+        are sections of one course share its list."""
+        if course_id not in self.course_counters:
+            try:
+                self.course_counters[course_id] = {p.id: p.progress for p in client.list_student_progress(course_id)}
+            except CanvasError:  # no counters (no requirements, no view_all_grades): everyone is read
+                self.course_counters[course_id] = {}
+        return self.course_counters[course_id]
 
     def _stage_results(self, batch: list) -> None:
-        """Answers that arrived together, committed together; one by one if another job staged
-        one of them first (it took over a lapsed claim): theirs is kept."""
+        """Answers that arrived together, written together in a few statements; one by one if
+        another job staged one of them first (it took over a lapsed claim): theirs is kept."""
+        if not batch:  # nothing answered within the wait
+            return
+        rows = [_staging(self.run, fetch, result) for fetch, result in batch]
         try:
-            for fetch, result in batch:
-                self._stage_one(fetch, result)
+            self._write(rows)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-            for fetch, result in batch:
+            for row in rows:
                 try:
-                    self._stage_one(fetch, result)
+                    self._write([row])
                     db.session.commit()
                 except IntegrityError:
                     db.session.rollback()
@@ -309,17 +361,12 @@ class _Downloader:
             if not self.left[fetch.occurrence_id]:
                 self.claims.finish(fetch.occurrence_id)
 
-    def _stage_one(self, fetch: _Fetch, result) -> None:
-        if isinstance(result, _Ended):
-            _stage(self.run, fetch, None, result.message, ended=result.state)
-        elif isinstance(result, (CanvasError, _Failed)):
-            _stage(self.run, fetch, None, str(result))
-        elif isinstance(result, _Unchanged):
-            _stage(self.run, fetch, result.states, None, fetched_at=result.fetched_at)
-        else:
-            states = [_state_json(m) for m in result]
-            _stage(self.run, fetch, states, None)
-            _remember(fetch, result, states, fetch.enrolment_id in self.marked)
+    def _write(self, rows: list["_Staged"]) -> None:
+        db.session.execute(_INSERT_DOWNLOADS, [row.download for row in rows])
+        record_items(self.run, [row.item for row in rows])
+        kept = [row.progress for row in rows if row.progress is not None]
+        if kept:
+            _keep_progress(kept)
 
 
 def _module_states(client: CanvasClient, fetch: _Fetch, zone: str):
@@ -348,17 +395,37 @@ def _state_json(module) -> dict:
             "requirements": requirements}
 
 
-def _stage(run: JobRun, fetch: _Fetch, states: list | None, error: str | None, ended: str | None = None,
-           fetched_at: datetime | None = None) -> None:
-    """`fetched_at`: when states kept from an earlier run were read from Canvas."""
-    db.session.add(ModuleStateDownload(run_id=run.id, enrolment_id=fetch.enrolment_id,
-                                       occurrence_id=fetch.occurrence_id, canvas_user_id=fetch.canvas_user_id,
-                                       states=states, error=error, canvas_state=ended,
-                                       fetched_at=fetched_at or utcnow()))
+_INSERT_DOWNLOADS = insert(ModuleStateDownload.__table__)
+
+
+class _Staged(NamedTuple):
+    """What one answer writes: the staged row, the run's item, and (states read from Canvas just
+    now) what the next incremental run compares Canvas's counters with."""
+    download: dict
+    item: Item
+    progress: dict | None
+
+
+def _staging(run: JobRun, fetch: _Fetch, result) -> _Staged:
+    now = utcnow()
+    states, error, ended, fetched_at, progress = None, None, None, now, None
+    if isinstance(result, _Ended):
+        error, ended = result.message, result.state
+    elif isinstance(result, (CanvasError, _Failed)):
+        error = str(result)
+    elif isinstance(result, _Unchanged):
+        states, fetched_at = result.states, result.fetched_at  # when states kept from an earlier run were read
+    else:
+        states = [_state_json(m) for m in result]
+        progress = _progress(fetch, result, states, now)
+    download = {"run_id": id_of(run), "enrolment_id": fetch.enrolment_id, "occurrence_id": fetch.occurrence_id,
+                "canvas_user_id": fetch.canvas_user_id, "states": states, "error": error, "canvas_state": ended,
+                "fetched_at": fetched_at}
     outcome = "ended" if ended else "failed" if error else "downloaded"
-    said = error or (f"{len(states)} module states, unchanged in Canvas since they were read" if fetched_at
-                     else f"{len(states)} module states")
-    record_item(run, fetch.enrolment_id, fetch.label, outcome, said, ok=error is None or ended is not None)
+    said = error or (f"{len(states)} module states, unchanged in Canvas since they were read"
+                     if isinstance(result, _Unchanged) else f"{len(states)} module states")
+    item = Item(fetch.enrolment_id, fetch.label, outcome, said, ok=error is None or ended is not None)
+    return _Staged(download, item, progress)
 
 
 # Incremental downloads ------------------------------------------------------------------------
@@ -396,18 +463,31 @@ def _marks(enrolment_ids: list[int]) -> dict[int, CanvasProgress]:
     return marks
 
 
-def _remember(fetch: _Fetch, modules, states: list, marked: bool) -> None:
-    """Keep what was read for the next incremental run: Canvas's counters if we asked for them,
-    else the same counters taken from the module list."""
+def _keep_progress(rows: list[dict]) -> None:
+    """Insert or replace each enrolment's CanvasProgress in one statement: another run (the
+    occurrence's own download beside a bulk one) may have written the same student's row since
+    this job read it."""
+    db.session.execute(_upsert_progress(db.engine.dialect.name), rows)
+
+
+@cache
+def _upsert_progress(dialect: str):
+    statement = {"postgresql": postgresql, "sqlite": sqlite}[dialect].insert(CanvasProgress.__table__)
+    return statement.on_conflict_do_update(
+        index_elements=[CanvasProgress.enrolment_id],
+        set_={column: statement.excluded[column] for column in (
+            "canvas_course_id", "requirement_count", "requirement_completed_count", "completed_at", "states",
+            "states_fetched_at")})
+
+
+def _progress(fetch: _Fetch, modules, states: list, now: datetime) -> dict:
+    """What to keep for the next incremental run: Canvas's counters if we asked for them, else
+    the same counters taken from the module list."""
     seen = fetch.seen or counters_of(modules)
-    values = {"canvas_course_id": fetch.course_id, "requirement_count": seen.requirement_count,
-              "requirement_completed_count": seen.requirement_completed_count,
-              "completed_at": _naive(seen.completed_at), "states": states, "states_fetched_at": utcnow()}
-    if marked:
-        db.session.execute(update(CanvasProgress).where(CanvasProgress.enrolment_id == fetch.enrolment_id)
-                           .values(**values))
-    else:
-        db.session.add(CanvasProgress(enrolment_id=fetch.enrolment_id, **values))
+    return {"enrolment_id": fetch.enrolment_id, "canvas_course_id": fetch.course_id,
+            "requirement_count": seen.requirement_count,
+            "requirement_completed_count": seen.requirement_completed_count,
+            "completed_at": _naive(seen.completed_at), "states": states, "states_fetched_at": now}
 
 
 def occurrences_of(run: JobRun) -> list[int]:
