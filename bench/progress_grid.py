@@ -10,10 +10,8 @@ Canvas call: the integration's address is not even reachable.
 
 import argparse
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,30 +23,10 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--units", type=int, default=12)
     args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="canvaslink-bench-")
-    os.environ.update(CANVASLINK_INSTANCE=workdir, DATABASE_URL=f"sqlite:///{workdir}/bench.db",
-                      CANVASLINK_ENCRYPTION_KEY="qEpN8m0mEo0sHXbLYmPAw2vbPQGfVqHq3Sb4Jw7Dn3k=")
-
-    from flask_migrate import upgrade
-
+    from bench._instance import signed_in_client
     from bench.review_10k import _seed
-    from webapp import create_app
-    from webapp.extensions import db
-    from webapp.models import Role
-    from webapp.services.reference_data import ensure_reference_data
-    from webapp.services.users import create_user
 
-    app = create_app({"SESSION_COOKIE_SECURE": False, "WTF_CSRF_ENABLED": False})
-    with app.app_context():
-        upgrade()
-        ensure_reference_data()
-        admin = db.session.scalar(db.select(Role).where(Role.name == "Administrator"))
-        create_user("bench", "Bench", "bench password", [admin])
-        db.session.commit()
-        _seed(db, 1, args.students, unit_count=args.units)
-
-    client = app.test_client()
-    client.post("/login", data={"username": "bench", "password": "bench password"})
+    client, _ = signed_in_client(lambda db: _seed(db, 1, args.students, unit_count=args.units))
     url = "/occurrences/1/progress"
     client.get(url)  # warm the caches once, as a second visit would
     times = []

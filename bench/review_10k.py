@@ -10,9 +10,7 @@ in the list, one occurrence, and "to save" only. Prints one JSON line of millise
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -25,31 +23,11 @@ def main() -> None:
     parser.add_argument("--occurrences", type=int, default=500)
     parser.add_argument("--students", type=int, default=20)
     args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="canvaslink-bench-")
-    os.environ.update(CANVASLINK_INSTANCE=workdir, DATABASE_URL=f"sqlite:///{workdir}/bench.db",
-                      CANVASLINK_ENCRYPTION_KEY="qEpN8m0mEo0sHXbLYmPAw2vbPQGfVqHq3Sb4Jw7Dn3k=")
+    from bench._instance import signed_in_client
 
-    from flask_migrate import upgrade
-
-    from webapp import create_app
-    from webapp.extensions import db
-    from webapp.services.reference_data import ensure_reference_data
-    from webapp.services.users import create_user
-
-    app = create_app({"SESSION_COOKIE_SECURE": False, "WTF_CSRF_ENABLED": False})
-    with app.app_context():
-        upgrade()
-        ensure_reference_data()
-        admin_role = db.session.scalar(db.text("SELECT id FROM role WHERE name = 'Administrator'"))
-        from webapp.models import Role
-        create_user("bench", "Bench", "bench password", [db.session.get(Role, admin_role)])
-        db.session.commit()
-        started = time.perf_counter()
-        run_id = _seed(db, args.occurrences, args.students)
-        seed_s = time.perf_counter() - started
-
-    client = app.test_client()
-    client.post("/login", data={"username": "bench", "password": "bench password"})
+    started = time.perf_counter()
+    client, run_id = signed_in_client(lambda db: _seed(db, args.occurrences, args.students))
+    seed_s = time.perf_counter() - started
     base = f"/utilities/canvas-results/runs/{run_id}/review?start_rule=enrolment"
     timings = {}
     for name, url in (("first_page", base), ("page_100", base + "&page=100"),

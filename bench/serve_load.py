@@ -22,7 +22,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -30,6 +29,9 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's bench package, also when run as a file
+from bench._instance import throwaway_environment  # noqa: E402
+
 BIN = Path(sys.executable).parent
 PASSWORD = "bench-admin-password"
 OCCURRENCE = 121  # a demo class of 16 students
@@ -83,12 +85,11 @@ def main() -> None:
 
 def _prepare(database_url: str | None) -> dict:
     """A fresh instance folder, the schema and the demo RTO; the environment every server runs with."""
-    instance = tempfile.mkdtemp(prefix="canvaslink-load-")
-    env = dict(os.environ, FLASK_APP="webapp", CANVASLINK_INSTANCE=instance, SECRET_KEY="load-test-secret",
-               DATABASE_URL=database_url or f"sqlite:///{instance}/load.db",
-               CANVASLINK_ENCRYPTION_KEY="qEpN8m0mEo0sHXbLYmPAw2vbPQGfVqHq3Sb4Jw7Dn3k=",
+    env = dict(os.environ, FLASK_APP="webapp", **throwaway_environment("canvaslink-load-"),
                # Only for the session cookie over plain http on 127.0.0.1; nothing else changes.
                CANVASLINK_ENV="development")
+    if database_url:
+        env["DATABASE_URL"] = database_url
     flask = str(BIN / "flask")
     subprocess.run([flask, "setup"], env=env, cwd=ROOT, check=True, capture_output=True)
     seeded = subprocess.run([flask, "seed-demo", "--password", f"admin={PASSWORD}"], env=env, cwd=ROOT,

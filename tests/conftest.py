@@ -189,3 +189,11 @@ def enrol_client():
         return enrolment
 
     return make
+
+
+@pytest.fixture
+def work(app, redis_url):
+    """Run the queued jobs to the end, as a worker with its own app context would."""
+    from tests.helpers import run_queued_jobs
+
+    return lambda: run_queued_jobs(app, redis_url)

@@ -1,4 +1,4 @@
-"""Helpers the tests import: signing in through the real form, CSRF tokens."""
+"""Helpers the tests import: signing in through the real form, CSRF tokens, running queued jobs."""
 
 import re
 
@@ -25,3 +25,18 @@ def sign_in(client, username: str, password: str = PASSWORD):
 
 # Page 2 of the integration wizard as a browser posts it: the "Keeping Canvas in step" choices at their defaults.
 KEEPING_IN_STEP = {"leave_action": "conclude", "invitation_days": "7", "guard_students": "10", "guard_percent": "25"}
+
+
+def run_queued_jobs(app, redis_url: str) -> None:
+    """What `worker.py --burst` does: run every queued job, each with the app's context; then the
+    test reads afresh what the jobs wrote."""
+    from redis import Redis
+    from rq import SimpleWorker
+
+    from webapp.extensions import db
+    from webapp.queue import job_queue
+
+    connection = Redis.from_url(redis_url)
+    with app.app_context():
+        SimpleWorker([job_queue(connection)], connection=connection).work(burst=True)
+    db.session.expire_all()

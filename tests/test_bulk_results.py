@@ -8,29 +8,15 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
-from redis import Redis
-from rq import SimpleWorker
 from sqlalchemy import select
 
 from tests.canvas_fixtures import canvas_user_of
 from webapp.extensions import db
 from webapp.models import JobRun, JobRunItem, ModuleStateDownload, ResultProvenance, TrainingPlanUnit
-from webapp.queue import job_queue
 from webapp.services.result_transfer import bulk
 
 ROOT = Path(__file__).resolve().parent.parent
 UTC = timezone.utc
-
-
-@pytest.fixture
-def work(app, redis_url):
-    """Run the queued jobs to the end, as a worker with its own app context would."""
-    def run_queued():
-        connection = Redis.from_url(redis_url)
-        with app.app_context():
-            SimpleWorker([job_queue(connection)], connection=connection).work(burst=True)
-    return run_queued
 
 
 def _kill_with_its_work_horse(worker: subprocess.Popen) -> None:

@@ -165,18 +165,13 @@ def test_canvas_500s_mid_transfer_are_retried_and_nothing_is_lost_or_duplicated(
 
 
 def test_larger_transfers_run_as_a_background_job(client, login, demo, integration, canvas, redis_url, app):
-    from redis import Redis
-    from rq import SimpleWorker
-
-    from webapp.queue import job_queue
+    from tests.helpers import run_queued_jobs
 
     login()
     _link(client, 121, integration)
     run_url = _transfer(client, demo).headers["Location"]
     assert "waiting for a worker" in client.get(run_url).get_data(as_text=True)
-    connection = Redis.from_url(redis_url)
-    with app.app_context():  # a worker has an app context of its own, as worker.py gives it
-        SimpleWorker([job_queue(connection)], connection=connection).work(burst=True)
+    run_queued_jobs(app, redis_url)  # a worker has an app context of its own, as worker.py gives it
     progress = client.get(run_url, headers={"HX-Request": "true"})
     assert progress.status_code == 286  # htmx stops polling: the run has ended
     assert "16 of 16" in progress.get_data(as_text=True)

@@ -4,28 +4,18 @@ jobs a change queues run by a real RQ worker on a real Redis."""
 from datetime import timedelta
 
 import requests
-from redis import Redis
-from rq import SimpleWorker
 from sqlalchemy import select
 
+from tests.helpers import run_queued_jobs
 from tests.canvas_fixtures import canvas_user_of
 from webapp.extensions import db
 from webapp.jobs import nightly_sync
 from webapp.models import (
     AuditEntry, Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, JobRunItem, ModuleStateDownload,
 )
-from webapp.queue import job_queue
 from webapp.services.audit import utcnow
 from webapp.services.canvas_sync.standing import canvas_standing, held_changes, unaccepted_invitations
 from webapp.services.enrolments import delete_enrolment, enrol, update_enrolment
-
-
-def _work(app, redis_url):
-    """What `worker.py --burst` does: run every queued job, each with the app's context."""
-    connection = Redis.from_url(redis_url)
-    with app.app_context():
-        SimpleWorker([job_queue(connection)], connection=connection).work(burst=True)
-    db.session.expire_all()
 
 
 def _enrolment(code, occurrence_id=121) -> Enrolment:
@@ -67,7 +57,7 @@ def test_withdrawing_stages_progress_then_concludes_and_enrolling_again_reopens(
     run = db.session.scalar(select(JobRun).where(JobRun.kind == "canvas_sync"))
     assert run.status == "queued" and "Registrar changed the status of" in run.params["trigger"]
 
-    _work(app, redis_url)
+    run_queued_jobs(app, redis_url)
 
     assert _canvas_state(canvas, "C0030") == "completed"
     others = {code: _canvas_state(canvas, code) for code in (f"C00{n}" for n in range(25, 41)) if code != "C0030"}
@@ -88,7 +78,7 @@ def test_withdrawing_stages_progress_then_concludes_and_enrolling_again_reopens(
 
     _set_status("C0030", "Enrolled", staff.id)
     db.session.commit()
-    _work(app, redis_url)
+    run_queued_jobs(app, redis_url)
 
     assert _canvas_state(canvas, "C0030") == "active"
     transfer = _enrolment("C0030").transfer
@@ -101,12 +91,12 @@ def test_deactivating_instead_and_reactivating(app, redis_url, transferred_121, 
     integration.leave_action = "deactivate"
     _set_status("C0031", "Cancelled")
     db.session.commit()
-    _work(app, redis_url)
+    run_queued_jobs(app, redis_url)
     assert _canvas_state(canvas, "C0031") == "inactive"
 
     _set_status("C0031", "Enrolled")
     db.session.commit()
-    _work(app, redis_url)
+    run_queued_jobs(app, redis_url)
     assert _canvas_state(canvas, "C0031") == "active"
     assert canvas.counters()["requests"]["PUT /api/v1/courses/:course_id/enrollments/:id/reactivate"] == 1
 
@@ -115,7 +105,7 @@ def test_removing_a_student_from_the_occurrence_ends_their_access(app, redis_url
     delete_enrolment(_enrolment("C0032"))
     db.session.commit()
     assert db.session.scalar(select(EnrolmentTransfer).where(EnrolmentTransfer.enrolment_id.is_(None))) is not None
-    _work(app, redis_url)
+    run_queued_jobs(app, redis_url)
     assert _canvas_state(canvas, "C0032") == "completed"
     # Their access has ended: nothing is left to do for them, and the history says what was done.
     assert db.session.scalar(select(EnrolmentTransfer).where(EnrolmentTransfer.enrolment_id.is_(None))) is None
@@ -127,14 +117,14 @@ def test_completed_is_left_alone_unless_the_integration_concludes_on_completion(
         app, redis_url, transferred_121, canvas, integration):
     _set_status("C0033", "Completed")
     db.session.commit()
-    _work(app, redis_url)
+    run_queued_jobs(app, redis_url)
     assert _canvas_state(canvas, "C0033") == "active"
 
     integration.conclude_on_completed = True
     integration.leave_action = "delete"  # completing still concludes: the work stays in Canvas
     _set_status("C0034", "Completed")
     db.session.commit()
-    _work(app, redis_url)
+    run_queued_jobs(app, redis_url)
     assert _canvas_state(canvas, "C0034") == "completed"
 
 
@@ -147,7 +137,7 @@ def test_a_new_enrolment_reaches_canvas_by_itself(client, login, app, redis_url,
     assert response.status_code == 302
     assert db.session.scalar(select(JobRun).where(JobRun.kind == "canvas_sync")).status == "queued"
 
-    _work(app, redis_url)
+    run_queued_jobs(app, redis_url)
 
     transfer = _enrolment("C0099").transfer
     assert transfer is not None and transfer.canvas_state == "active"
@@ -243,7 +233,7 @@ def test_the_guard_holds_a_12_student_withdrawal_until_the_count_is_typed(
     db.session.commit()  # one commit: one run sees all twelve
     assert db.session.scalar(select(db.func.count()).select_from(JobRun).where(JobRun.kind == "canvas_sync")) == 1
 
-    _work(app, redis_url)
+    run_queued_jobs(app, redis_url)
 
     assert {_canvas_state(canvas, code) for code in codes} == {"active"}
     assert len(held_changes(121)) == 12 and len(held_changes()) == 12
@@ -254,12 +244,12 @@ def test_the_guard_holds_a_12_student_withdrawal_until_the_count_is_typed(
     assert all(code in listed for code in codes) and listed.count("\r\nHeld by the mass-change guard,121,") == 12
 
     refused = client.post("/occurrences/121/canvas/enrolments/apply", data={"confirm": "11"})
-    _work(app, redis_url)
+    run_queued_jobs(app, redis_url)
     assert refused.status_code == 302 and {_canvas_state(canvas, code) for code in codes} == {"active"}
     assert len(held_changes(121)) == 12
 
     client.post("/occurrences/121/canvas/enrolments/apply", data={"confirm": "12"})
-    _work(app, redis_url)
+    run_queued_jobs(app, redis_url)
     assert {_canvas_state(canvas, code) for code in codes} == {"completed"}
     assert held_changes() == []
     assert "Held by the mass-change guard" not in client.get("/canvas-exceptions.csv?kind=held").get_data(as_text=True)
@@ -283,7 +273,7 @@ def test_a_canvas_outage_during_a_withdrawal_loses_nothing(client, login, app, r
     canvas.configure(fault_rate=1.0, fault_kinds="503")
     _set_status("C0038", "Withdrawn", admin.id)
     db.session.commit()
-    _work(app, redis_url)
+    run_queued_jobs(app, redis_url)
 
     assert sum(canvas.counters()["faults"].values()) >= 5  # the call was tried again before it was listed
     failed = next(i for i in _sync_items() if not i.ok)
@@ -311,14 +301,14 @@ def test_transfer_enrolments_across_every_occurrence(client, login, app, redis_u
     db.session.commit()
     assert "Transfer enrolments to Canvas LMS" in client.get("/").get_data(as_text=True)
     client.post("/utilities/canvas-enrolments/start", data={"dry_run": "1"})
-    _work(app, redis_url)
+    run_queued_jobs(app, redis_url)
     preview = client.get("/utilities/canvas-enrolments/").get_data(as_text=True)
     assert "Dry run: 2 changes listed, none made in Canvas." in preview and "Create a Canvas user" in preview
 
     client.post("/utilities/canvas-enrolments/start")
     page = client.get("/utilities/canvas-enrolments/").get_data(as_text=True)
     assert "waiting for a worker" in page
-    _work(app, redis_url)
+    run_queued_jobs(app, redis_url)
     page = client.get("/utilities/canvas-enrolments/").get_data(as_text=True)
     assert "2 of 2" in page and "Concluded in Canvas (Withdrawn; module progress staged first" in page
     assert _canvas_state(canvas, "C0039") == "completed" and _canvas_state(canvas, "C0097") == "active"
@@ -356,7 +346,7 @@ def test_the_occurrence_history_shows_transfers_conclusions_and_result_saves(
     admin = login()
     _set_status("C0040", "Withdrawn", admin.id)
     db.session.commit()
-    _work(app, redis_url)
+    run_queued_jobs(app, redis_url)
     plan_unit = _enrolment("C0026").plan_units[0]
     enter_unit_result(plan_unit, admin.id, result_type=db.session.scalar(select(ResultType).where(
         ResultType.name == "Competent")), start=plan_unit.planned_start, end=plan_unit.planned_start)
@@ -375,7 +365,7 @@ def test_the_progress_staged_before_access_ended_can_be_reviewed(client, login, 
     canvas.set_module_state(canvas_user_of("C0029"), 902, "started")
     _set_status("C0029", "Withdrawn", admin.id)
     db.session.commit()
-    _work(app, redis_url)
+    run_queued_jobs(app, redis_url)
     page = client.get("/occurrences/121/canvas/enrolments").get_data(as_text=True)
     staged = db.session.scalar(select(JobRun).where(JobRun.kind == "result_download"))
     link = f"/occurrences/121/canvas/results/runs/{staged.id}"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from webapp.extensions import db
 from webapp.models import (
-    Client, Enrolment, JobRun, ResultType, Role, TaskStatus, Unit, User,
+    Client, ResultType, Role, TaskStatus, Unit, User,
 )
 from webapp.services import integrations
 from webapp.services.canvas import CanvasClient

@@ -5,7 +5,7 @@ import requests
 from sqlalchemy import select
 
 from tests.helpers import KEEPING_IN_STEP
-from tests.test_canvas_links import _link, _transfer
+from tests.test_canvas_links import _link
 from webapp.extensions import db
 from webapp.models import Client, EnrolmentTransfer, JobRunItem
 from webapp.services.secrets import encrypt

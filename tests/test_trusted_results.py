@@ -4,9 +4,6 @@ shows it fixed (points 1–4 are also walked in the browser: tests/e2e/test_trus
 import re
 from datetime import date, datetime, timedelta, timezone
 
-import pytest
-from redis import Redis
-from rq import SimpleWorker
 from sqlalchemy import select
 
 from canvas_sim import specs
@@ -16,7 +13,6 @@ from webapp.models import (
     AuditEntry, CanvasModule, Client, Enrolment, EnrolmentStatus, JobRun, ResultProvenance, ResultType,
     TrainingPlanUnit, Unit,
 )
-from webapp.queue import job_queue
 from webapp.services.result_transfer import bulk
 
 UTC = timezone.utc
@@ -60,15 +56,6 @@ def _enter_on_the_training_plan(client, plan_unit, result_name, start, end=None)
         "result_type_id": _result_type(result_name).id, "result_start": start.isoformat(),
         "result_end": end.isoformat() if end else ""}, headers={"HX-Request": "true"})
     assert response.status_code == 200, response.get_data(as_text=True)
-
-
-@pytest.fixture
-def work(app, redis_url):
-    def run_queued():
-        connection = Redis.from_url(redis_url)
-        with app.app_context():
-            SimpleWorker([job_queue(connection)], connection=connection).work(burst=True)
-    return run_queued
 
 
 # 1. Module-list updates keep deliberate unmapping ---------------------------------------------------

@@ -64,7 +64,7 @@ def test_withdraw_then_enrol_again(page, browser_sign_in, transferred_121, canva
     page.goto(f"/enrolments/{enrolment_id}")
     today = format_rto_date(utcnow(), "Australia/Sydney")
     expect(page.get_by_text(f"Concluded in Canvas {today} by sync")).to_be_visible()
-    page.goto(f"/occurrences/121/canvas/enrolments")
+    page.goto("/occurrences/121/canvas/enrolments")
     expect(page.locator("#progress")).to_contain_text("Concluded in Canvas (Withdrawn; module progress staged first")
 
     _set_status(page, enrolment_id, "Enrolled (Active)")

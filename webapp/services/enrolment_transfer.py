@@ -400,8 +400,8 @@ def _save_outcome(run: JobRun, link: OccurrenceLink, enrolment: Enrolment, resul
     if transfer is None:
         enrolment.transfer = EnrolmentTransfer(**values, refreshed_at=utcnow())
     else:
-        for field, value in values.items():
-            setattr(transfer, field, value)
+        for name, value in values.items():
+            setattr(transfer, name, value)
     _forget_removed(link, enrollment.id)
     if enrolment.client.canvas_user_id is None:
         enrolment.client.canvas_user_id = resolution.canvas_user_id
