@@ -14,7 +14,7 @@ from ..services.result_transfer import bulk as service
 from ..services.result_transfer.forms import chosen_row, posted_rows, row_named, rule_from
 from ..services.result_transfer.review import edits, opened_rows, review
 from ..services.result_transfer.save import process
-from .common import cancel_checked, db_int, get_or_404, page_number, render, require
+from .common import cancel_checked, db_int, get_or_404, page_number, render, require, start_from_form
 from .results import render_review
 
 bp = Blueprint("bulk", __name__, url_prefix="/utilities/canvas-results")
@@ -43,19 +43,11 @@ def index():
 @bp.route("/start", methods=["POST"])
 @require("result_transfer", "add")
 def start():
-    try:
-        run, created = service.start_bulk_download(current_user.id,
-                                                   incremental=request.form.get("mode") == "incremental")
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for(".index"))
-    if created:
-        jobs.start(run, inline_limit=0)  # bulk work always runs in the background
-    else:
-        flash("A bulk download is already under way; here it is.", "info")
-    return redirect(url_for(".index"))
+    _, refused = start_from_form(
+        lambda: service.start_bulk_download(current_user.id, incremental=request.form.get("mode") == "incremental"),
+        0, back_url=url_for(".index"),  # bulk work always runs in the background
+        already="A bulk download is already under way; here it is.")
+    return refused or redirect(url_for(".index"))
 
 
 @bp.route("/runs/<int:run_id>/progress")
@@ -165,15 +157,10 @@ def process_all(run_id: int):
                    "replacing a kept result. Press Replace on the row to replace it, or Cancel, then Process all.")
         return _review(run, students, rule, page, occurrence_id, show, status=422, refusal=refusal)
     typed = edits(students)
-    try:
-        processing, created = service.start_processing(run, rule, current_user.id, typed)
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for(".review", run_id=run.id))
-    if created:
-        jobs.start(processing, inline_limit=0)
+    _, refused = start_from_form(lambda: service.start_processing(run, rule, current_user.id, typed), 0,
+                                 back_url=url_for(".review", run_id=run.id))
+    if refused:
+        return refused
     flash("Processing every row that proposes a change; each is saved on its own as it goes"
           f"{f', the {len(typed)} row(s) you edited as you typed them' if typed else ''}.", "success")
     return redirect(url_for(".index"))

@@ -4,7 +4,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import jobs
 from ..extensions import db
 from ..models import Enrolment, JobRun, LmsIntegration, Occurrence
 from ..services import DomainError
@@ -12,7 +11,9 @@ from ..services import canvas_links as links
 from ..services import enrolment_transfer as transfer
 from ..services.history import occurrence_history
 from ..services.integrations import canvas_client
-from .common import cancel_checked, confirm_delete, db_int, get_or_404, may_cancel, render, require, run_progress
+from .common import (
+    cancel_checked, confirm_delete, db_int, get_or_404, may_cancel, render, require, run_progress, start_from_form,
+)
 
 bp = Blueprint("canvas_links", __name__, url_prefix="/occurrences/<int:occurrence_id>/canvas")
 
@@ -167,17 +168,10 @@ def transfer_preview(occurrence_id: int):
 @require("enrolment_transfer", "add")
 def transfer_run(occurrence_id: int):
     occurrence, current = _linked(occurrence_id)
-    try:
-        run, created = transfer.start_transfer(current, _selected_ids(), current_user.id,
-                                               _selected_ids("reopen_id"))
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for(".transfer_choose", occurrence_id=occurrence_id))
-    if created:
-        jobs.start(run, current_app.config["TRANSFER_INLINE_LIMIT"])
-    return redirect(url_for(".run", occurrence_id=occurrence_id, run_id=run.id))
+    run, refused = start_from_form(
+        lambda: transfer.start_transfer(current, _selected_ids(), current_user.id, _selected_ids("reopen_id")),
+        current_app.config["TRANSFER_INLINE_LIMIT"], back_url=url_for(".transfer_choose", occurrence_id=occurrence_id))
+    return refused or redirect(url_for(".run", occurrence_id=occurrence_id, run_id=run.id))
 
 
 def _transfer_run(occurrence_id: int, run_id: int) -> JobRun:

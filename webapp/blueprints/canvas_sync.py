@@ -6,7 +6,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import jobs
 from ..extensions import db, htmx
 from ..models import Client, EnrolmentTransfer, JobRun, JobRunItem, Occurrence, OccurrenceLink
 from ..services import DomainError
@@ -15,7 +14,7 @@ from ..services.canvas_sync import runs as sync
 from ..services.canvas_sync import users
 from ..services.canvas_sync.standing import held_changes, unaccepted_invitations
 from ..services.result_transfer import download
-from .common import cancel_checked, db_int, get_or_404, render, require
+from .common import cancel_checked, db_int, get_or_404, render, require, start_from_form
 
 bp = Blueprint("canvas_sync", __name__)
 
@@ -96,20 +95,13 @@ def apply(occurrence_id: int):
 
 def _start(occurrence_id: int, *, dry_run: bool, confirmed: int | None, inline: int):
     occurrence = get_or_404(Occurrence, occurrence_id)
-    try:
-        run, created = sync.start_sync(current_link(occurrence), current_user.id,
-                                       _trigger("Refresh from Canvas" if dry_run else "Apply changes in Canvas"),
-                                       dry_run=dry_run, confirmed=confirmed)
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for("occurrences.view", occurrence_id=occurrence_id, _anchor="enrolments"))
-    if created:
-        jobs.start(run, inline)
-    else:
-        flash("A Canvas sync of this occurrence is already under way; here it is.", "info")
-    return redirect(url_for(".occurrence", occurrence_id=occurrence_id))
+    _, refused = start_from_form(
+        lambda: sync.start_sync(current_link(occurrence), current_user.id,
+                                _trigger("Refresh from Canvas" if dry_run else "Apply changes in Canvas"),
+                                dry_run=dry_run, confirmed=confirmed),
+        inline, back_url=url_for("occurrences.view", occurrence_id=occurrence_id, _anchor="enrolments"),
+        already="A Canvas sync of this occurrence is already under way; here it is.")
+    return refused or redirect(url_for(".occurrence", occurrence_id=occurrence_id))
 
 
 @bp.route(f"{OCCURRENCE}/runs/<int:run_id>")
@@ -145,19 +137,12 @@ def bulk():
 @require("enrolment_transfer", "add")
 def start_bulk():
     dry_run = request.form.get("dry_run") == "1"
-    try:
-        run, created = sync.start_bulk_sync(current_user.id, _trigger(
-            "Preview changes" if dry_run else "Transfer enrolments to Canvas LMS"), dry_run=dry_run)
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for(".bulk"))
-    if created:
-        jobs.start(run, inline_limit=0)  # every occurrence: always in the background
-    else:
-        flash("A transfer of every occurrence is already under way; here it is.", "info")
-    return redirect(url_for(".bulk"))
+    _, refused = start_from_form(
+        lambda: sync.start_bulk_sync(current_user.id, _trigger(
+            "Preview changes" if dry_run else "Transfer enrolments to Canvas LMS"), dry_run=dry_run),
+        0, back_url=url_for(".bulk"),  # every occurrence: always in the background
+        already="A transfer of every occurrence is already under way; here it is.")
+    return refused or redirect(url_for(".bulk"))
 
 
 @bp.route(f"{UTILITY}/runs/<int:run_id>")

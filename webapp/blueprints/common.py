@@ -111,6 +111,25 @@ def confirm_delete(perform, *, what: str, detail: str | None, cancel_url: str, d
     return redirect(done_url)
 
 
+def start_from_form(begin, inline_limit: int, *, back_url: str, already: str | None = None):
+    """Start the run a form asked for: `begin()` gives (run, created) or refuses with a DomainError,
+    which is shown on the page at `back_url`. A new run goes to the workers, or runs now when it is
+    small; one already under way is not started twice (`already`, when given, says so).
+    Returns (run, None), or (None, the redirect back)."""
+    try:
+        run, created = begin()
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return None, redirect(back_url)
+    if created:
+        jobs.start(run, inline_limit)
+    elif already:
+        flash(already, "info")
+    return run, None
+
+
 def may_cancel(run) -> bool:
     """Cancelling a run takes the right that starts its kind (a trainer who may pull results must
     not stop an administrator's enrolment transfer)."""

@@ -4,17 +4,15 @@
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
-from .. import jobs
 from ..extensions import db
 from ..models import JobRun, Occurrence, ResultType, TaskStatus
-from ..services import DomainError
 from ..services.canvas_links import current_link
 from ..services.result_transfer import download as service
 from ..services.result_transfer.forms import chosen_row, posted_rows, row_named, rule_from
 from ..services.result_transfer.proposals import START_RULES
 from ..services.result_transfer.review import SHOW, present, review
 from ..services.result_transfer.save import ACTIONS, process
-from .common import cancel_checked, get_or_404, may_cancel, render, require, run_progress
+from .common import cancel_checked, get_or_404, may_cancel, render, require, run_progress, start_from_form
 
 bp = Blueprint("results", __name__, url_prefix="/occurrences/<int:occurrence_id>/canvas/results")
 
@@ -30,17 +28,12 @@ def _run_of(occurrence_id: int, run_id: int) -> JobRun:
 @require("result_transfer", "add")
 def download(occurrence_id: int):
     occurrence = get_or_404(Occurrence, occurrence_id)
-    try:
-        run, created = service.start_download(current_link(occurrence), current_user.id,
-                                              incremental=request.form.get("mode") == "incremental")
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for("occurrences.view", occurrence_id=occurrence_id, _anchor="enrolments"))
-    if created:
-        jobs.start(run, current_app.config["DOWNLOAD_INLINE_LIMIT"])
-    return redirect(url_for(".run", occurrence_id=occurrence_id, run_id=run.id))
+    run, refused = start_from_form(
+        lambda: service.start_download(current_link(occurrence), current_user.id,
+                                       incremental=request.form.get("mode") == "incremental"),
+        current_app.config["DOWNLOAD_INLINE_LIMIT"],
+        back_url=url_for("occurrences.view", occurrence_id=occurrence_id, _anchor="enrolments"))
+    return refused or redirect(url_for(".run", occurrence_id=occurrence_id, run_id=run.id))
 
 
 @bp.route("/runs/<int:run_id>")
