@@ -59,10 +59,17 @@ class Claims:
 
     def held_by_others(self, occurrence_ids: list[int]) -> bool:
         """Whether another job holds any of these occurrences now."""
+        return any(holder not in (None, self.token) for holder in self._holders(occurrence_ids))
+
+    def unheld(self, occurrence_ids: set[int]) -> bool:
+        """Whether nobody holds some of these occurrences (without Redis, nobody else ever does)."""
+        return None in self._holders(occurrence_ids) if self._redis is not None else bool(occurrence_ids)
+
+    def _holders(self, occurrence_ids) -> list[str | None]:
         if self._redis is None or not occurrence_ids:
-            return False
-        holders = self._redis.mget([self._key(o) for o in occurrence_ids])
-        return any(holder is not None and holder.decode() != self.token for holder in holders)
+            return []
+        return [holder.decode() if holder is not None else None
+                for holder in self._redis.mget([self._key(o) for o in occurrence_ids])]
 
     def renew(self, force: bool = False) -> None:
         """Every third of a lease, so that a slow Canvas never costs us an occurrence."""

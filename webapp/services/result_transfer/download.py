@@ -149,14 +149,24 @@ def run_download(run: JobRun, occurrence_id: int | None = None) -> None:
                 end_run(run)
                 db.session.commit()
                 return
-            # Others hold what is left: wait until it is done, or until a lease they stopped renewing expires.
-            time.sleep(min(1.0, claims.lease_seconds / 5))
-            run.heartbeat_at = utcnow()
-            db.session.commit()
-            if stopped_by_cancel(run, "what was downloaded is kept."):
+            if not _wait_for_others(run, claims, set(plan)):
                 return
     finally:
         claims.release()
+
+
+def _wait_for_others(run: JobRun, claims: Claims, occurrences: set[int]) -> bool:
+    """Other jobs hold what is left: wait, asking Redis only, until it is done or a lease they
+    stopped renewing has lapsed; only then is the run planned again. False when cancelled."""
+    while True:
+        time.sleep(min(1.0, claims.lease_seconds / 5))
+        run.heartbeat_at = utcnow()
+        db.session.commit()
+        if stopped_by_cancel(run, "what was downloaded is kept."):
+            return False
+        left = occurrences - claims.done()
+        if not left or claims.unheld(left):
+            return True
 
 
 def _ended(run: JobRun) -> bool:
