@@ -72,6 +72,16 @@ def test_add_a_role_and_a_user(client, login):
     assert user.password_hash != "long enough password"
 
 
+def test_a_role_name_taken_already_is_refused_with_a_reason_also_with_accents(client, login):
+    login()
+    assert client.post("/manage/security/roles", data={"name": "Évaluateur"}).status_code == 302
+
+    again = client.post("/manage/security/roles", data={"name": "Évaluateur"})
+
+    assert again.status_code == 422
+    assert "There is already a role named “Évaluateur”." in again.get_data(as_text=True)
+
+
 def test_short_passwords_are_refused(client, login):
     login()
     response = client.post("/manage/security/users/new", data={

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Optional
 
@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import Client, Enrolment, EnrolmentStatus, EnrolmentTask, Occurrence, ResultType, TaskStatus, TrainingPlanUnit
 from ..services import DomainError
 from ..services import enrolments as service
+from ..services.records import same_text
 from .common import confirm_delete, fragment_or_back, get_or_404, render, require
 from .dates import DayMonthYearField
 
@@ -70,7 +71,7 @@ def enrol(occurrence_id: int):
         form.status_id.data = _default_status_id()
     if form.validate_on_submit():
         code = form.client_code.data.strip()
-        client = db.session.scalar(select(Client).where(func.lower(Client.code) == code.lower()))
+        client = db.session.scalar(select(Client).where(same_text(Client.code, code)))
         try:
             if client is None:
                 raise DomainError(f"There is no client with code “{code}”. Check the code or add the client first.",

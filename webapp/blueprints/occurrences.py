@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -14,6 +14,7 @@ from ..services import DomainError
 from ..services import occurrences as service
 from ..services.canvas_links import current_link
 from ..services.history import occurrence_history
+from ..services.records import same_text
 from .common import confirm_delete, db_int, fragment_or_back, get_or_404, paginate, render, require
 from .dates import DayMonthYearField
 
@@ -163,7 +164,7 @@ def add_unit(occurrence_id: int):
     if not form.validate_on_submit():
         return _page(occurrence, block="structure", status=422, unit_form=form)
     code = form.unit_code.data.strip()
-    unit = db.session.scalar(select(Unit).where(func.lower(Unit.code) == code.lower()))
+    unit = db.session.scalar(select(Unit).where(same_text(Unit.code, code)))
     if unit is None:
         form.unit_code.errors.append(f"There is no unit with code “{code}”. Add it under Units first.")
         return _page(occurrence, block="structure", status=422, unit_form=form)

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from zoneinfo import available_timezones
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from ..extensions import db
 from ..queue import redis_connection
@@ -25,6 +25,7 @@ from .canvas import SCOPES, BadResponse, CanvasClient, CanvasError, OAuthTokenPr
 from .canvas_rights import ConnectionReport, check_rights
 from .canvas_usage import call_counter
 from .canvas_address import normalise_canvas_address
+from .records import same_text
 from .result_transfer.proposals import START_RULES, UNATTENDED_START_RULES
 from .secrets import decrypt, encrypt
 
@@ -168,7 +169,7 @@ def _check_integration(draft, values):
     name = (values.get("name") or "").strip()
     if not name:
         raise DomainError("Give the integration a name.", "name")
-    query = select(LmsIntegration.id).where(func.lower(LmsIntegration.name) == name.lower())
+    query = select(LmsIntegration.id).where(same_text(LmsIntegration.name, name))
     if draft.integration_id:
         query = query.where(LmsIntegration.id != draft.integration_id)
     if db.session.scalar(query):

@@ -13,15 +13,18 @@ from ..extensions import db
 from . import DomainError
 
 
+def same_text(column, value):
+    """Codes and names compare case-insensitively: "bsbwhs411" is BSBWHS411. SQLite lowers only
+    ASCII, so the exact value is asked for too (it is what a unique constraint refuses)."""
+    return or_(column == value, func.lower(column) == str(value).lower())
+
+
 def _check_unique(model, obj, values: dict, unique: Iterable[str], label: str) -> None:
     for field in unique:
         value = values.get(field)
         if value is None or value == "":
             continue
-        column = getattr(model, field)
-        # Codes and names are compared case-insensitively: "bsbwhs411" is BSBWHS411. SQLite lowers
-        # only ASCII, so the exact value is asked for too (it is what the unique constraint refuses).
-        query = select(model.id).where(or_(column == value, func.lower(column) == str(value).lower()))
+        query = select(model.id).where(same_text(getattr(model, field), value))
         if obj is not None and obj.id is not None:
             query = query.where(model.id != obj.id)
         if db.session.scalar(query) is not None:

@@ -1,13 +1,14 @@
 """The security manager's changes, guarded so nobody locks every administrator out, and nobody
 hands out (to others or to themselves) rights they do not hold."""
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Role, RolePermission, User, user_role
 from . import DomainError
 from .audit import record
 from .permissions import ENTITIES, grants, permission_set, set_permission
+from .records import same_text
 from .users import end_sessions
 
 
@@ -80,7 +81,7 @@ def create_role(name: str, description: str = "") -> Role:
     name = name.strip()
     if not name:
         raise DomainError("Give the role a name.", "name")
-    if db.session.scalar(select(Role.id).where(func.lower(Role.name) == name.lower())):
+    if db.session.scalar(select(Role.id).where(same_text(Role.name, name))):
         raise DomainError(f"There is already a role named “{name}”.", "name")
     role = Role(name=name, description=description.strip())
     db.session.add(role)
