@@ -204,3 +204,17 @@ def test_instance_folder_and_sqlite_file_are_owner_only(monkeypatch, tmp_path):
         os.umask(old_umask)
     assert stat.S_IMODE(instance.stat().st_mode) == 0o700
     assert stat.S_IMODE((instance / "canvaslink.db").stat().st_mode) == 0o600
+
+
+def test_a_nul_character_in_any_field_is_refused_whole_with_a_reason(client, login):
+    """PostgreSQL cannot store a NUL: the request is refused before a view can half-save it."""
+    from webapp.models import Unit
+
+    login()
+    refused = client.post("/units/new", data={"code": "NUL001", "name": "Before\x00after"})
+    searched = client.get("/clients/", query_string={"q": "a\x00"})
+
+    assert refused.status_code == searched.status_code == 400
+    assert "A field holds a NUL character" in refused.get_data(as_text=True)
+    assert "nothing was saved" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(Unit).where(Unit.code == "NUL001")) is None

@@ -1,9 +1,10 @@
 """What a request may carry before any view sees it: body size (MAX_CONTENT_LENGTH), the number
-of form fields, ids that fit the database, and whose X-Forwarded-* headers are believed."""
+of form fields, no NUL characters, ids that fit the database, and whose X-Forwarded-* headers
+are believed."""
 
 from urllib.parse import parse_qsl
 
-from flask import Request
+from flask import Request, abort, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -38,9 +39,19 @@ class DatabaseIntConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+def refuse_nul_characters():
+    """No text anyone types holds a NUL character, and PostgreSQL cannot store one: refuse the
+    request whole, before a view half-saves it."""
+    for fields in (request.args, request.form):
+        if any("\x00" in key or "\x00" in value for key, value in fields.items(multi=True)):
+            abort(400, description="A field holds a NUL character (\\0), which no text may contain. Remove it "
+                                   "and send the form again.")
+
+
 def init_app(app):
     """Before the blueprints: their rules pick their converters when registered."""
     app.request_class = LimitedRequest
+    app.before_request(refuse_nul_characters)
     app.url_map.converters["int"] = DatabaseIntConverter
     if proxies := app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

@@ -5,6 +5,7 @@ from datetime import date
 from flask import render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import BadRequest
 
 from .blueprints.dates import INPUT_ATTRS
 from .extensions import db, login_manager
@@ -76,9 +77,10 @@ def init_app(app):
         return error_page(404, "Not found", "That page or record does not exist. It may have been deleted.")
 
     @app.errorhandler(400)
-    def bad_request(_err):
-        return error_page(400, "Not understood", "Part of what was sent cannot be read. Reload the page and "
-                          "try again; nothing was saved.")
+    def bad_request(err):
+        said = err.description if getattr(err, "description", None) != BadRequest.description else (
+            "Part of what was sent cannot be read. Reload the page and try again")
+        return error_page(400, "Not understood", f"{said.rstrip('.')}; nothing was saved.")
 
     @app.errorhandler(413)
     def too_large(_err):
