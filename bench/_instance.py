@@ -27,8 +27,8 @@ def signed_in_client(seed: Callable):
     from webapp import create_app
     from webapp.extensions import db
     from webapp.models import Role
-    from webapp.services.reference_data import ensure_reference_data
-    from webapp.services.users import create_user
+    from webapp.services.setup.reference_data import ensure_reference_data
+    from webapp.services.staff.users import create_user
 
     app = create_app({"SESSION_COOKIE_SECURE": False, "WTF_CSRF_ENABLED": False})
     with app.app_context():

@@ -274,8 +274,8 @@ def seed_database(args, sim_url: str) -> None:
         CanvasModule, Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, LmsIntegration, Occurrence,
         OccurrenceLink, OccurrenceStatus, OccurrenceUnit, StatusType, TrainingPlanUnit, Unit,
     )
-    from webapp.services.audit import utcnow
-    from webapp.services.secrets import encrypt
+    from webapp.services.clock import utcnow
+    from webapp.services.integrations.secrets import encrypt
 
     if db.session.scalar(select(func.count()).select_from(Occurrence)):
         raise SystemExit("The database already has occurrences; give the benchmark an empty database.")
@@ -357,7 +357,7 @@ def background_download(sim: Simulator, log_path: Path, workers: int = 1, increm
     from webapp.extensions import db
     from webapp.models import JobRun
     from webapp.queue import enqueue_run, job_queue, redis_connection
-    from webapp.services.audit import utcnow
+    from webapp.services.clock import utcnow
     from webapp.services.result_transfer.bulk import start_bulk_download
     from webapp.services.result_transfer.download import occurrences_of
 
@@ -461,11 +461,11 @@ def sequential_download(sim: Simulator) -> dict:
 
     from webapp.extensions import db
     from webapp.models import Enrolment, JobRun, LmsIntegration, ModuleStateDownload, OccurrenceLink
-    from webapp.services.audit import utcnow
+    from webapp.services.clock import utcnow
     from webapp.services.result_transfer.bulk import eligible_enrolments
     from webapp.services.canvas import CanvasError
-    from webapp.services.integrations import canvas_client
-    from webapp.services.job_runs import end_run, mark_running, record_item
+    from webapp.services.integrations.connection import canvas_client
+    from webapp.services.runs.lifecycle import end_run, mark_running, record_item
 
     ids = eligible_enrolments()
     enrolments = db.session.scalars(select(Enrolment).options(selectinload(Enrolment.transfer))
@@ -556,7 +556,7 @@ def main(argv=None) -> None:
 
         from webapp import create_app
         from webapp.extensions import db
-        from webapp.services.reference_data import ensure_reference_data
+        from webapp.services.setup.reference_data import ensure_reference_data
 
         app = create_app()
         with app.app_context():

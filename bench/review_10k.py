@@ -47,7 +47,7 @@ def _seed(db, occurrences: int, students: int, unit_count: int = 6) -> int:
         ModuleStateDownload, Occurrence, OccurrenceLink, OccurrenceStatus, Task, TaskStatus, TaskUnit,
         TrainingPlanUnit, Unit,
     )
-    from webapp.services.integrations import defaults
+    from webapp.services.integrations.wizard import defaults
 
     now = datetime(2026, 11, 1)
     active = db.session.scalar(db.select(OccurrenceStatus).where(OccurrenceStatus.name == "In progress"))

@@ -4,8 +4,8 @@ import pytest
 
 from webapp.extensions import db
 from webapp.models import LmsIntegration, Occurrence
-from webapp.services.demo import seed_demo
-from webapp.services.secrets import encrypt
+from webapp.services.setup.demo import seed_demo
+from webapp.services.integrations.secrets import encrypt
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def demo(app):
 def integration(canvas):
     """An integration reaching the simulator with its admin token, on the wizard's defaults
     (units and tasks; Continuing on start, Competent on completion, 12 months; Sydney time)."""
-    from webapp.services.integrations import defaults
+    from webapp.services.integrations.wizard import defaults
 
     record = LmsIntegration(**(defaults() | {"name": "Demo Canvas", "base_url": canvas.url}),
                             access_token_enc=encrypt(canvas.admin_token))
@@ -46,9 +46,10 @@ def transferred_121(demo, integration, canvas, make_user):
 def link_and_transfer(occurrence, integration, staff):
     """Link the occurrence to its section, update and auto-map its modules, and transfer every
     enrolment to Canvas, as staff do on the occurrence's Canvas page."""
-    from webapp.services.canvas_links import link_occurrence, update_module_list
-    from webapp.services.enrolment_transfer import run_transfer, start_transfer
-    from webapp.services.integrations import canvas_client
+    from webapp.services.canvas_links.link import link_occurrence
+    from webapp.services.canvas_links.modules import update_module_list
+    from webapp.services.canvas_sync.transfer import run_transfer, start_transfer
+    from webapp.services.integrations.connection import canvas_client
 
     with canvas_client(integration) as client:
         link = link_occurrence(occurrence, integration, client, staff.id)

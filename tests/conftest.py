@@ -33,7 +33,7 @@ from sqlalchemy import MetaData, delete  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Base  # noqa: E402
-from webapp.services.reference_data import ensure_reference_data  # noqa: E402
+from webapp.services.setup.reference_data import ensure_reference_data
 
 from tests.helpers import PASSWORD, sign_in  # noqa: E402
 
@@ -102,7 +102,7 @@ def client(app):
 @pytest.fixture
 def make_user(app):
     from webapp.models import Role
-    from webapp.services.users import create_user
+    from webapp.services.staff.users import create_user
 
     def make(username: str, role_names=("Administrator",)):
         roles = [db.session.scalar(db.select(Role).where(Role.name == name)) for name in role_names]
@@ -158,7 +158,7 @@ def make_occurrence():
     from datetime import date
 
     from webapp.models import OccurrenceStatus, Unit
-    from webapp.services.occurrences import add_task, add_unit, save_occurrence, set_matrix_cell
+    from webapp.services.sms.occurrences import add_task, add_unit, save_occurrence, set_matrix_cell
 
     def make(occurrence_id=None, units=("BSBWHS411", "BSBWHS412"), tasks=("Assessment 1",), status="In progress",
              **values):
@@ -183,7 +183,7 @@ def make_occurrence():
 @pytest.fixture
 def enrol_client():
     from webapp.models import EnrolmentStatus
-    from webapp.services.enrolments import enrol
+    from webapp.services.sms.enrolments import enrol
 
     def make(occurrence, client, status="Enrolled"):
         enrolment = enrol(occurrence, client, start_date=None, end_date=None,

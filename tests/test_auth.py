@@ -102,7 +102,7 @@ def test_deactivated_staff_cannot_sign_in(client, make_user):
 
 def test_an_unknown_username_still_verifies_a_password_hash(client, make_user, monkeypatch):
     """Otherwise "no such user" answers at once and a wrong password only after hashing."""
-    from webapp.services import users
+    from webapp.services.staff import users
 
     verified = []
     real_check = users.check_password_hash
@@ -141,8 +141,8 @@ def test_a_copied_session_cookie_stops_working_at_sign_out(app, client, make_use
 def test_a_password_reset_or_deactivation_ends_the_user_s_sessions(app, client, make_user):
     from webapp.extensions import db
     from webapp.models import User
-    from webapp.services.security import update_user
-    from webapp.services.users import set_password
+    from webapp.services.staff.security import update_user
+    from webapp.services.staff.users import set_password
 
     user = make_user("alex")
     sign_in(client, "alex")
@@ -190,7 +190,7 @@ def test_parallel_attempts_check_no_more_passwords_than_the_limit(app, make_user
     attempts record themselves before any of them counts: each then sees more than the limit)."""
     import threading
 
-    from webapp.services import users
+    from webapp.services.staff import users
 
     make_user("alex")
     checks = []

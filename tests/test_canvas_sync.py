@@ -13,9 +13,9 @@ from webapp.jobs import nightly_sync
 from webapp.models import (
     AuditEntry, Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, JobRunItem, ModuleStateDownload,
 )
-from webapp.services.audit import utcnow
+from webapp.services.clock import utcnow
 from webapp.services.canvas_sync.standing import canvas_standing, held_changes, unaccepted_invitations
-from webapp.services.enrolments import delete_enrolment, enrol, update_enrolment
+from webapp.services.sms.enrolments import delete_enrolment, enrol, update_enrolment
 
 
 def _enrolment(code, occurrence_id=121) -> Enrolment:
@@ -341,7 +341,7 @@ def test_a_held_student_set_back_to_enrolled_is_no_longer_held(transferred_121, 
 def test_the_occurrence_history_shows_transfers_conclusions_and_result_saves(
         client, login, app, redis_url, transferred_121, canvas):
     from webapp.models import ResultType
-    from webapp.services.enrolments import enter_unit_result
+    from webapp.services.sms.enrolments import enter_unit_result
 
     admin = login()
     _set_status("C0040", "Withdrawn", admin.id)

@@ -22,10 +22,10 @@ from webapp.extensions import db
 from webapp.models import (
     Client, ResultType, Role, TaskStatus, Unit, User,
 )
-from webapp.services import integrations
+from webapp.services.integrations import connection, wizard
 from webapp.services.canvas import CanvasClient
-from webapp.services.demo import seed_demo
-from webapp.services.job_runs import end_run, start_run
+from webapp.services.setup.demo import seed_demo
+from webapp.services.runs.lifecycle import end_run, start_run
 
 from tests.helpers import csrf_token_of, sign_in
 
@@ -50,7 +50,7 @@ def _ids(occurrence):
     trainer = db.session.scalar(db.select(User).where(User.username == "trainer"))
     download, _ = start_run("result_download", occurrence.id, {"enrolment_ids": [enrolment.id]}, 1, trainer.id)
     end_run(download)
-    draft = integrations.start_draft(db.session.scalar(db.select(User.id).where(User.username == "fuzzer")))
+    draft = wizard.start_draft(db.session.scalar(db.select(User.id).where(User.username == "fuzzer")))
     db.session.commit()
     first = lambda model: db.session.scalar(db.select(model.id).order_by(model.id).limit(1))  # noqa: E731
     return {
@@ -81,7 +81,7 @@ def fuzz_target(app, client, make_user, monkeypatch):
         raise requests.ConnectionError("no network while fuzzing")
 
     monkeypatch.setattr(requests.Session, "send", no_network)
-    monkeypatch.setattr(integrations, "CanvasClient", functools.partial(CanvasClient, sleep=lambda _: None))
+    monkeypatch.setattr(connection, "CanvasClient", functools.partial(CanvasClient, sleep=lambda _: None))
     seed_demo({"admin": "x" * 12, "trainer": "y" * 12, "viewer": "z" * 12})
     db.session.commit()
     make_user("fuzzer")

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from webapp import jobs
 from webapp.extensions import db
 from webapp.models import EnrolmentStatus, JobRun, Role, RolePermission
-from webapp.services import enrolment_transfer
+from webapp.services.canvas_sync import transfer as enrolment_transfer
 from webapp.services.result_transfer import bulk as bulk_results
-from webapp.services.job_runs import start_run
+from webapp.services.runs.lifecycle import start_run
 
 from tests.helpers import sign_in
 

@@ -10,9 +10,9 @@ from tests.helpers import KEEPING_IN_STEP
 from webapp.extensions import db
 from webapp.models import AuditEntry, LmsIntegration
 from webapp.services import DomainError
-from webapp.services import integrations as service
-from webapp.services.canvas_address import normalise_canvas_address
-from webapp.services.secrets import decrypt
+from webapp.services.integrations import connection, drafts, oauth, wizard
+from webapp.services.integrations.address import normalise_canvas_address
+from webapp.services.integrations.secrets import decrypt
 
 REDIRECT = "http://127.0.0.1/manage/lms-integrations/oauth/callback"
 
@@ -50,20 +50,20 @@ def _approve_in_canvas(canvas, authorise_url: str) -> str:
 
 
 def _draft_through_page_2(user, canvas, secret=None):
-    draft = service.start_draft(user.id)
-    service.save_step(draft, 1, dict(draft.data, name="Demo Canvas"))
+    draft = wizard.start_draft(user.id)
+    wizard.save_step(draft, 1, dict(draft.data, name="Demo Canvas"))
     client_id, client_secret = canvas.developer_key
-    service.save_step(draft, 2, dict(draft.data, base_url=canvas.url, client_id=client_id),
+    wizard.save_step(draft, 2, dict(draft.data, base_url=canvas.url, client_id=client_id),
                       {"client_secret": secret or client_secret})
     return draft
 
 
 def _authorised_integration(user, canvas) -> LmsIntegration:
     draft = _draft_through_page_2(user, canvas)
-    url, _state = service.authorisation_url(draft, REDIRECT)
-    report = service.complete_authorisation(draft, _approve_in_canvas(canvas, url), REDIRECT)
+    url, _state = oauth.authorisation_url(draft, REDIRECT)
+    report = oauth.complete_authorisation(draft, _approve_in_canvas(canvas, url), REDIRECT)
     assert report.acts_as == "Integration Admin (Canvas user 1)" and report.ready
-    integration = service.finish(draft, user.id)
+    integration = wizard.finish(draft, user.id)
     db.session.commit()
     return integration
 
@@ -104,7 +104,7 @@ def test_an_expired_access_token_is_renewed_transparently(login, canvas, clock):
     clock.now += 7200  # Canvas now considers the token expired ...
     integration.token_expires_at = None  # ... but canvaslink does not know: the 401 path must cope
     db.session.commit()
-    with service.canvas_client(integration) as canvas_client:
+    with connection.canvas_client(integration) as canvas_client:
         assert canvas_client.whoami().name == "Integration Admin"
     db.session.expire_all()
     renewed = decrypt(db.session.get(LmsIntegration, integration.id).access_token_enc)
@@ -114,9 +114,9 @@ def test_an_expired_access_token_is_renewed_transparently(login, canvas, clock):
 def test_wrong_client_secret_is_named_when_authorising(login, canvas):
     admin = login()
     draft = _draft_through_page_2(admin, canvas, secret="not-the-secret")
-    url, _state = service.authorisation_url(draft, REDIRECT)
+    url, _state = oauth.authorisation_url(draft, REDIRECT)
     with pytest.raises(DomainError) as refused:
-        service.complete_authorisation(draft, _approve_in_canvas(canvas, url), REDIRECT)
+        oauth.complete_authorisation(draft, _approve_in_canvas(canvas, url), REDIRECT)
     assert "does not recognise the developer key" in refused.value.message
     assert "Client Secret" in refused.value.message
 
@@ -198,10 +198,10 @@ def test_bad_canvas_addresses_are_refused_with_the_reason(typed, reason):
 def test_every_change_is_audited_without_secret_values(login, canvas):
     admin = login()
     integration = _authorised_integration(admin, canvas)
-    draft = service.start_draft(admin.id, integration)
-    service.save_step(draft, 2, dict(draft.data, enrol_mode="invited"), {"client_secret": "a-new-secret"})
-    service.finish(draft, admin.id)
-    service.delete_integration(integration, admin.id)
+    draft = wizard.start_draft(admin.id, integration)
+    wizard.save_step(draft, 2, dict(draft.data, enrol_mode="invited"), {"client_secret": "a-new-secret"})
+    wizard.finish(draft, admin.id)
+    wizard.delete_integration(integration, admin.id)
     db.session.commit()
     entries = db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id)).all()
     assert [e.action for e in entries] == ["test_address", "create", "edit", "delete"]
@@ -282,12 +282,12 @@ def test_a_new_address_gets_none_of_the_saved_secrets(client, login, canvas, oth
     assert response.status_code == 422 and "not authorised yet" in response.get_data(as_text=True)
     assert other_host.seen == []
 
-    draft = service.start_draft(admin.id, integration)
-    service.save_step(draft, 2, dict(draft.data, base_url=other_host.url))
-    assert not any(service.secret_is_set(draft, name) for name in service.SECRETS)
-    service.save_step(draft, 3, draft.data)
-    service.save_step(draft, 4, draft.data)
-    saved = service.finish(draft, admin.id)
+    draft = wizard.start_draft(admin.id, integration)
+    wizard.save_step(draft, 2, dict(draft.data, base_url=other_host.url))
+    assert not any(drafts.secret_is_set(draft, name) for name in drafts.SECRETS)
+    wizard.save_step(draft, 3, draft.data)
+    wizard.save_step(draft, 4, draft.data)
+    saved = wizard.finish(draft, admin.id)
     db.session.commit()
     assert (saved.client_secret_enc, saved.access_token_enc, saved.refresh_token_enc) == (None, None, None)
     assert other_host.seen == []

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from webapp.services import demo_data
-from webapp.services.module_matching import ModuleMatch, TaskRef, UnitRef, match_modules, normalise
+from webapp.services.setup import demo_data
+from webapp.services.canvas_links.matching import ModuleMatch, TaskRef, UnitRef, match_modules, normalise
 
 
 @pytest.fixture(autouse=True)

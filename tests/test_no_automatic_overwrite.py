@@ -12,14 +12,14 @@ from sqlalchemy import delete, select
 
 from webapp.extensions import db
 from webapp.models import (
-    FROM_CANVAS, FROM_PERSON, CanvasModule, EnrolmentTransfer, JobRun, JobRunItem, LmsIntegration,
-    ModuleStateDownload, OccurrenceLink, ResultProvenance, ResultType, TaskStatus,
+    FROM_CANVAS, FROM_PERSON, CanvasModule, EnrolmentTransfer, JobRun, JobRunItem, LmsIntegration, ModuleStateDownload,
+    OccurrenceLink, ResultProvenance, ResultType, TaskStatus,
 )
-from webapp.services.audit import utcnow
-from webapp.services.integrations import defaults
-from webapp.services.occurrences import set_matrix_cell
+from webapp.services.clock import utcnow
+from webapp.services.integrations.wizard import defaults
+from webapp.services.sms.occurrences import set_matrix_cell
 from webapp.services.result_transfer import bulk, download
-from webapp.services.result_transfer.proposals import START_RULES, start_rule
+from webapp.services.result_transfer.start_rules import START_RULES, start_rule
 from webapp.services.result_transfer.unattended import save_unattended
 
 UNITS = ("BSBWHS411", "BSBWHS412", "BSBWHS413")

@@ -12,12 +12,12 @@ from tests.canvas_fixtures import canvas_user_of
 from tests.test_result_transfer import _download
 from webapp.extensions import db
 from webapp.models import CanvasModule, EnrolmentTransfer, JobRun, ModuleStateDownload, Role
-from webapp.services.oversight import runs
+from webapp.services.runs import nightly
 from webapp.services.oversight.health import token_health
 from webapp.services.oversight.progress import (
     AGREE, COMPLETED, DISAGREE, LOCKED, NO_MODULE, STARTED, UNLOCKED, Saved, agreement, canvas_state,
 )
-from webapp.services.result_transfer.proposals import ModuleState
+from webapp.services.result_transfer.values import ModuleState
 
 UTC = timezone.utc
 
@@ -89,25 +89,25 @@ def test_nightly_summary_is_mailed_through_smtp_from_the_environment(app, monkey
                  params={"nightly": True, "saved": 5, "waiting": 3, "kept": 1}, created_at=datetime(2026, 12, 1))
     env = {"CANVASLINK_SMTP_HOST": "mail.example.edu", "CANVASLINK_SMTP_PORT": "587", "CANVASLINK_SMTP_USER": "u",
            "CANVASLINK_SMTP_PASSWORD": "p", "CANVASLINK_NIGHTLY_EMAIL_TO": "staff@example.edu"}
-    assert runs.send_summary(*runs.nightly_summary(run), env=env)
+    assert nightly.send_summary(*nightly.nightly_summary(run), env=env)
     assert sent[0] == ("connect", "mail.example.edu", 587) and ("login", "u", "p") in sent
     _, to, subject, body = sent[-1]
     assert to == "staff@example.edu" and "2 failed, 3 to review" in subject
     assert "Students downloaded: 14 of 16; failed: 2." in body and "Rows saved: 5; waiting for review: 3" in body
     # In development it is only logged.
     sent.clear()
-    assert not runs.send_summary("s", "b", env=env | {"CANVASLINK_ENV": "development"})
+    assert not nightly.send_summary("s", "b", env=env | {"CANVASLINK_ENV": "development"})
     assert sent == []
 
 
 def test_the_dashboard_names_a_failed_or_unfinished_night():
-    assert runs.nightly_notice(None) is None
+    assert nightly.nightly_notice(None) is None
     good = JobRun(status="finished", total=3, failed=0, params={"nightly": True, "waiting": 0})
-    assert runs.nightly_notice(good) is None
+    assert nightly.nightly_notice(good) is None
     left = JobRun(status="finished", total=3, failed=1, params={"nightly": True, "waiting": 2})
-    assert runs.nightly_notice(left) == ("Last night's result transfer: 1 of 3 students could not be downloaded; "
+    assert nightly.nightly_notice(left) == ("Last night's result transfer: 1 of 3 students could not be downloaded; "
                                          "2 rows wait for review.")
-    assert "failed: boom" in runs.nightly_notice(JobRun(status="failed", message="boom", params={}))
+    assert "failed: boom" in nightly.nightly_notice(JobRun(status="failed", message="boom", params={}))
 
 
 # Over the simulator -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from tests.helpers import KEEPING_IN_STEP
 from tests.test_canvas_links import _link
 from webapp.extensions import db
 from webapp.models import Client, EnrolmentTransfer, JobRunItem
-from webapp.services.secrets import encrypt
+from webapp.services.integrations.secrets import encrypt
 
 
 def _by_code(demo, code):
@@ -255,7 +255,7 @@ def test_a_key_that_refuses_our_scopes_is_explained_on_the_way_back(client, logi
     login()
     canvas.configure(enforce_scopes=True)
     # As if the key's administrator had not allowed one of the scopes we ask for.
-    monkeypatch.setattr("webapp.services.integrations.SCOPES", ("url:GET|/api/v1/not_allowed_here",))
+    monkeypatch.setattr("webapp.services.integrations.oauth.SCOPES", ("url:GET|/api/v1/not_allowed_here",))
     step1 = client.post("/manage/lms-integrations/new").headers["Location"]
     client.post(step1, data={"name": "Scoped", "product": "canvas", "transfer_units": "y", "nav": "next"})
     client_id, secret = canvas.developer_key

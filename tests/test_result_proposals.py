@@ -10,10 +10,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from webapp.services.result_transfer.proposals import (
-    CHANGE, COMPLETED, INVALID, KEPT, LOCKED, START_FROM_ENROLMENT, START_FROM_PLAN, START_FROM_UNLOCK, START_ON_DATE,
-    START_RULES, START_TODAY, STARTED, UNLOCKED, UP_TO_DATE, CurrentResult, CurrentTask, Defaults, ModuleMapping,
-    ModuleState, Origin, Outcome, PlanUnit, StartRule, Student, check_dates, kept_unit_reason, propose, start_rule)
+from webapp.services.result_transfer.values import (
+    CHANGE, COMPLETED, INVALID, KEPT, LOCKED, STARTED, UNLOCKED, UP_TO_DATE, CurrentResult, CurrentTask, Defaults,
+    ModuleMapping, ModuleState, Origin, Outcome, PlanUnit, Student,
+)
+from webapp.services.result_transfer.start_rules import (
+    START_FROM_ENROLMENT, START_FROM_PLAN, START_FROM_UNLOCK, START_ON_DATE, START_RULES, START_TODAY, StartRule,
+    start_rule,
+)
+from webapp.services.result_transfer.kept import check_dates, kept_unit_reason
+from webapp.services.result_transfer.proposals import propose
 
 
 @pytest.fixture(autouse=True)

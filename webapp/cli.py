@@ -8,11 +8,11 @@ from sqlalchemy import select
 from .extensions import db
 from .models import Role
 from .services import DomainError
-from .services.demo import seed_demo
-from .services.reference_data import ensure_reference_data
-from .services.result_transfer.proposals import START_RULES, UNATTENDED_START_RULES
+from .services.setup.demo import seed_demo
+from .services.setup.reference_data import ensure_reference_data
+from .services.result_transfer.start_rules import START_RULES, UNATTENDED_START_RULES
 from .services.result_transfer.unattended import pull_results
-from .services.users import create_user
+from .services.staff.users import create_user
 
 canvas_cli = AppGroup("canvas", help="Work with Canvas from the command line (for cron and scripts).")
 

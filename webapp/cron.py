@@ -9,8 +9,8 @@ import os
 
 from rq import cron
 
-from webapp.jobs import nightly_pull, nightly_sync
-from webapp.queue import QUEUE_NAME
+from .jobs import nightly_pull, nightly_sync
+from .queue import QUEUE_NAME
 
 # 02:30 in the server's time zone: after the day's Canvas activity, before staff arrive.
 NIGHTLY = os.environ.get("CANVASLINK_NIGHTLY_CRON", "30 2 * * *")
@@ -25,7 +25,7 @@ def main() -> None:
     from rq.cron import CronScheduler
 
     from webapp import create_app
-    from webapp.queue import redis_connection
+    from .queue import redis_connection
 
     app = create_app()
     with app.app_context():

@@ -7,10 +7,11 @@ from functools import partial
 from .extensions import db
 from .models import JobRun
 from .queue import QueueUnavailable, enqueue_run
-from .services import DomainError, enrolment_transfer
+from .services import DomainError
+from .services.canvas_sync import transfer as enrolment_transfer
 from .services.canvas_sync import runs as sync
-from .services.job_runs import execute, fail_run
-from .services.oversight.runs import last_nightly, nightly_summary, record_nightly_outcome, send_summary
+from .services.runs.lifecycle import execute, fail_run
+from .services.runs.nightly import last_nightly, nightly_summary, record_nightly_outcome, send_summary
 from .services.result_transfer import bulk, download
 from .services.result_transfer.unattended import nightly_integration_ids, pull_results
 

@@ -13,7 +13,7 @@ from .models import User
 from .rto_time import format_rto_date, format_rto_time, rto_zone_name
 from .services.canvas_sync.standing import canvas_standing
 from .services.permissions import can
-from .services.result_transfer.proposals import START_RULES
+from .services.result_transfer.start_rules import START_RULES
 
 
 def init_app(app):

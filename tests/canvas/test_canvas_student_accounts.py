@@ -4,8 +4,9 @@ does not (reference §11.2–11.4), with Canvas mocked call by call."""
 import pytest
 
 from webapp.services.canvas import PermissionDenied
-from webapp.services.enrolment_transfer import CREATE, REVIVE, Refused, Student, _transfer_in_canvas, resolve_user
-from webapp.services.canvas_rights import check_rights
+from webapp.services.canvas_sync.accounts import CREATE, REVIVE, Refused, Student, resolve_user
+from webapp.services.canvas_sync.transfer import _transfer_in_canvas
+from webapp.services.integrations.rights import check_rights
 
 STUDENT = Student(enrolment_id=7, code="C0030", name="Oliver Nguyen", email="oliver.nguyen@student.example.edu.au",
                   canvas_user_id=None, transferred_user_id=None)

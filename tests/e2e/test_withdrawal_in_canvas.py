@@ -15,7 +15,7 @@ from tests.canvas_fixtures import canvas_user_of
 from webapp.extensions import db
 from webapp.models import AuditEntry, Client, Enrolment, ModuleStateDownload
 from webapp.rto_time import format_rto_date
-from webapp.services.audit import utcnow
+from webapp.services.clock import utcnow
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]

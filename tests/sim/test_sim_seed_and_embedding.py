@@ -6,7 +6,7 @@ import requests
 
 from canvas_sim.__main__ import parse_args
 from canvas_sim.testing import running_simulator
-from webapp.services import demo_data
+from webapp.services.setup import demo_data
 
 
 def test_demo_course_mirrors_occurrence_121(sim):

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Enrolment, EnrolmentTask, ResultProvenance, TrainingPlanUnit, User
 from ..rto_time import format_rto_time
-from ..services.dates import parse_day
+from ..services.clock import parse_day
 from ..services.oversight.audit_log import CSV_HEADER, AuditFilter, audit_query, audited_entities, describe_changes
 from .common import db_int, get_or_404, paginate, render, require
 from .oversight import csv_response

@@ -9,7 +9,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from ..extensions import db
-from ..services.users import SignInLimits, SignInRefused, end_sessions, record_attempt, sign_in
+from ..services.staff.users import SignInLimits, SignInRefused, end_sessions, record_attempt, sign_in
 from .common import public, render, signed_in
 
 bp = Blueprint("auth", __name__)

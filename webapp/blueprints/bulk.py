@@ -9,7 +9,7 @@ from .. import jobs
 from ..extensions import db, htmx
 from ..models import JobRun
 from ..services import DomainError
-from ..services.job_runs import failures
+from ..services.runs.lifecycle import failures
 from ..services.result_transfer import bulk as service
 from ..services.result_transfer.forms import chosen_row, posted_rows, row_named, rule_from
 from ..services.result_transfer.review import edits, opened_rows, review

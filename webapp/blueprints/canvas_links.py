@@ -7,10 +7,10 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Enrolment, JobRun, LmsIntegration, Occurrence
 from ..services import DomainError
-from ..services import canvas_links as links
-from ..services import enrolment_transfer as transfer
-from ..services.history import occurrence_history
-from ..services.integrations import canvas_client
+from ..services.canvas_links import link as linking, modules as module_list
+from ..services.canvas_sync import transfer
+from ..services.oversight.history import occurrence_history
+from ..services.integrations.connection import canvas_client
 from .common import (
     cancel_checked, confirm_delete, db_int, get_or_404, may_cancel, render, require, run_progress, start_from_form,
 )
@@ -21,7 +21,7 @@ bp = Blueprint("canvas_links", __name__, url_prefix="/occurrences/<int:occurrenc
 def _linked(occurrence_id: int):
     """The occurrence and its current link; without a link, back to the occurrence page to link it."""
     occurrence = get_or_404(Occurrence, occurrence_id)
-    link = links.current_link(occurrence)
+    link = linking.current_link(occurrence)
     if link is None:
         flash("This occurrence is not linked to Canvas yet: use Link occurrence to Canvas LMS… first.", "error")
         abort(redirect(url_for("occurrences.view", occurrence_id=occurrence_id, _anchor="enrolments")))
@@ -36,7 +36,7 @@ def _client(integration: LmsIntegration):
 @require("occurrence_link", "add")
 def link(occurrence_id: int):
     occurrence = get_or_404(Occurrence, occurrence_id)
-    current = links.current_link(occurrence)
+    current = linking.current_link(occurrence)
     integrations = db.session.scalars(select(LmsIntegration).order_by(LmsIntegration.name)).all()
     error = None
     if request.method == "POST":
@@ -45,7 +45,7 @@ def link(occurrence_id: int):
             if integration is None:
                 raise DomainError("Choose the LMS integration to link through.")
             with _client(integration) as client:
-                new_link = links.link_occurrence(occurrence, integration, client, current_user.id)
+                new_link = linking.link_occurrence(occurrence, integration, client, current_user.id)
             db.session.commit()
         except DomainError as err:
             db.session.rollback()
@@ -55,7 +55,7 @@ def link(occurrence_id: int):
                   "Next, update the module list and check the mappings.", "success")
             return redirect(url_for(".modules", occurrence_id=occurrence.id))
     return render("canvas_links/link.html", status=422 if error else 200, occurrence=occurrence, link=current,
-                  integrations=integrations, error=error, history=links.link_history(occurrence),
+                  integrations=integrations, error=error, history=linking.link_history(occurrence),
                   events=occurrence_history(occurrence, limit=50), zone=current.integration if current else None)
 
 
@@ -64,7 +64,7 @@ def link(occurrence_id: int):
 def unlink(occurrence_id: int):
     occurrence, current = _linked(occurrence_id)
     return confirm_delete(
-        lambda: links.unlink_occurrence(current, current_user.id),
+        lambda: linking.unlink_occurrence(current, current_user.id),
         what=f"the link between occurrence {occurrence.id} and Canvas section “{current.canvas_section_name}”",
         detail="Nothing changes in Canvas. Module mappings and transfer records are kept as history; "
                "results can no longer be transferred until the occurrence is linked again.",
@@ -86,7 +86,7 @@ def update_modules(occurrence_id: int):
     occurrence, current = _linked(occurrence_id)
     try:
         with _client(current.integration) as client:
-            summary = links.update_module_list(current, client, current_user.id)
+            summary = module_list.update_module_list(current, client, current_user.id)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
@@ -118,14 +118,14 @@ def save_modules(occurrence_id: int):
     chosen = {m.id: (request.form.get(f"unit-{m.id}", type=db_int) or None, request.form.get(f"task-{m.id}", type=db_int)
                      or None) for m in current.modules}
     try:
-        changed = links.save_mappings(current, chosen, current_user.id)
+        changed = module_list.save_mappings(current, chosen, current_user.id)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
     else:
         flash(f"Saved the module mappings ({changed} changed).", "success")
-        _warn_without_requirements(links.without_requirements(current))
+        _warn_without_requirements(module_list.without_requirements(current))
     return redirect(url_for(".modules", occurrence_id=occurrence_id))
 
 

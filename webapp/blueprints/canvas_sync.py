@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..extensions import db, htmx
 from ..models import Client, EnrolmentTransfer, JobRun, JobRunItem, Occurrence, OccurrenceLink
 from ..services import DomainError
-from ..services.canvas_links import current_link
+from ..services.canvas_links.link import current_link
 from ..services.canvas_sync import runs as sync
 from ..services.canvas_sync import users
 from ..services.canvas_sync.standing import held_changes, unaccepted_invitations

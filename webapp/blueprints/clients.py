@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from ..models import Client
 from ..request_limits import MAX_DB_INT
-from ..services.clients import check_canvas_user_id
+from ..services.canvas_sync.accounts import check_canvas_user_id
 from .crud import Crud
 from .dates import DayMonthYearField
 

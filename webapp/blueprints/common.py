@@ -14,7 +14,7 @@ from .. import jobs
 from ..extensions import db, htmx
 from ..request_limits import MAX_DB_INT
 from ..services import DomainError
-from ..services.job_runs import request_cancel
+from ..services.runs.lifecycle import request_cancel
 from ..services.permissions import ACTIONS, ENTITY_NAMES, can
 
 

@@ -7,7 +7,7 @@ while every page prints dd/mm/yyyy, so date inputs are text inputs read here ins
 from wtforms import DateField
 from wtforms.widgets import TextInput
 
-from ..services.dates import HINT, parse_day
+from ..services.clock import HINT, parse_day
 
 # The attributes of every date input: the format in view while typing, a pattern the browser
 # can check, and a keypad with the slash on phones.

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Optional
 from ..extensions import db
 from ..models import Client, Enrolment, EnrolmentStatus, EnrolmentTask, Occurrence, ResultType, TaskStatus, TrainingPlanUnit
 from ..services import DomainError
-from ..services import enrolments as service
+from ..services.sms import enrolments as service
 from ..services.records import same_text
 from .common import confirm_delete, fragment_or_back, get_or_404, render, require
 from .dates import DayMonthYearField

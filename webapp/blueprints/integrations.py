@@ -12,7 +12,8 @@ from wtforms.validators import Length, NumberRange, Optional
 from ..extensions import db
 from ..models import ENROL_ACTIVE, ENROL_INVITED, LmsIntegration, ResultType, TaskStatus
 from ..services import DomainError
-from ..services import integrations as service
+from ..services.canvas import SCOPES
+from ..services.integrations import connection, drafts, oauth, wizard
 from ..services.audit import history
 from ..services.oversight.health import integration_health
 from ..services.permissions import can
@@ -24,7 +25,7 @@ bp = Blueprint("integrations", __name__, url_prefix="/manage/lms-integrations")
 class IntegrationStep(FlaskForm):
     name = StringField("Name", validators=[Length(max=120)])
     code = StringField("Code", validators=[Optional(), Length(max=40)], description="Optional short code.")
-    product = SelectField("LMS product", choices=[SelectChoice(v, label) for v, label in service.PRODUCTS.items()])
+    product = SelectField("LMS product", choices=[SelectChoice(v, label) for v, label in wizard.PRODUCTS.items()])
     transfer_units = BooleanField("Units", description="Canvas modules can be linked to units.")
     transfer_tasks = BooleanField("Tasks", description="Canvas modules can be linked to tasks.")
 
@@ -45,7 +46,7 @@ class ConnectionStep(FlaskForm):
     notify = BooleanField("Send enrolment notifications", description="Canvas emails students about new enrolments.")
     time_zone = SelectField("Time zone", description="Canvas times are turned into dates in this zone.")
     leave_action = RadioField("When a student withdraws, is cancelled or is removed from a class", choices=[
-        SelectChoice(value, label) for value, label in service.LEAVE_ACTIONS.items()])
+        SelectChoice(value, label) for value, label in wizard.LEAVE_ACTIONS.items()])
     conclude_on_completed = BooleanField("Conclude the Canvas enrolment when the enrolment is Completed")
     auto_transfer = BooleanField("Transfer new enrolments automatically",
                                  description="A student enrolled in a linked occurrence is transferred to Canvas by a "
@@ -63,7 +64,7 @@ class ConnectionStep(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.time_zone.choices = service.time_zones()
+        self.time_zone.choices = wizard.time_zones()
 
 
 def _choices(model, order):
@@ -93,7 +94,7 @@ class TaskStatusesStep(FlaskForm):
                                 description="Downloads every night and saves what needs nobody's decision; the rest "
                                 "waits under Utilities › Transfer results from Canvas LMS.")
     nightly_start_rule = SelectField("Start date of started units at night", choices=[
-        SelectChoice(value, label) for value, label in service.NIGHTLY_START_RULES.items()])
+        SelectChoice(value, label) for value, label in wizard.NIGHTLY_START_RULES.items()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,14 +117,14 @@ def index():
 def view(integration_id: int):
     integration = get_or_404(LmsIntegration, integration_id)
     return render("integrations/view.html", integration=integration, health=integration_health([integration])[0],
-                  leave_actions=service.LEAVE_ACTIONS,
+                  leave_actions=wizard.LEAVE_ACTIONS,
                   audit=history("lms_integration", integration.id))
 
 
 @bp.route("/new", methods=["POST"])
 @require("lms_integration", "add")
 def new():
-    draft = service.start_draft(current_user.id)
+    draft = wizard.start_draft(current_user.id)
     db.session.commit()
     return redirect(_step_url(draft, 1))
 
@@ -131,7 +132,7 @@ def new():
 @bp.route("/<int:integration_id>/edit", methods=["POST"])
 @require("lms_integration", "edit")
 def edit(integration_id: int):
-    draft = service.start_draft(current_user.id, get_or_404(LmsIntegration, integration_id))
+    draft = wizard.start_draft(current_user.id, get_or_404(LmsIntegration, integration_id))
     db.session.commit()
     return redirect(_step_url(draft, 1))
 
@@ -145,7 +146,7 @@ def _step_url(draft, step: int | None, endpoint: str = "step") -> str:
 
 
 def _draft_or_404(draft_id: str, integration_id: int | None):
-    draft = service.find_draft(draft_id, current_user.id, integration_id)
+    draft = drafts.find_draft(draft_id, current_user.id, integration_id)
     if draft is None:
         abort(404)
     return draft
@@ -153,7 +154,7 @@ def _draft_or_404(draft_id: str, integration_id: int | None):
 
 def _form_values(form, step: int) -> dict:
     values = {}
-    for name in service.STEP_FIELDS[step]:
+    for name in wizard.STEP_FIELDS[step]:
         value = form[name].data
         # 0 is the "— choose —" entry of a result type or status list
         values[name] = None if name.endswith("_id") and value == 0 else value
@@ -164,10 +165,10 @@ def _render_step(draft, step: int, form=None, status: int = 200, **extra):
     if form is None:
         form = STEP_FORMS[step](data=draft.data)
     return render("integrations/wizard.html", block="wizard", status=status, draft=draft, step=step, form=form,
-                  steps=service.STEP_TITLES, step_url=lambda n, endpoint="step": _step_url(draft, n, endpoint),
-                  secret_set=lambda name: service.secret_is_set(draft, name),
-                  scopes=service.SCOPES,
-                  acts_as=service.draft_secrets(draft).get("token_acts_as",
+                  steps=wizard.STEP_TITLES, step_url=lambda n, endpoint="step": _step_url(draft, n, endpoint),
+                  secret_set=lambda name: drafts.secret_is_set(draft, name),
+                  scopes=SCOPES,
+                  acts_as=drafts.draft_secrets(draft).get("token_acts_as",
                                                            draft.integration.token_acts_as if draft.integration
                                                            else None),
                   **extra)
@@ -183,19 +184,19 @@ def wizard_step(draft_id: str, step: int, integration_id: int | None = None):
     nav = request.form.get("nav", "next")
     if nav == "back":  # keep what was typed, checked or not; Next and Finish check it
         form.validate()
-        service.keep_unchecked(draft, step, _form_values(form, step))
+        wizard.keep_unchecked(draft, step, _form_values(form, step))
         db.session.commit()
         return _redirect_htmx(_step_url(draft, max(step - 1, 1)), in_wizard=True)
     if not form.validate():
         return _render_step(draft, step, form, status=422)
     try:
         secrets = {k: form[k].data for k in ("client_secret", "access_token")} if step == 2 else None
-        service.save_step(draft, step, _form_values(form, step), secrets)
+        wizard.save_step(draft, step, _form_values(form, step), secrets)
         if nav == "authorise":
-            url, state = service.authorisation_url(draft, url_for(".oauth_callback", _external=True))
+            url, state = oauth.authorisation_url(draft, url_for(".oauth_callback", _external=True))
             session["canvas_oauth_state"] = state
         elif nav == "finish":
-            integration = service.finish(draft, current_user.id)
+            integration = wizard.finish(draft, current_user.id)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
@@ -231,11 +232,11 @@ def test_connection(draft_id: str, integration_id: int | None = None):
     form = ConnectionStep()
     form.validate()
     try:
-        service.save_step(draft, 2, _form_values(form, 2),
+        wizard.save_step(draft, 2, _form_values(form, 2),
                           {k: form[k].data for k in ("client_secret", "access_token")})
-        report = service.test_connection(draft)
+        report = connection.test_connection(draft)
         db.session.commit()
-    except service.ConnectionFailed as err:
+    except connection.ConnectionFailed as err:
         db.session.commit()  # the page's values and the audit of the attempt stay
         return _connection_result(draft, err.message, failed=True)
     except DomainError as err:
@@ -264,7 +265,7 @@ def oauth_callback():
     """Canvas sends the browser back here. The state must be the one this user's session sent."""
     state = request.args.get("state", "")
     expected = session.pop("canvas_oauth_state", None)
-    draft = service.draft_for_state(state, current_user.id) if state and state == expected else None
+    draft = oauth.draft_for_state(state, current_user.id) if state and state == expected else None
     if draft is None:
         flash("That answer from Canvas does not belong to an authorisation you started here. "
               "Open the integration and press Authorise with Canvas again.", "error")
@@ -277,7 +278,7 @@ def oauth_callback():
         flash(_refusal(request.args["error"], request.args.get("error_description", "")), "error")
         return redirect(_step_url(draft, 2))
     try:
-        report = service.complete_authorisation(draft, request.args.get("code", ""),
+        report = oauth.complete_authorisation(draft, request.args.get("code", ""),
                                                 url_for(".oauth_callback", _external=True))
         db.session.commit()
     except DomainError as err:
@@ -304,7 +305,7 @@ def _refusal(error: str, description: str) -> str:
 @require("lms_integration", "delete")
 def delete(integration_id: int):
     integration = get_or_404(LmsIntegration, integration_id)
-    return confirm_delete(lambda: service.delete_integration(integration, current_user.id),
+    return confirm_delete(lambda: wizard.delete_integration(integration, current_user.id),
                           what=f"the LMS integration {integration.name}",
                           detail="Its Canvas credentials are deleted with it.",
                           cancel_url=url_for(".view", integration_id=integration.id), done_url=url_for(".index"),

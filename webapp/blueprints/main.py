@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Client, Enrolment, Occurrence, OccurrenceStatus, StatusType
-from ..services.oversight.runs import last_nightly, nightly_notice
+from ..services.runs.nightly import last_nightly, nightly_notice
 from ..services.permissions import can
 from .common import render, signed_in
 

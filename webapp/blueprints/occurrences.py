@@ -11,9 +11,9 @@ from ..extensions import db
 from ..models import Client, Enrolment, Occurrence, OccurrenceStatus, StatusType, Task, TrainingPlanUnit, Unit
 from ..request_limits import MAX_DB_INT
 from ..services import DomainError
-from ..services import occurrences as service
-from ..services.canvas_links import current_link
-from ..services.history import occurrence_history
+from ..services.sms import occurrences as service
+from ..services.canvas_links.link import current_link
+from ..services.oversight.history import occurrence_history
 from ..services.records import same_text
 from .common import confirm_delete, db_int, fragment_or_back, get_or_404, paginate, render, require
 from .dates import DayMonthYearField

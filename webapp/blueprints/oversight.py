@@ -9,8 +9,9 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import JobRun, JobRunItem, LmsIntegration, Occurrence, OccurrenceLink
 from ..rto_time import format_rto_time
-from ..services.canvas_links import current_link
-from ..services.oversight import exceptions, runs
+from ..services.canvas_links.link import current_link
+from ..services.oversight import exceptions
+from ..services.runs import history
 from ..services import DomainError
 from ..services.oversight.health import all_mapping_health, integration_health, recheck_rights
 from ..services.oversight.progress import STATE_LABELS, STATES, SYMBOLS, progress_grid
@@ -70,8 +71,8 @@ def canvas_exceptions_csv():
 @require("result_transfer", "view")
 def run_history():
     kind = request.args.get("kind") or None
-    return render("oversight/runs.html", block="results", page=paginate(runs.runs_query(kind), per_page=50),
-                  kind=kind, kinds=runs.known_kinds(), runs=runs)
+    return render("oversight/runs.html", block="results", page=paginate(history.runs_query(kind), per_page=50),
+                  kind=kind, kinds=history.known_kinds(), runs=history)
 
 
 @bp.route("/runs/<int:run_id>")
@@ -83,7 +84,7 @@ def run_detail(run_id: int):
     if only_failed:
         query = query.where(JobRunItem.ok.is_(False))
     return render("oversight/run.html", run=run, page=paginate(query, per_page=100), only_failed=only_failed,
-                  runs=runs, occurrence=db.session.get(Occurrence, run.occurrence_id) if run.occurrence_id else None)
+                  runs=history, occurrence=db.session.get(Occurrence, run.occurrence_id) if run.occurrence_id else None)
 
 
 @bp.route("/mapping-health")

@@ -6,10 +6,10 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import JobRun, Occurrence, ResultType, TaskStatus
-from ..services.canvas_links import current_link
+from ..services.canvas_links.link import current_link
 from ..services.result_transfer import download as service
 from ..services.result_transfer.forms import chosen_row, posted_rows, row_named, rule_from
-from ..services.result_transfer.proposals import START_RULES
+from ..services.result_transfer.start_rules import START_RULES
 from ..services.result_transfer.review import SHOW, present, review
 from ..services.result_transfer.save import ACTIONS, process
 from .common import cancel_checked, get_or_404, may_cancel, render, require, run_progress, start_from_form

@@ -10,9 +10,9 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from ..extensions import db
 from ..models import Role, User
 from ..services import DomainError
-from ..services import security as service
+from ..services.staff import security as service
 from ..services.permissions import ACTIONS, ENTITIES, ENTITY_NAMES, can, grants
-from ..services.users import create_user, set_password
+from ..services.staff.users import create_user, set_password
 from .common import confirm_delete, db_int, fragment_or_back, get_or_404, render, require
 
 bp = Blueprint("security", __name__, url_prefix="/manage/security")

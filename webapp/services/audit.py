@@ -1,13 +1,8 @@
 """The audit log: one entry per change staff make to a recorded thing."""
 
-from datetime import datetime, timezone
-
 from ..extensions import db
 from ..models import AuditEntry
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+from .clock import utcnow
 
 
 def record(actor_id: int | None, entity: str, entity_id: int | None, action: str, summary: str = "",

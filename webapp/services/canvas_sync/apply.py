@@ -11,11 +11,12 @@ from ...extensions import db
 from ...models import (
     ACCESS_ENDED, ACCESS_LIVE, BY_SYNC, ENROL_INVITED, Enrolment, EnrolmentTransfer, JobRun, ModuleStateDownload,
 )
-from ..audit import record, utcnow
+from ..audit import record
+from ..clock import utcnow
 from ..canvas import CanvasClient, CanvasError, CanvasValidationError, Enrollment, NotFound
-from ..enrolment_transfer import preview as transfer_preview
-from ..enrolment_transfer import transfer_each
-from ..job_runs import record_item, stopped_by_cancel
+from .transfer import preview as transfer_preview
+from .transfer import transfer_each
+from ..runs.lifecycle import record_item, stopped_by_cancel
 from ..result_transfer.download import stage_now
 from .decide import (
     CONCLUDE, DEACTIVATE, DELETE, ENDS, ENROL, LIVE_STATES, MISSING, NOTE_ENDED, NOTE_LIVE, REACTIVATE, REENROL,

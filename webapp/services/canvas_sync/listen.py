@@ -15,7 +15,7 @@ from ...extensions import db
 from ...models import FAILED, QUEUED, Client, Enrolment, EnrolmentTransfer, JobRun, OccurrenceLink, User
 from ...queue import QueueUnavailable, enqueue_run
 from ..announcements import enrolment_added, enrolment_removed, enrolment_status_changed
-from ..audit import utcnow
+from ..clock import utcnow
 from .plan import options_for, steps_of
 from .runs import KIND
 

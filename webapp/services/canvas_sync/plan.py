@@ -14,9 +14,9 @@ from ...extensions import db
 from ...models import (
     BY_CANVAS, ENROL_INVITED, Enrolment, EnrolmentStatus, EnrolmentTransfer, LmsIntegration, OccurrenceLink,
 )
-from ..audit import utcnow
+from ..clock import utcnow
 from ..canvas import CanvasClient, CanvasError, Enrollment
-from ..enrolment_transfer import canvas_enrolments
+from .states import canvas_enrolments
 from .decide import ENDS, ENROL, LIVE_STATES, MISSING, REENROL, REACTIVATE, Options, Standing, decide, guard_holds
 
 

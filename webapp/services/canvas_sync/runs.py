@@ -15,9 +15,9 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import FAILED, JobRun, Occurrence, OccurrenceLink, OccurrenceStatus, StatusType
 from .. import DomainError
-from ..integrations import canvas_client
-from ..audit import utcnow
-from ..job_runs import StartedRun, end_run, mark_running, start_run
+from ..integrations.connection import canvas_client
+from ..clock import utcnow
+from ..runs.lifecycle import StartedRun, end_run, mark_running, start_run
 from .apply import carry_out, hold, preview
 from .plan import OccurrencePlan, options_for, plan_occurrence, steps_of
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from ...extensions import db
 from ...models import BY_CANVAS, BY_SYNC, BY_TRANSFER, EnrolmentTransfer, OccurrenceLink
 from ...rto_time import format_rto_date
-from ..audit import utcnow
+from ..clock import utcnow
 from .decide import MISSING, REACTIVATE, REENROL, Standing, decide
 from .plan import options_for
 

@@ -14,8 +14,8 @@ from ...models import Client, EnrolmentTransfer, LmsIntegration, OccurrenceLink
 from .. import DomainError
 from ..audit import record
 from ..canvas import CanvasClient, CanvasError, CanvasValidationError, Login, NotFound, User
-from ..enrolment_transfer import MAX_LOGIN
-from ..integrations import canvas_client
+from .accounts import MAX_LOGIN
+from ..integrations.connection import canvas_client
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from ...models import (
     Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, JobRunItem, ModuleStateDownload, Occurrence, OccurrenceLink,
     StatusType,
 )
-from .. import enrolment_transfer
+from ..canvas_sync import transfer as enrolment_transfer
 from .progress import COMPLETED, DISAGREE, LOCKED, UNLOCKED, progress_grid
 
 

@@ -10,13 +10,13 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...models import CanvasModule, EnrolmentTransfer, LmsIntegration, ModuleStateDownload, OccurrenceLink
 from .. import DomainError
-from ..audit import utcnow
+from ..clock import utcnow
 from ..canvas import CanvasError
-from ..canvas_rights import ConnectionReport, check_rights
-from ..integrations import canvas_client
-from ..canvas_links import without_requirements
-from ..canvas_usage import Usage, usage
-from ..module_matching import TaskRef, UnitRef, match_modules
+from ..integrations.rights import ConnectionReport, check_rights
+from ..integrations.connection import canvas_client
+from ..canvas_links.modules import without_requirements
+from ..integrations.usage import Usage, usage
+from ..canvas_links.matching import TaskRef, UnitRef, match_modules
 
 
 @dataclass(frozen=True)

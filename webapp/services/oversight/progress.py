@@ -9,8 +9,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
 from ...models import Enrolment, EnrolmentTask, ModuleStateDownload, Occurrence, OccurrenceLink, TrainingPlanUnit
-from ..canvas_links import current_link
-from ..result_transfer.proposals import COMPLETED, LOCKED, STARTED, UNLOCKED, ModuleState
+from ..canvas_links.link import current_link
+from ..result_transfer.values import COMPLETED, LOCKED, STARTED, UNLOCKED, ModuleState
 from ..result_transfer.review import _aware
 
 NO_MODULE = "none"  # nothing in Canvas stands behind the cell (unmapped, or not downloaded)

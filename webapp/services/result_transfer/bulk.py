@@ -11,13 +11,13 @@ from ...models import (
     OccurrenceStatus, StatusType,
 )
 from .. import DomainError
-from ..audit import utcnow
-from ..job_runs import (
+from ..clock import utcnow
+from ..runs.lifecycle import (
     StartedRun, active_run, done_keys, end_run, is_stalled, mark_running, record_item, start_run, stopped_by_cancel,
 )
 from .claims import forget_claims, new_claims_key
 from .download import is_active
-from .proposals import StartRule, start_rule
+from .start_rules import StartRule, start_rule
 from .review import from_edits
 from .save import process
 

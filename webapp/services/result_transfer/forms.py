@@ -5,8 +5,8 @@ from collections.abc import Mapping
 from datetime import date
 
 from ...request_limits import MAX_DB_INT
-from ..dates import parse_day
-from .proposals import StartRule, start_rule
+from ..clock import parse_day
+from .start_rules import StartRule, start_rule
 from .review import RowValues
 from .save import ADD, REPLACE
 

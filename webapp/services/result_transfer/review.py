@@ -15,11 +15,13 @@ from ...models import (
     StatusType, TaskStatus, TrainingPlanUnit, User,
 )
 from ...rto_time import rto_today, to_rto_time
-from ..canvas_links import current_links
-from .proposals import (
+from ..canvas_links.link import current_links
+from .values import (
     CHANGE, INVALID, KEPT, UP_TO_DATE, CurrentResult, CurrentTask, Defaults, ModuleMapping, ModuleState, Origin,
-    Outcome, PlanUnit, Proposal, StartRule, Student, propose,
+    Outcome, PlanUnit, Proposal, Student,
 )
+from .start_rules import StartRule
+from .proposals import propose
 
 SAVED = "saved"  # a row this request saved: how the page shows it, not something the decision says
 SHOW = {CHANGE: "To save", INVALID: "Need a date", KEPT: "Kept", UP_TO_DATE: "Up to date"}

@@ -14,12 +14,13 @@ from ...models import (
     FROM_CANVAS, FROM_PERSON, EnrolmentTask, JobRun, ResultProvenance, ResultType, TaskStatus, TrainingPlanUnit,
 )
 from .. import DomainError
-from ..audit import record, utcnow
-from ..enrolments import record_unit_result, set_task_status
-from .proposals import (
-    COMPLETED, INVALID, KEPT, UP_TO_DATE, StartRule, check_dates, describe, describe_status, kept_task_reason,
-    kept_unit_reason,
-)
+from ..audit import record
+from ..clock import utcnow
+from ..sms.enrolments import record_unit_result, set_task_status
+from .values import COMPLETED, INVALID, KEPT, UP_TO_DATE
+from .start_rules import StartRule
+from .kept import check_dates, kept_task_reason, kept_unit_reason
+from .wording import describe, describe_status
 from .review import (
     Row, RowValues, StudentReview, current_result, current_task, outcome_of_status, outcome_of_type, review,
 )

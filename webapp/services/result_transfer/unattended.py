@@ -14,11 +14,11 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Enrolment, JobRun, LmsIntegration, OccurrenceLink
 from .. import DomainError
-from ..job_runs import execute
+from ..runs.lifecycle import execute
 from . import save
 from .bulk import start_bulk_download
 from .download import run_download
-from .proposals import START_ON_DATE, start_rule
+from .start_rules import START_ON_DATE, start_rule
 from .save import Processed
 
 

@@ -3,12 +3,12 @@ hands out (to others or to themselves) rights they do not hold."""
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Role, RolePermission, User, user_role
-from . import DomainError
-from .audit import record
-from .permissions import ENTITIES, grants, permission_set, set_permission
-from .records import same_text
+from ...extensions import db
+from ...models import Role, RolePermission, User, user_role
+from .. import DomainError
+from ..audit import record
+from ..permissions import ENTITIES, grants, permission_set, set_permission
+from ..records import same_text
 from .users import end_sessions
 
 

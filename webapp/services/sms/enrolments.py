@@ -6,14 +6,14 @@ committed, for whatever keeps other systems in step; this module knows none of t
 
 from datetime import date
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     FROM_PERSON, Client, Enrolment, EnrolmentStatus, EnrolmentTask, Occurrence, ResultProvenance, ResultType,
     TaskStatus, TrainingPlanUnit,
 )
-from . import DomainError
-from .announcements import announce, enrolment_added, enrolment_removed, enrolment_status_changed
-from .audit import utcnow
+from .. import DomainError
+from ..announcements import announce, enrolment_added, enrolment_removed, enrolment_status_changed
+from ..clock import utcnow
 from .occurrences import check_dates, first_task_status
 
 

@@ -7,7 +7,7 @@ key can be rotated) or instance/encryption_key, which `make run` generates.
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
-from . import DomainError
+from .. import DomainError
 
 
 def _fernet() -> MultiFernet:

@@ -7,9 +7,9 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, insert, inspect, select, update
 
-from ..extensions import db
-from ..models import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, JobRun, JobRunItem
-from .audit import utcnow
+from ...extensions import db
+from ...models import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, JobRun, JobRunItem
+from ..clock import utcnow
 
 log = logging.getLogger(__name__)
 

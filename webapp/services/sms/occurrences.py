@@ -8,11 +8,9 @@ from datetime import date
 
 from sqlalchemy import func, select, text
 
-from ..extensions import db
-from ..models import (
-    EnrolmentTask, Occurrence, OccurrenceUnit, Task, TaskStatus, TaskUnit, TrainingPlanUnit, Unit,
-)
-from . import DomainError
+from ...extensions import db
+from ...models import EnrolmentTask, Occurrence, OccurrenceUnit, Task, TaskStatus, TaskUnit, TrainingPlanUnit, Unit
+from .. import DomainError
 
 
 def save_occurrence(occurrence: Occurrence | None, values: dict) -> Occurrence:

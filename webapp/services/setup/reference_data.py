@@ -5,9 +5,9 @@ Existing rows are never changed, so staff edits to names or flags survive re-run
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import EnrolmentStatus, OccurrenceStatus, ResultType, Role, StatusType, TaskStatus
-from .permissions import ACTIONS, ENTITY_NAMES, set_permission
+from ...extensions import db
+from ...models import EnrolmentStatus, OccurrenceStatus, ResultType, Role, StatusType, TaskStatus
+from ..permissions import ACTIONS, ENTITY_NAMES, set_permission
 
 # (name, national outcome id, final). Every outcome that is not an in-progress one (continuing,
 # not yet started, not yet reported) is final: automatic transfers never replace it.

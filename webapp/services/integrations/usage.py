@@ -10,7 +10,7 @@ from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 
-from .audit import utcnow
+from ..clock import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Run history: every JobRun, whatever its kind, and what last night's transfer did."""
+"""What last night's result transfer did: its outcome on the run, the dashboard's notice and the
+e-mailed summary."""
 
 import logging
 import os
@@ -9,58 +10,15 @@ from email.message import EmailMessage
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import FAILED, JobRun, User
-from .. import enrolment_transfer
-from ..audit import utcnow
-from ..result_transfer import bulk, download
+from ...models import FAILED, JobRun
+from ..clock import utcnow
+from ..result_transfer import bulk
 
 log = logging.getLogger(__name__)
 
-# Kinds by their name; a kind missing here still shows, under its own words.
-KIND_LABELS = {
-    enrolment_transfer.KIND: "Enrolment transfer",
-    download.KIND: "Result download",
-    bulk.KIND: "Bulk result download",
-    bulk.PROCESS_KIND: "Processing results",
-}
+
 NIGHTLY = "Nightly result transfer"
 
-
-def kind_label(run: JobRun) -> str:
-    if run.params.get("nightly"):
-        return NIGHTLY
-    return KIND_LABELS.get(run.kind) or run.kind.replace("_", " ").capitalize()
-
-
-def started_by(run: JobRun) -> str:
-    if run.started_by is not None:
-        return run.started_by.display_name
-    return "Nightly schedule" if run.params.get("nightly") else "Command line or schedule"
-
-
-def duration(run: JobRun) -> timedelta | None:
-    begun = run.started_at or run.created_at
-    return run.finished_at - begun if run.finished_at and begun else None
-
-
-def describe_duration(span: timedelta | None) -> str:
-    if span is None:
-        return "—"
-    seconds = int(span.total_seconds())
-    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
-
-
-def runs_query(kind: str | None = None):
-    query = select(JobRun).outerjoin(User, JobRun.started_by_id == User.id).order_by(JobRun.id.desc())
-    return query.where(JobRun.kind == kind) if kind else query
-
-
-def known_kinds() -> list[tuple[str, str]]:
-    kinds = set(db.session.scalars(select(JobRun.kind).distinct())) | set(KIND_LABELS)
-    return sorted(((k, KIND_LABELS.get(k) or k.replace("_", " ").capitalize()) for k in kinds), key=lambda p: p[1])
-
-
-# The nightly run ------------------------------------------------------------------------------
 
 def record_nightly_outcome(run: JobRun, *, saved: int, waiting: int, kept: int) -> None:
     """What the nightly run saved and left, for the dashboard, run history and the e-mail."""

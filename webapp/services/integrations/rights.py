@@ -8,7 +8,7 @@ teacher's token works too, but is no admin: it must never read as ready.
 
 from dataclasses import dataclass, field
 
-from .canvas import CanvasClient, CanvasError, MissingScope, PermissionDenied
+from ..canvas import CanvasClient, CanvasError, MissingScope, PermissionDenied
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,13 @@ import secrets
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import (
-    Client, EnrolmentStatus, Occurrence, OccurrenceStatus, ResultType, Role, TaskStatus, Unit, User,
-)
+from ...extensions import db
+from ...models import Client, EnrolmentStatus, Occurrence, OccurrenceStatus, ResultType, Role, TaskStatus, Unit, User
 from . import demo_data
-from .enrolments import enrol
-from .occurrences import add_task, add_unit, save_occurrence, set_matrix_cell
+from ..sms.enrolments import enrol
+from ..sms.occurrences import add_task, add_unit, save_occurrence, set_matrix_cell
 from .reference_data import ensure_reference_data
-from .users import create_user
+from ..staff.users import create_user
 
 
 def seed_demo(passwords: dict[str, str] | None = None) -> dict[str, str]:

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     FROM_CANVAS, AuditEntry, Client, Enrolment, EnrolmentTask, Occurrence, ResultProvenance, Task, TrainingPlanUnit,
     Unit,
 )

@@ -8,9 +8,9 @@ from functools import cache
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
-from ..models import LoginAttempt, Role, User
-from . import DomainError
+from ...extensions import db
+from ...models import LoginAttempt, Role, User
+from .. import DomainError
 
 MIN_PASSWORD_LENGTH = 10
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from . import DomainError
+from .. import DomainError
 
 EXAMPLE = "https://yourcollege.instructure.com"
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")

@@ -1,50 +1,35 @@
-"""Transfer enrolments to Canvas: find or create each student's Canvas user, then enrol them
-in the linked section with the integration's options.
+"""Transfer enrolments to Canvas: find or create each student's Canvas user (accounts.py), then
+enrol them in the linked section with the integration's options. One student's failure never
+stops the others, and running it again never duplicates users or enrolments.
 
-Per student: the client's Canvas user id if set (checked to exist); else the Canvas user
-whose SIS user ID is the client code; else the user whose login is the client's email, if
-it is plainly the same person (same name, no other SIS ID); else a new user (login = email,
-SIS user ID = client code; Canvas emails the student to set a password). One student's
-failure never stops the others, and running it again never duplicates users or enrolments.
-
-Real Canvas (reference §11): a deleted login keeps its SIS ID, so a create can be refused
-with the SIS ID "taken" by a login nobody can look up: we revive it. Without the SIS rights
-Canvas drops or hides SIS IDs silently: we check what came back and say so. Posting an
-enrolment again re-opens one that staff concluded in Canvas, and resets an active one's
+Posting an enrolment again re-opens one that staff concluded in Canvas, and resets an active one's
 section limit and dates: so we only post for students with no enrolment in the section, or
-whose ended enrolment a person chose to re-open.
-"""
+whose ended enrolment a person chose to re-open."""
 
 from dataclasses import dataclass, field
 from datetime import timezone
 
 from sqlalchemy import delete, select
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     ACCESS_LIVE, BY_CANVAS, BY_TRANSFER, ENROL_INVITED, FAILED, Enrolment, EnrolmentTransfer, JobRun, OccurrenceLink,
 )
-from ..rto_time import format_rto_date
-from . import DomainError
-from .audit import record, utcnow
-from .canvas import CanvasClient, CanvasError, CanvasValidationError, Enrollment, NotFound, PermissionDenied, \
-    Unavailable
-from .job_runs import StartedRun, done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel
-from .integrations import canvas_client
+from .. import DomainError
+from ..audit import record
+from ..canvas import CanvasClient, CanvasError, Enrollment
+from ..clock import utcnow
+from ..integrations.connection import canvas_client
+from ..runs.lifecycle import StartedRun, done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel
+from .accounts import (
+    ACTIONS, ALREADY, CHECK, CREATE, LINK_ID, LINK_LOGIN, LINK_SIS, REVIVE, Refused, Resolution, Student, give_sis_id,
+    resolve_user, students_of,
+)
+from .states import ENDED, canvas_enrolments, describe_state
 
 KIND = "enrolment_transfer"
-
-# What happens / happened to a student, in the words the pages use.
-CREATE, REVIVE, LINK_ID, LINK_SIS, LINK_LOGIN, ALREADY = (
-    "create", "revive", "link_id", "link_sis", "link_login", "already")
-LEFT, REOPENED, CHECK = "left", "reopened", "check"
-ACTIONS = {
-    CREATE: "Create a Canvas user",
-    LINK_ID: "Use the client's Canvas user",
-    LINK_SIS: "Link the existing Canvas user (SIS ID = client code)",
-    LINK_LOGIN: "Link the existing Canvas user (same login and name)",
-    ALREADY: "Already transferred",
-}
+# What happened to a student beyond finding their Canvas user (accounts.py has those).
+LEFT, REOPENED = "left", "reopened"
 OUTCOMES = {
     CREATE: "Canvas user created and enrolled",
     REVIVE: "Deleted Canvas login restored (it kept the SIS user ID) and enrolled",
@@ -54,187 +39,6 @@ OUTCOMES = {
     ALREADY: "Already enrolled: nothing changed",
     REOPENED: "Re-opened in Canvas as you chose",
 }
-# Canvas enrolment states (§5.2). Ended ones are re-opened by a new POST (§11.5), so only on request.
-ALL_STATES = ("active", "invited", "creation_pending", "inactive", "completed", "rejected", "deleted")
-ENDED = ("completed", "inactive", "rejected", "deleted")
-STATE_WORDS = {"completed": "concluded", "inactive": "deactivated", "rejected": "rejected by the student",
-               "deleted": "deleted", "creation_pending": "pending until the course is published"}
-# Canvas's rule for a login (pseudonym unique_id): 1 to 100 printable characters (§11.8).
-MAX_LOGIN = 100
-
-
-@dataclass(frozen=True)
-class Student:
-    """What the Canvas side needs of one enrolment, read from the database beforehand."""
-
-    enrolment_id: int
-    code: str
-    name: str
-    email: str | None
-    canvas_user_id: int | None
-    transferred_user_id: int | None
-
-
-@dataclass(frozen=True)
-class Resolution:
-    action: str
-    canvas_user_id: int | None
-    detail: str = ""
-
-
-class Refused(Exception):
-    """This student cannot be transferred as things stand; the message says what to fix."""
-
-
-def students_of(enrolments: list[Enrolment]) -> list[Student]:
-    return [Student(e.id, e.client.code, e.client.full_name, e.client.email, e.client.canvas_user_id,
-                    e.transfer.canvas_user_id if e.transfer else None) for e in enrolments]
-
-
-def resolve_user(client: CanvasClient, integration_account: str, student: Student, *, create: bool) -> Resolution:
-    """Which Canvas user this student is (creating one when `create` and none exists)."""
-    if student.transferred_user_id:
-        return Resolution(ALREADY, student.transferred_user_id)
-    if student.canvas_user_id:
-        try:
-            return Resolution(LINK_ID, client.get_user(student.canvas_user_id).id)
-        except NotFound:
-            raise Refused(f"The Canvas user id {student.canvas_user_id} on the client's page does not exist in "
-                          "Canvas. Correct or clear it on the client's page, then transfer again.") from None
-    try:
-        return Resolution(LINK_SIS, client.get_user_by_sis_id(student.code).id)
-    except NotFound:
-        pass
-    _check_login(student.email)
-    same_login = _user_by_login(client, student.email)
-    if same_login is not None:
-        return Resolution(LINK_LOGIN, _same_person(student, same_login))
-    if not create:
-        return Resolution(CREATE, None, f"login {student.email}")
-    return _create_user(client, integration_account, student)
-
-
-def _check_login(email: str | None) -> None:
-    if not email:
-        raise Refused("No email address: Canvas uses it as the student's login. Add it on the client's page, "
-                      "then transfer again.")
-    if len(email.strip()) > MAX_LOGIN or not email.strip().isprintable():
-        raise Refused(f"The email address is {len(email.strip())} characters long or holds characters Canvas does not "
-                      f"accept in a login (at most {MAX_LOGIN} printable characters). Give the client a shorter "
-                      "address on the client's page, then transfer again.")
-
-
-def _create_user(client: CanvasClient, account: str, student: Student, attempts: int = 5) -> Resolution:
-    """Create the student's Canvas user. A create that failed (5xx, timeout) is only tried again
-    after the client has checked by SIS ID that no user was made, so it never makes two."""
-    for _ in range(attempts - 1):
-        try:
-            return _create_once(client, account, student)
-        except Unavailable:
-            continue
-    return _create_once(client, account, student)
-
-
-def _create_once(client: CanvasClient, account: str, student: Student) -> Resolution:
-    try:
-        user = client.create_user(account, name=student.name, email=student.email, sis_user_id=student.code)
-    except CanvasValidationError as err:
-        if not err.has("taken"):
-            raise Refused(f"Canvas refused to create the user: {err}") from None
-        # Taken between our look-ups and the create, or held by a login no look-up can see.
-        found = resolve_user(client, account, student, create=False)
-        if found.canvas_user_id:
-            return found
-        if err.has("taken", "sis_user_id"):
-            return _revive(client, account, student)
-        raise Refused(f"Canvas says the login {student.email} is already in use, yet no Canvas user can be found "
-                      "by it. Ask your Canvas administrator who holds that login, then transfer again.") from None
-    return Resolution(CREATE, user.id, _sis_check(user, student.code))
-
-
-def _revive(client: CanvasClient, account: str, student: Student) -> Resolution:
-    """Canvas keeps a deleted login's SIS ID and refuses it to a new user (§11.2): restore that login."""
-    try:
-        user = client.create_user(account, name=student.name, email=student.email, sis_user_id=student.code,
-                                  reactivate=True)
-    except CanvasValidationError as err:
-        raise Refused(f"Canvas keeps the SIS user ID {student.code} on a deleted login and could not restore it "
-                      f"({err}). Ask your Canvas administrator to restore that student's deleted login, or to clear "
-                      "its SIS ID, then transfer again.") from None
-    return Resolution(REVIVE, user.id, _sis_check(user, student.code))
-
-
-def _sis_check(user, code: str) -> str:
-    """What to tell staff when Canvas did not keep, or does not show, the SIS user ID (§11.3)."""
-    if not user.sis_shown:
-        return (f"{CHECK}: Canvas does not show SIS IDs to the integration's Canvas user (it lacks “SIS Data - "
-                f"read”), so canvaslink could not check that SIS user ID {code} was saved.")
-    if user.sis_user_id != code:
-        return (f"{CHECK}: Canvas created the user without SIS user ID {code}, because the integration's Canvas "
-                "user lacks “SIS Data - manage”. Later transfers use the Canvas user id kept on the client; grant "
-                "that permission so Canvas keeps SIS IDs.")
-    return ""
-
-
-def _give_sis_id(client: CanvasClient, account: str, user_id: int, student: Student) -> str:
-    """A user reused by login gets the client code as SIS ID, so later runs find them by it (§4.3)."""
-    why_not = f"{CHECK}: SIS user ID {student.code} was not set on the Canvas login"
-    try:
-        logins = client.list_user_logins(user_id)
-        login = next((x for x in logins if x.unique_id.casefold() == (student.email or "").casefold()), None)
-        if login is None:
-            return f"{why_not}: no login {student.email} is listed for Canvas user {user_id}."
-        if not login.sis_shown:
-            return f"{why_not}: Canvas does not show SIS IDs to the integration's Canvas user (“SIS Data - read”)."
-        if login.sis_user_id:
-            return ""
-        client.set_login_sis_user_id(account, login.id, student.code)
-    except PermissionDenied:
-        return f"{why_not}: the integration's Canvas user lacks “SIS Data - manage”."
-    except CanvasError as err:
-        return f"{why_not}: {err}"
-    return f"Set the Canvas login's SIS user ID to {student.code}."
-
-
-def _user_by_login(client: CanvasClient, login: str):
-    try:
-        return client.get_user_by_login_id(login)
-    except NotFound:
-        return None
-
-
-def _same_person(student: Student, user) -> int:
-    """A login is only shared with an existing account when it is plainly the same student."""
-    other_sis = user.sis_user_id and user.sis_user_id != student.code
-    if other_sis or _folded(user.name) != _folded(student.name):
-        who = f"“{user.name}” (Canvas user {user.id}{f', SIS ID {user.sis_user_id}' if user.sis_user_id else ''})"
-        raise Refused(f"The Canvas login {student.email} already belongs to {who}, who does not look like this "
-                      f"student. Check with your Canvas administrator; if it is this student, type {user.id} as "
-                      "the Canvas user id on the client's page and transfer again.")
-    return user.id
-
-
-def _folded(name: str | None) -> str:
-    return " ".join((name or "").casefold().split())
-
-
-def canvas_enrolments(client: CanvasClient, section_id: int) -> dict[int, Enrollment]:
-    """Each user's student enrolment in the section, whatever its state (one call per 100 students).
-    A user with several keeps the live one: Canvas reuses that one on a new POST."""
-    found: dict[int, Enrollment] = {}
-    for enrollment in client.list_section_enrollments(section_id, states=ALL_STATES, types=("StudentEnrollment",)):
-        kept = found.get(enrollment.user_id)
-        if kept is None or kept.enrollment_state in ENDED:
-            found[enrollment.user_id] = enrollment
-    return found
-
-
-def describe_state(enrollment: Enrollment, zone: str) -> str:
-    """"concluded in Canvas on 02/12/2026", in the integration's time zone."""
-    words = STATE_WORDS.get(enrollment.enrollment_state, enrollment.enrollment_state)
-    if enrollment.enrollment_state in ENDED and enrollment.updated_at:
-        return f"{words} in Canvas on {format_rto_date(enrollment.updated_at, zone)}"
-    return f"{words} in Canvas" if enrollment.enrollment_state in ENDED else words
 
 
 @dataclass(frozen=True)
@@ -298,7 +102,7 @@ def _transfer_in_canvas(client: CanvasClient, link: dict, in_canvas: dict[int, E
             raise Refused("canvaslink could not find or create this student's Canvas user; nothing was sent.")
         notes = [resolution.detail] if resolution.detail else []
         if resolution.action == LINK_LOGIN:
-            notes.append(_give_sis_id(client, link["account"], resolution.canvas_user_id, student))
+            notes.append(give_sis_id(client, link["account"], resolution.canvas_user_id, student))
         existing = in_canvas.get(resolution.canvas_user_id)
         if existing is not None and existing.enrollment_state not in ENDED:
             # Posting again would reset its section limit and dates in Canvas (§11.5): leave it be.

@@ -1,0 +1,1 @@
+"""Staff accounts, sign-in with throttling, and the security manager's guarded changes."""
