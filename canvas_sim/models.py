@@ -12,6 +12,12 @@ ROLE_IDS = {
     "ObserverEnrollment": 7,
 }
 
+# The permissions the simulator knows: an admin holds them all unless `without_permissions` names some.
+# Here rather than in rights.py because specs.py checks seeds against it, and rights.py needs
+# the running simulation, which specs.py builds: the dependency has to point one way.
+PERMISSIONS = ("manage_sis", "read_sis", "view_user_logins", "manage_user_logins", "manage_students",
+               "view_all_grades", "read_roster")
+
 
 @dataclass
 class Account:

@@ -10,12 +10,9 @@ there, whatever account or course the call is about.
 from dataclasses import dataclass
 
 from . import errors
-from .models import Account, Course, User
+from .models import PERMISSIONS, Account, Course, User
 from .simulation import current_simulation
 from .state import State
-
-PERMISSIONS = ("manage_sis", "read_sis", "view_user_logins", "manage_user_logins", "manage_students",
-               "view_all_grades", "read_roster")
 
 
 def granted(user: User) -> frozenset[str]:

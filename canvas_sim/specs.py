@@ -24,8 +24,7 @@ A spec that cannot be built raises ValueError, which the admin API answers with 
 """
 
 from . import progress
-from .models import ROLE_IDS, Account, Course, Enrollment, Module, ModuleItem, Section, User
-from .rights import PERMISSIONS
+from .models import PERMISSIONS, ROLE_IDS, Account, Course, Enrollment, Module, ModuleItem, Section, User
 from .state import State
 from .timefmt import parse_iso, to_iso
 
