@@ -6,9 +6,10 @@ import pytest
 
 from webapp.models import ACCESS_ENDED, ACCESS_LIVE, StatusType
 from webapp.services.canvas_sync.decide import (
-    CONCLUDE, DEACTIVATE, DELETE, ENDED_STATES, ENDS, ENROL, LIVE_STATES, MISSING, NOTE_ENDED, NOTE_LIVE, REACTIVATE,
+    CONCLUDE, DEACTIVATE, DELETE, ENDS, ENROL, NOTE_ENDED, NOTE_LIVE, REACTIVATE,
     REENROL, Options, Standing, decide, guard_holds,
 )
+from webapp.services.canvas_sync.states import ENDED_STATES, LIVE_STATES, MISSING
 
 STATUSES = [None, *StatusType]
 STATES = [*LIVE_STATES, *ENDED_STATES, MISSING]

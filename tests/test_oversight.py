@@ -12,6 +12,7 @@ from tests.canvas_fixtures import canvas_user_of
 from tests.test_result_transfer import _download
 from webapp.extensions import db
 from webapp.models import CanvasModule, EnrolmentTransfer, JobRun, ModuleStateDownload, Role
+from webapp.config import mail_settings
 from webapp.services.runs import nightly
 from webapp.services.oversight.health import token_health
 from webapp.services.oversight.progress import (
@@ -89,14 +90,14 @@ def test_nightly_summary_is_mailed_through_smtp_from_the_environment(app, monkey
                  params={"nightly": True, "saved": 5, "waiting": 3, "kept": 1}, created_at=datetime(2026, 12, 1))
     env = {"CANVASLINK_SMTP_HOST": "mail.example.edu", "CANVASLINK_SMTP_PORT": "587", "CANVASLINK_SMTP_USER": "u",
            "CANVASLINK_SMTP_PASSWORD": "p", "CANVASLINK_NIGHTLY_EMAIL_TO": "staff@example.edu"}
-    assert nightly.send_summary(*nightly.nightly_summary(run), env=env)
+    assert nightly.send_summary(*nightly.nightly_summary(run), mail_settings(env))
     assert sent[0] == ("connect", "mail.example.edu", 587) and ("login", "u", "p") in sent
     _, to, subject, body = sent[-1]
     assert to == "staff@example.edu" and "2 failed, 3 to review" in subject
     assert "Students downloaded: 14 of 16; failed: 2." in body and "Rows saved: 5; waiting for review: 3" in body
     # In development it is only logged.
     sent.clear()
-    assert not nightly.send_summary("s", "b", env=env | {"CANVASLINK_ENV": "development"})
+    assert not nightly.send_summary("s", "b", mail_settings(env | {"CANVASLINK_ENV": "development"}))
     assert sent == []
 
 

@@ -12,7 +12,7 @@ from .extensions import csrf, db, htmx, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_path=os.environ.get("CANVASLINK_INSTANCE") or None,
+    app = Flask(__name__, instance_path=config_module.instance_path(),
                 instance_relative_config=True)
     app.config.update(config_module.DEFAULTS)
     app.config.update(config_module.from_environment(app.instance_path))

@@ -2,8 +2,15 @@
 
 import os
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def instance_path() -> str | None:
+    """CANVASLINK_INSTANCE: where the generated keys and the SQLite file live (None: Flask's instance/)."""
+    return os.environ.get("CANVASLINK_INSTANCE") or None
 
 
 def _database_url(instance: Path) -> str:
@@ -55,6 +62,37 @@ def _time_zone() -> str:
     return name
 
 
+def nightly_schedule(env: Mapping[str, str] = os.environ) -> tuple[str, str]:
+    """When the nightly Canvas sync and then the result transfer are enqueued (cron expressions in the
+    server's time zone). Read by the cron process before any app exists."""
+    return (env.get("CANVASLINK_NIGHTLY_SYNC_CRON") or "0 2 * * *",
+            env.get("CANVASLINK_NIGHTLY_CRON") or "30 2 * * *")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Where the nightly summary goes and through which SMTP server. Without an address nothing is
+    sent; in development, or without a host, the summary is only logged."""
+
+    to: str | None
+    host: str | None
+    port: int
+    user: str | None
+    password: str
+    sender: str | None
+    log_only: bool
+
+
+def mail_settings(env: Mapping[str, str] = os.environ) -> MailSettings:
+    port = (env.get("CANVASLINK_SMTP_PORT") or "25").strip()
+    if not port.isdigit():
+        raise SystemExit(f"CANVASLINK_SMTP_PORT must be a port number, not “{port}”.")
+    return MailSettings(to=env.get("CANVASLINK_NIGHTLY_EMAIL_TO") or None, host=env.get("CANVASLINK_SMTP_HOST") or None,
+                        port=int(port), user=env.get("CANVASLINK_SMTP_USER") or None,
+                        password=env.get("CANVASLINK_SMTP_PASSWORD", ""), sender=env.get("CANVASLINK_SMTP_FROM") or None,
+                        log_only=env.get("CANVASLINK_ENV") == "development" or not env.get("CANVASLINK_SMTP_HOST"))
+
+
 def from_environment(instance_path: str) -> dict:
     instance = Path(instance_path)
     development = os.environ.get("CANVASLINK_ENV", "production") == "development"
@@ -77,6 +115,7 @@ def from_environment(instance_path: str) -> dict:
         # How long a worker's hold on a Canvas request slot or on an occurrence of a download lasts
         # unless renewed: a worker that dies lets go of them after this many seconds.
         "LEASE_SECONDS": float(os.environ.get("CANVASLINK_LEASE_SECONDS") or 30),
+        "MAIL": mail_settings(),
     }
 
 
@@ -88,7 +127,7 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; staff keep tabs open all day
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     # Bodies beyond this are refused (413) before they are read; the largest form, a result review
-    # page, is far smaller. MAX_FORM_PARTS caps the fields of any form (webapp/limits.py).
+    # page, is far smaller. MAX_FORM_PARTS caps the fields of any form (webapp/request_limits.py).
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "MAX_FORM_PARTS": 5000,
     "PAGE_SIZE": 25,

@@ -5,17 +5,16 @@ It only enqueues; the RQ workers do the work. First the Canvas sync of every lin
 for the integrations that opt in under Manage › LMS integrations (page 4, Unattended).
 """
 
-import os
-
 from rq import cron
 
+from .config import nightly_schedule
 from .jobs import nightly_pull, nightly_sync
 from .queue import QUEUE_NAME
 
-# 02:30 in the server's time zone: after the day's Canvas activity, before staff arrive.
-NIGHTLY = os.environ.get("CANVASLINK_NIGHTLY_CRON", "30 2 * * *")
-# Before the results: a student withdrawn today has their progress staged and access ended first.
-NIGHTLY_SYNC = os.environ.get("CANVASLINK_NIGHTLY_SYNC_CRON", "0 2 * * *")
+# By default 02:00 and 02:30 in the server's time zone: after the day's Canvas activity, before staff
+# arrive. The sync comes first: a student withdrawn today has their progress staged and access ended
+# before the results are read.
+NIGHTLY_SYNC, NIGHTLY = nightly_schedule()
 
 cron.register(nightly_sync, QUEUE_NAME, cron=NIGHTLY_SYNC, job_timeout=3 * 3600)
 cron.register(nightly_pull, QUEUE_NAME, cron=NIGHTLY, job_timeout=6 * 3600)

@@ -5,10 +5,11 @@ Canvas and the database keep UTC. Every page shows times through `format_rto_tim
 there is one, else the app's RTO time zone (`CANVASLINK_TIME_ZONE`). A page names the zone once.
 """
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
+from .services.clock import aware_utc
 
 DEFAULT_TIME_ZONE = "Australia/Sydney"
 
@@ -25,8 +26,7 @@ def to_rto_time(value: datetime | None, zone=None) -> datetime | None:
     """An aware time, or a naive one in UTC (as the database keeps them), in the RTO's zone."""
     if value is None:
         return None
-    aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return aware.astimezone(ZoneInfo(rto_zone_name(zone)))
+    return aware_utc(value).astimezone(ZoneInfo(rto_zone_name(zone)))
 
 
 def format_rto_time(value: datetime | None, zone=None) -> str:

@@ -10,7 +10,7 @@ from ..services import DomainError
 from ..services.canvas_links import link as linking, modules as module_list
 from ..services.canvas_sync import transfer
 from ..services.oversight.history import occurrence_history
-from ..services.integrations.connection import canvas_client
+from ..services.integrations.connection import PAGE, canvas_client
 from .common import (
     cancel_checked, confirm_delete, db_int, get_or_404, may_cancel, render, require, run_progress, start_from_form,
 )
@@ -29,7 +29,7 @@ def _linked(occurrence_id: int):
 
 
 def _client(integration: LmsIntegration):
-    return canvas_client(integration, timeout=(5, 30), max_attempts=3, max_throttle_wait=60)
+    return canvas_client(integration, PAGE)
 
 
 @bp.route("/link", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from ...models import CanvasModule, OccurrenceLink, Task, Unit
 from .. import DomainError
 from ..audit import record
 from ..canvas import CanvasClient, CanvasError
-from ..clock import utcnow
+from ..clock import naive_utc, utcnow
 from .matching import TaskRef, UnitRef, match_modules
 
 
@@ -41,7 +41,7 @@ def update_module_list(link: OccurrenceLink, client: CanvasClient, actor_id: int
                 changes[module.name] = ["removed from Canvas", "back in Canvas"]
             if row.name != module.name:
                 changes[module.name] = [row.name, f"renamed to {module.name}"]
-        row.name, row.position, row.unlock_at = module.name, module.position, _naive(module.unlock_at)
+        row.name, row.position, row.unlock_at = module.name, module.position, naive_utc(module.unlock_at)
         row.requirement_count = _requirement_count(module)
     present = {module.id for module in fetched}
     removed = [m for m in link.modules if m.canvas_module_id not in present and m.removed_at is None]
@@ -72,9 +72,6 @@ def without_requirements(link: OccurrenceLink) -> list[str]:
     return [m.name for m in link.modules
             if m.removed_at is None and m.requirement_count == 0 and (m.unit_id or m.task_id)]
 
-
-def _naive(moment):
-    return moment.replace(tzinfo=None) if moment is not None and moment.tzinfo else moment
 
 
 def _suggest(link: OccurrenceLink, modules: list[CanvasModule]) -> None:

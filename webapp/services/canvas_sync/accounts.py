@@ -14,7 +14,7 @@ from ...extensions import db
 from ...models import Enrolment, LmsIntegration
 from .. import DomainError
 from ..canvas import CanvasClient, CanvasError, CanvasValidationError, NotFound, PermissionDenied, Unavailable
-from ..integrations.connection import canvas_client
+from ..integrations.connection import QUICK, canvas_client
 
 # What happens / happened to a student's Canvas user, in the words the pages use.
 CREATE, REVIVE, LINK_ID, LINK_SIS, LINK_LOGIN, ALREADY = (
@@ -197,7 +197,7 @@ def check_canvas_user_id(previous: int | None, canvas_user_id: int | None) -> No
     reasons = []
     for integration in integrations:
         try:
-            with canvas_client(integration, timeout=(5, 15), max_attempts=2, max_throttle_wait=30) as client:
+            with canvas_client(integration, QUICK) as client:
                 client.get_user(canvas_user_id)
             return
         except NotFound:

@@ -19,8 +19,9 @@ from .transfer import transfer_each
 from ..runs.lifecycle import record_item, stopped_by_cancel
 from ..result_transfer.download import stage_now
 from .decide import (
-    CONCLUDE, DEACTIVATE, DELETE, ENDS, ENROL, LIVE_STATES, MISSING, NOTE_ENDED, NOTE_LIVE, REACTIVATE, REENROL,
+    CONCLUDE, DEACTIVATE, DELETE, ENDS, ENROL, NOTE_ENDED, NOTE_LIVE, REACTIVATE, REENROL,
 )
+from .states import LIVE_STATES, MISSING
 from .plan import OccurrencePlan, Step, call_of
 
 DOING = {ENROL: "Transfer to Canvas", CONCLUDE: "Conclude in Canvas", DEACTIVATE: "Deactivate in Canvas",

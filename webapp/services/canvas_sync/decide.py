@@ -11,12 +11,8 @@ alone; a withdrawal whose conclusion failed is tried again until it is done.
 from dataclasses import dataclass
 
 from ...models import ACCESS_ENDED, ACCESS_LIVE, LEAVE_CONCLUDE, StatusType
+from .states import LIVE_STATES
 
-# Canvas enrolment states (reference §5.2): with access, and without.
-LIVE_STATES = ("active", "invited", "creation_pending")
-ENDED_STATES = ("completed", "inactive", "rejected", "deleted")
-# Not in the section at all, in any state (a merged or removed Canvas user).
-MISSING = "missing"
 
 # Actions with a Canvas call (reference §5.1, §5.4, §11.5).
 ENROL, CONCLUDE, DEACTIVATE, DELETE, REACTIVATE, REENROL = (

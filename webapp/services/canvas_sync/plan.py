@@ -5,7 +5,6 @@ Read-only towards Canvas; the refresh writes what it read onto the transfers her
 """
 
 from dataclasses import dataclass
-from datetime import timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -14,10 +13,10 @@ from ...extensions import db
 from ...models import (
     BY_CANVAS, ENROL_INVITED, Enrolment, EnrolmentStatus, EnrolmentTransfer, LmsIntegration, OccurrenceLink,
 )
-from ..clock import utcnow
+from ..clock import naive_utc, utcnow
 from ..canvas import CanvasClient, CanvasError, Enrollment
-from .states import canvas_enrolments
-from .decide import ENDS, ENROL, LIVE_STATES, MISSING, REENROL, REACTIVATE, Options, Standing, decide, guard_holds
+from .states import LIVE_STATES, MISSING, canvas_enrolments
+from .decide import ENDS, ENROL, REENROL, REACTIVATE, Options, Standing, decide, guard_holds
 
 
 def options_for(integration: LmsIntegration, *, transfer_all: bool = False) -> Options:
@@ -110,7 +109,7 @@ def refresh(link: OccurrenceLink, in_canvas: dict[int, Enrollment]) -> None:
         state = found.enrollment_state if found is not None else MISSING
         if state != transfer.canvas_state:
             transfer.canvas_state, transfer.canvas_state_by = state, BY_CANVAS
-            transfer.canvas_state_at = (found.updated_at.astimezone(timezone.utc).replace(tzinfo=None)
+            transfer.canvas_state_at = (naive_utc(found.updated_at)
                                         if found is not None and found.updated_at else now)
     db.session.flush()
 

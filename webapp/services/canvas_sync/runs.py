@@ -17,6 +17,7 @@ from ...models import FAILED, JobRun, Occurrence, OccurrenceLink, OccurrenceStat
 from .. import DomainError
 from ..integrations.connection import canvas_client
 from ..clock import utcnow
+from ..canvas_links.link import current_links
 from ..runs.lifecycle import StartedRun, end_run, mark_running, start_run
 from .apply import carry_out, hold, preview
 from .plan import OccurrencePlan, options_for, plan_occurrence, steps_of
@@ -62,8 +63,7 @@ def bulk_links() -> list[OccurrenceLink]:
 def run_sync(run: JobRun) -> None:
     mark_running(run)
     db.session.commit()
-    link = db.session.scalar(select(OccurrenceLink).where(OccurrenceLink.occurrence_id == run.occurrence_id,
-                                                          OccurrenceLink.is_current))
+    link = current_links([run.occurrence_id]).get(run.occurrence_id)
     if link is None or link.integration is None:
         end_run(run, FAILED, "The occurrence is no longer linked to Canvas; nothing was changed there.")
         db.session.commit()

@@ -10,14 +10,10 @@ from ...extensions import db
 from ...models import BY_CANVAS, BY_SYNC, BY_TRANSFER, EnrolmentTransfer, OccurrenceLink
 from ...rto_time import format_rto_date
 from ..clock import utcnow
-from .decide import MISSING, REACTIVATE, REENROL, Standing, decide
+from .decide import REACTIVATE, REENROL, Standing, decide
 from .plan import options_for
+from .states import state_label
 
-STATE_WORDS = {"active": "Active in Canvas", "invited": "Invited in Canvas",
-               "creation_pending": "Pending in Canvas until the course is published",
-               "completed": "Concluded in Canvas", "inactive": "Deactivated in Canvas",
-               "deleted": "Deleted from Canvas", "rejected": "Invitation rejected in Canvas",
-               MISSING: "Not in the Canvas section"}
 BY_WORDS = {BY_SYNC: "by sync", BY_TRANSFER: "by transfer", BY_CANVAS: "by someone in Canvas"}
 WAITING = {"conclude": "conclude", "deactivate": "deactivate", "delete": "delete", REACTIVATE: "reactivate",
            REENROL: "re-open"}
@@ -35,7 +31,7 @@ class CanvasStanding:
 def canvas_standing(transfer: EnrolmentTransfer) -> CanvasStanding:
     integration = transfer.link.integration
     zone = integration.time_zone if integration else None
-    state = STATE_WORDS.get(transfer.canvas_state, f"{transfer.canvas_state} in Canvas")
+    state = state_label(transfer.canvas_state)
     when = format_rto_date(transfer.canvas_state_at, zone)
     said = " ".join(part for part in (state, when, BY_WORDS.get(transfer.canvas_state_by, "")) if part)
     waiting = None

@@ -7,7 +7,6 @@ section limit and dates: so we only post for students with no enrolment in the s
 whose ended enrolment a person chose to re-open."""
 
 from dataclasses import dataclass, field
-from datetime import timezone
 
 from sqlalchemy import delete, select
 
@@ -18,14 +17,14 @@ from ...models import (
 from .. import DomainError
 from ..audit import record
 from ..canvas import CanvasClient, CanvasError, Enrollment
-from ..clock import utcnow
+from ..clock import naive_utc, utcnow
 from ..integrations.connection import canvas_client
 from ..runs.lifecycle import StartedRun, done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel
 from .accounts import (
     ACTIONS, ALREADY, CHECK, CREATE, LINK_ID, LINK_LOGIN, LINK_SIS, REVIVE, Refused, Resolution, Student, give_sis_id,
     resolve_user, students_of,
 )
-from .states import ENDED, canvas_enrolments, describe_state
+from .states import ENDED_STATES, canvas_enrolments, describe_state
 
 KIND = "enrolment_transfer"
 # What happened to a student beyond finding their Canvas user (accounts.py has those).
@@ -73,7 +72,7 @@ def preview(link: OccurrenceLink, enrolments: list[Enrolment], client: CanvasCli
             continue
         user = f"Canvas user {result.canvas_user_id}" if result.canvas_user_id else result.detail
         existing = in_canvas.get(result.canvas_user_id) if result.canvas_user_id else None
-        if existing is not None and existing.enrollment_state in ENDED:
+        if existing is not None and existing.enrollment_state in ENDED_STATES:
             plan[enrolment_id] = Plan("Leave as it is in Canvas", f"{user}: {describe_state(existing, zone)}. "
                                       "Tick “Re-open in Canvas” to give access again.", reopenable=True)
         elif existing is not None:
@@ -104,7 +103,7 @@ def _transfer_in_canvas(client: CanvasClient, link: dict, in_canvas: dict[int, E
         if resolution.action == LINK_LOGIN:
             notes.append(give_sis_id(client, link["account"], resolution.canvas_user_id, student))
         existing = in_canvas.get(resolution.canvas_user_id)
-        if existing is not None and existing.enrollment_state not in ENDED:
+        if existing is not None and existing.enrollment_state not in ENDED_STATES:
             # Posting again would reset its section limit and dates in Canvas (§11.5): leave it be.
             if resolution.action == ALREADY:
                 return Done(resolution, existing, ALREADY, notes)
@@ -198,7 +197,7 @@ def _save_outcome(run: JobRun, link: OccurrenceLink, enrolment: Enrolment, resul
     if transfer is None or transfer.canvas_state != enrollment.enrollment_state:
         # Posted by us, or found as someone in Canvas left it.
         values.update(canvas_state=enrollment.enrollment_state, canvas_state_by=BY_TRANSFER if posted else BY_CANVAS,
-                      canvas_state_at=utcnow() if posted else _naive_utc(enrollment.updated_at))
+                      canvas_state_at=utcnow() if posted else (naive_utc(enrollment.updated_at) or utcnow()))
     if not unchanged:
         values.update(transferred_at=utcnow(), transferred_by_id=run.started_by_id)
     if transfer is None:
@@ -226,9 +225,6 @@ def _save_outcome(run: JobRun, link: OccurrenceLink, enrolment: Enrolment, resul
                {"canvas_user_id": [None, resolution.canvas_user_id], "canvas_enrollment_id": [None, enrollment.id],
                 **trigger, **call})
 
-
-def _naive_utc(moment):
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment else utcnow()
 
 
 def _forget_removed(link: OccurrenceLink, canvas_enrollment_id: int) -> None:

@@ -15,7 +15,7 @@ from .. import DomainError
 from ..audit import record
 from ..canvas import CanvasClient, CanvasError, CanvasValidationError, Login, NotFound, User
 from .accounts import MAX_LOGIN
-from ..integrations.connection import canvas_client
+from ..integrations.connection import PAGE, canvas_client
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def preview_push(client: Client) -> UserPush:
     """Read the client's Canvas user and logins; list exactly what a push would change."""
     integration = integration_of(client)
     try:
-        with canvas_client(integration, timeout=(5, 30), max_attempts=3) as api:
+        with canvas_client(integration, PAGE) as api:
             return _preview(api, integration, client)
     except CanvasError as err:
         raise DomainError(f"Canvas could not be read: {err}") from None
@@ -127,7 +127,7 @@ def push(client: Client, actor_id: int) -> UserPush:
     """Send what the preview lists: the login first (Canvas refuses one that is taken), then the name
     and e-mail. Each call is audited on the client."""
     integration = integration_of(client)
-    with canvas_client(integration, timeout=(5, 30), max_attempts=3) as api:
+    with canvas_client(integration, PAGE) as api:
         try:
             planned = _preview(api, integration, client)
         except CanvasError as err:

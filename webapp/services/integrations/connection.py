@@ -3,7 +3,7 @@ refresh, a limiter shared through Redis), and Test connection for a draft."""
 
 import hashlib
 import logging
-from datetime import datetime, timezone
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import update
@@ -16,13 +16,28 @@ from ..audit import record
 from ..canvas import (
     BadResponse, CanvasClient, CanvasError, OAuthTokenProvider, OAuthTokens, SharedLimiter, StaticToken, Unavailable,
 )
-from ..clock import utcnow
+from ..clock import from_epoch, to_epoch, utcnow
 from .drafts import draft_secrets, effective_secret, store_draft_secrets
 from .rights import ConnectionReport, check_rights
 from .secrets import decrypt, encrypt
 from .usage import call_counter
 
 log = logging.getLogger(__name__)
+
+
+class Patience(NamedTuple):
+    """How long a Canvas call may keep someone waiting: (connect, read) seconds per request, tries of
+    a call that fails, and seconds of waiting out Canvas's throttle in all."""
+
+    timeout: tuple[float, float]
+    max_attempts: int
+    max_throttle_wait: float
+
+
+# By who waits. Jobs keep the client's own long defaults: nobody watches the page, and a throttled
+# run must not give up.
+QUICK = Patience(timeout=(5, 15), max_attempts=2, max_throttle_wait=20)  # a check while a form is open
+PAGE = Patience(timeout=(5, 30), max_attempts=3, max_throttle_wait=60)   # a page that calls Canvas while staff wait
 
 
 def _token_provider(base_url: str, client_id: str | None, client_secret: str | None, access_token: str | None,
@@ -36,13 +51,12 @@ def _token_provider(base_url: str, client_id: str | None, client_secret: str | N
                       "token, on the Canvas connection page.")
 
 
-def _epoch(moment: datetime | None) -> float | None:
-    return moment.replace(tzinfo=timezone.utc).timestamp() if moment else None
 
-
-def canvas_client(integration: LmsIntegration, **options) -> CanvasClient:
+def canvas_client(integration: LmsIntegration, patience: Patience | None = None, **options) -> CanvasClient:
     """A client for a saved integration; renewed tokens are written back (encrypted) as they arrive."""
     integration_id = integration.id
+    if patience is not None:
+        options = patience._asdict() | options
 
     def keep(tokens: OAuthTokens) -> None:
         # Its own short transaction: the caller may be a worker thread, mid-way through other work.
@@ -50,8 +64,7 @@ def canvas_client(integration: LmsIntegration, **options) -> CanvasClient:
             with db.engine.begin() as connection:
                 connection.execute(update(LmsIntegration).where(LmsIntegration.id == integration_id).values(
                     access_token_enc=encrypt(tokens.access_token),
-                    token_expires_at=datetime.fromtimestamp(tokens.expires_at, timezone.utc).replace(tzinfo=None)
-                    if tokens.expires_at else None))
+                    token_expires_at=from_epoch(tokens.expires_at) if tokens.expires_at else None))
         except Exception:  # the new token still works for this run; the next run renews again
             log.warning("Could not store a renewed Canvas access token for integration %s", integration_id,
                         exc_info=True)
@@ -59,7 +72,7 @@ def canvas_client(integration: LmsIntegration, **options) -> CanvasClient:
     access_token = decrypt(integration.access_token_enc)
     provider = _token_provider(integration.base_url, integration.client_id, decrypt(integration.client_secret_enc),
                                access_token, decrypt(integration.refresh_token_enc),
-                               _epoch(integration.token_expires_at), keep)
+                               to_epoch(integration.token_expires_at), keep)
     if current_app.config.get("REDIS_URL") and "limiter" not in options:
         # Canvas keeps one bucket per token (§7): every worker on every machine shares its limiter.
         token_key = hashlib.sha256(f"{integration.base_url}|{access_token}".encode()).hexdigest()[:24]
@@ -77,12 +90,11 @@ def draft_client(draft: IntegrationDraft) -> tuple[CanvasClient, dict]:
         pending.update(access_token=tokens.access_token, token_expires_at=tokens.expires_at)
 
     expires_at = pending.get("token_expires_at") if "token_expires_at" in pending else (
-        _epoch(draft.integration.token_expires_at) if draft.integration else None)
+        to_epoch(draft.integration.token_expires_at) if draft.integration else None)
     provider = _token_provider(draft.data["base_url"], draft.data.get("client_id"),
                                effective_secret(draft, "client_secret"), effective_secret(draft, "access_token"),
                                effective_secret(draft, "refresh_token"), expires_at, keep)
-    client = CanvasClient(draft.data["base_url"], provider, timeout=(5, 15), max_attempts=2,
-                          max_throttle_wait=20)
+    client = CanvasClient(draft.data["base_url"], provider, **QUICK._asdict())
     return client, pending
 
 

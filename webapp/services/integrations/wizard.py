@@ -2,7 +2,6 @@
 
 import logging
 import secrets as random_tokens
-from datetime import datetime, timezone
 from zoneinfo import available_timezones
 
 from sqlalchemy import select
@@ -14,7 +13,7 @@ from ...models import (
 )
 from .. import DomainError
 from ..audit import record
-from ..clock import utcnow
+from ..clock import from_epoch, utcnow
 from ..records import same_text
 from ..result_transfer.start_rules import START_RULES, UNATTENDED_START_RULES
 from .address import normalise_canvas_address
@@ -197,8 +196,7 @@ def finish(draft: IntegrationDraft, actor_id: int) -> LmsIntegration:
             if value or was_set:
                 changes[name] = "replaced" if was_set and value else ("set" if value else "removed")
         elif name == "token_expires_at":
-            integration.token_expires_at = datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None) \
-                if value else None
+            integration.token_expires_at = from_epoch(value) if value else None
         elif name == "token_acts_as":
             integration.token_acts_as = value
     db.session.delete(draft)

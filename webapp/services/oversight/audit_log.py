@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import AuditEntry, User
 from ...rto_time import rto_zone_name
+from ..clock import naive_utc
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class AuditFilter:
 def _utc(day: date) -> datetime:
     """Midnight starting `day` in the RTO's zone, as the naive UTC the database keeps."""
     local = datetime.combine(day, time.min, ZoneInfo(rto_zone_name()))
-    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    return naive_utc(local)
 
 
 def audit_query(chosen: AuditFilter):

@@ -13,7 +13,7 @@ from .. import DomainError
 from ..clock import utcnow
 from ..canvas import CanvasError
 from ..integrations.rights import ConnectionReport, check_rights
-from ..integrations.connection import canvas_client
+from ..integrations.connection import QUICK, canvas_client
 from ..canvas_links.modules import without_requirements
 from ..integrations.usage import Usage, usage
 from ..canvas_links.matching import TaskRef, UnitRef, match_modules
@@ -149,7 +149,7 @@ def recheck_rights(integration: LmsIntegration) -> ConnectionReport:
     if not integration.access_token_enc:
         raise DomainError("This integration is not authorised yet: edit it and authorise with Canvas.")
     try:
-        with canvas_client(integration, timeout=(5, 15), max_attempts=2, max_throttle_wait=20) as client:
+        with canvas_client(integration, QUICK) as client:
             return check_rights(client)
     except CanvasError as err:
         raise DomainError(f"The rights check could not finish: {err}") from None

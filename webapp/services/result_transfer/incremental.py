@@ -2,7 +2,7 @@
 100 students of a course) say whose module states may have moved since the last download; the
 others keep the states read then, until the weekly refresh."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ...extensions import db
 from ...models import CanvasProgress
 from ..canvas import CourseProgress
+from ..clock import naive_utc
 
 # An incremental download reads a student again after this many days even if Canvas's counters
 # did not move, since the counters cannot see everything (README): a weekly full refresh.
@@ -25,7 +26,7 @@ def needs_fetch(mark: CanvasProgress | None, seen: CourseProgress | None, course
     if mark is None or seen is None or mark.canvas_course_id != course_id or now - mark.states_fetched_at > max_age:
         return True
     return (mark.requirement_count, mark.requirement_completed_count, mark.completed_at) != (
-        seen.requirement_count, seen.requirement_completed_count, _naive(seen.completed_at))
+        seen.requirement_count, seen.requirement_completed_count, naive_utc(seen.completed_at))
 
 
 def counters_of(modules) -> CourseProgress:
@@ -37,9 +38,6 @@ def counters_of(modules) -> CourseProgress:
     last = max((m.completed_at for m in modules if m.completed_at), default=None)
     return CourseProgress(len(requirements), met, None, last if requirements and met >= len(requirements) else None)
 
-
-def _naive(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment else None
 
 
 def marks_of(enrolment_ids: list[int]) -> dict[int, CanvasProgress]:

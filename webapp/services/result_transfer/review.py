@@ -4,7 +4,7 @@ what it did on the rows of that same review."""
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -22,6 +22,7 @@ from .values import (
 )
 from .start_rules import StartRule
 from .proposals import propose
+from ..clock import aware_utc
 
 SAVED = "saved"  # a row this request saved: how the page shows it, not something the decision says
 SHOW = {CHANGE: "To save", INVALID: "Need a date", KEPT: "Kept", UP_TO_DATE: "Up to date"}
@@ -149,7 +150,7 @@ def _aware(text: str | None) -> datetime | None:
     if not text:
         return None
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return aware_utc(moment)
 
 
 def _states(staged: list[dict], context: OccurrenceContext) -> list[ModuleState]:

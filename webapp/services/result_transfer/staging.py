@@ -9,10 +9,10 @@ from sqlalchemy import insert
 
 from ...models import JobRun, ModuleStateDownload
 from ..canvas import CanvasClient, CanvasError, CourseProgress, PermissionDenied
-from ..canvas_sync.states import ALL_STATES, ENDED, describe_state
-from ..clock import utcnow
+from ..canvas_sync.states import ALL_STATES, ENDED_STATES, describe_state
+from ..clock import naive_utc, utcnow
 from ..runs.lifecycle import Item, id_of
-from .incremental import _naive, counters_of
+from .incremental import counters_of
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def module_states(client: CanvasClient, fetch: Fetch, zone: str):
     except PermissionDenied as refused:
         enrolments = client.list_section_enrollments(fetch.section_id, states=ALL_STATES,
                                                      types=("StudentEnrollment",), user_id=fetch.canvas_user_id)
-        if not enrolments or any(e.enrollment_state not in ENDED for e in enrolments):
+        if not enrolments or any(e.enrollment_state not in ENDED_STATES for e in enrolments):
             raise refused
         ended = max(enrolments, key=lambda e: e.updated_at or datetime.min.replace(tzinfo=timezone.utc))
         said = describe_state(ended, zone)
@@ -111,4 +111,4 @@ def progress_row(fetch: Fetch, modules, states: list, now: datetime) -> dict:
     return {"enrolment_id": fetch.enrolment_id, "canvas_course_id": fetch.course_id,
             "requirement_count": seen.requirement_count,
             "requirement_completed_count": seen.requirement_completed_count,
-            "completed_at": _naive(seen.completed_at), "states": states, "states_fetched_at": now}
+            "completed_at": naive_utc(seen.completed_at), "states": states, "states_fetched_at": now}

@@ -2,13 +2,14 @@
 e-mailed summary."""
 
 import logging
-import os
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
 
+from flask import current_app
 from sqlalchemy import select
 
+from ...config import MailSettings
 from ...extensions import db
 from ...models import FAILED, JobRun
 from ..clock import utcnow
@@ -62,27 +63,26 @@ def nightly_summary(run: JobRun | None, problem: str | None = None) -> tuple[str
         "\n".join(lines) + "\n"
 
 
-def send_summary(subject: str, body: str, env=os.environ) -> bool:
-    """E-mail the summary through the SMTP settings in the environment; in development, or with no
-    SMTP host, log it instead. True when sent."""
-    to = env.get("CANVASLINK_NIGHTLY_EMAIL_TO")
-    host = env.get("CANVASLINK_SMTP_HOST")
-    if not to:
+def send_summary(subject: str, body: str, mail: MailSettings | None = None) -> bool:
+    """E-mail the summary through the configured SMTP server (config.mail_settings); in development,
+    or with no SMTP host, log it instead. True when sent."""
+    mail = mail or current_app.config["MAIL"]
+    if not mail.to:
         return False
-    if env.get("CANVASLINK_ENV") == "development" or not host:
-        log.info("Nightly summary (not sent: development or no SMTP host) to %s\n%s\n%s", to, subject, body)
+    if mail.log_only:
+        log.info("Nightly summary (not sent: development or no SMTP host) to %s\n%s\n%s", mail.to, subject, body)
         return False
     message = EmailMessage()
-    message["Subject"], message["To"] = subject, to
-    message["From"] = env.get("CANVASLINK_SMTP_FROM") or f"canvaslink@{host}"
+    message["Subject"], message["To"] = subject, mail.to
+    message["From"] = mail.sender or f"canvaslink@{mail.host}"
     message.set_content(body)
     try:
-        with smtplib.SMTP(host, int(env.get("CANVASLINK_SMTP_PORT") or 25), timeout=30) as smtp:
-            if env.get("CANVASLINK_SMTP_USER"):
+        with smtplib.SMTP(mail.host, mail.port, timeout=30) as smtp:
+            if mail.user:
                 smtp.starttls()
-                smtp.login(env["CANVASLINK_SMTP_USER"], env.get("CANVASLINK_SMTP_PASSWORD", ""))
+                smtp.login(mail.user, mail.password)
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException):
-        log.warning("Could not e-mail the nightly summary to %s", to, exc_info=True)
+        log.warning("Could not e-mail the nightly summary to %s", mail.to, exc_info=True)
         return False
     return True

@@ -2,7 +2,7 @@
 
 import secrets as random_tokens
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import func, select
@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ...extensions import db
 from ...models import LoginAttempt, Role, User
 from .. import DomainError
+from ..clock import utcnow
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -68,7 +69,7 @@ def record_attempt(username: str, remote_addr: str, now: datetime | None = None)
     """Count an attempt as failed before any password is checked. The caller commits at once:
     parallel attempts then see each other, so no more passwords are checked than the limits allow."""
     attempt = LoginAttempt(username=username.strip().lower(), remote_addr=remote_addr,
-                           at=now or datetime.now(timezone.utc).replace(tzinfo=None), succeeded=False)
+                           at=now or utcnow(), succeeded=False)
     db.session.add(attempt)
     db.session.flush()
     return attempt
