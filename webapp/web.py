@@ -62,7 +62,8 @@ def init_app(app):
 
     @app.context_processor
     def template_helpers():
-        return {"can": lambda entity, action: can(current_user, entity, action), "may_cancel": common.may_cancel}
+        return {"can": lambda entity, action: can(current_user, entity, action), "may_cancel": common.may_cancel,
+                "may_visit": common.may_visit}
 
     def error_page(status: int, title: str, message: str):
         template = "errors/fragment.html" if htmx else "errors/page.html"

@@ -9,7 +9,7 @@ import csv
 import io
 from functools import wraps
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
@@ -62,6 +62,15 @@ def require_can(entity: str, action: str) -> None:
     draft or a run needs), made inside the view after loading it."""
     if not can(current_user, entity, action):
         abort(403)
+
+
+def may_visit(endpoint: str) -> bool:
+    """Whether the signed-in user passes the access mark of the view at `endpoint`. Menus show a
+    link by this, so a link follows the very right its route checks and the two cannot drift."""
+    access = getattr(current_app.view_functions[endpoint], "access", None)
+    if isinstance(access, tuple):
+        return can(current_user, *access)
+    return access == "public" or current_user.is_authenticated
 
 
 def render(template: str, block: str | None = None, status: int = 200, **context):
