@@ -34,6 +34,21 @@ def view(integration_id: int):
                   audit=history("lms_integration", integration.id))
 
 
+@bp.route("/<int:integration_id>/rights", methods=["POST"])
+@require("lms_integration", "edit")
+def check_rights(integration_id: int):
+    """Ask Canvas again what the integration's token may do (the Rights box on its page)."""
+    integration = get_or_404(LmsIntegration, integration_id)
+    report, failure = None, None
+    try:
+        report = recheck_rights(integration)
+    except DomainError as err:
+        failure = err.message
+    db.session.commit()  # a renewed token is kept
+    return render("integrations/_health.html", block="rights", h=integration_health([integration])[0],
+                  report=report, failure=failure)
+
+
 @bp.route("/new", methods=["POST"])
 @require("lms_integration", "add")
 def new():
@@ -232,18 +247,3 @@ def delete(integration_id: int):
                           detail="Its Canvas credentials are deleted with it.",
                           cancel_url=url_for(".view", integration_id=integration.id), done_url=url_for(".index"),
                           done=f"Deleted LMS integration {integration.name}.")
-
-
-@bp.route("/<int:integration_id>/rights", methods=["POST"])
-@require("lms_integration", "edit")
-def check_rights(integration_id: int):
-    """Ask Canvas again what the integration's token may do (the Rights box on its page)."""
-    integration = get_or_404(LmsIntegration, integration_id)
-    report, failure = None, None
-    try:
-        report = recheck_rights(integration)
-    except DomainError as err:
-        failure = err.message
-    db.session.commit()  # a renewed token is kept
-    return render("integrations/_health.html", block="rights", h=integration_health([integration])[0],
-                  report=report, failure=failure)
