@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from webapp.blueprints.dates import parse_day
 from webapp.extensions import db
 from webapp.models import Client
+from webapp.services.clock import parse_day
 
 
 @pytest.mark.parametrize("typed, day", [

@@ -24,6 +24,7 @@ def main() -> None:
     from rq.cron import CronScheduler
 
     from webapp import create_app
+
     from .queue import redis_connection
 
     app = create_app()

@@ -8,12 +8,12 @@ from .extensions import db
 from .models import JobRun
 from .queue import QueueUnavailable, enqueue_run
 from .services import DomainError
-from .services.canvas_sync import transfer as enrolment_transfer
 from .services.canvas_sync import runs as sync
-from .services.runs.lifecycle import execute, fail_run
-from .services.runs.nightly import last_nightly, nightly_summary, record_nightly_outcome, send_summary
+from .services.canvas_sync import transfer as enrolment_transfer
 from .services.result_transfer import bulk, download
 from .services.result_transfer.unattended import nightly_integration_ids, pull_results
+from .services.runs.lifecycle import execute, fail_run
+from .services.runs.nightly import last_nightly, nightly_summary, record_nightly_outcome, send_summary
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest
 
-from .blueprints.dates import INPUT_ATTRS
-from .extensions import db, login_manager
+from .extensions import db, htmx, login_manager
+from .forms.fields import INPUT_ATTRS
 from .models import User
 from .rto_time import format_rto_date, format_rto_time, rto_zone_name
 from .services.canvas_sync.standing import canvas_standing
@@ -18,14 +18,30 @@ from .services.result_transfer.start_rules import START_RULES
 
 def init_app(app):
     from .blueprints import (
-        audit_log, auth, bulk, canvas_links, canvas_sync, clients, common, enrolments, integrations, main, occurrences,
-        outcomes, oversight, results, security, units,
+        audit_log,
+        auth,
+        bulk_results,
+        canvas_links,
+        canvas_sync,
+        clients,
+        common,
+        enrolment_transfer,
+        enrolments,
+        integrations,
+        main,
+        occurrences,
+        oversight,
+        result_transfer,
+        result_types,
+        security,
+        task_statuses,
+        units,
     )
 
-    for bp in (auth.bp, main.bp, clients.bp, units.bp, occurrences.bp, enrolments.bp,
-               outcomes.result_types_bp, outcomes.task_statuses_bp, security.bp, integrations.bp, canvas_links.bp,
-               results.bp, bulk.bp, oversight.bp, audit_log.bp, canvas_sync.bp):
-        app.register_blueprint(bp)
+    for module in (auth, main, clients, units, occurrences, enrolments, result_types, task_statuses, security,
+                   integrations, canvas_links, enrolment_transfer, result_transfer, bulk_results, oversight, audit_log,
+                   canvas_sync):
+        app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
@@ -62,10 +78,11 @@ def init_app(app):
 
     @app.context_processor
     def template_helpers():
-        return {"can": lambda entity, action: can(current_user, entity, action), "may_cancel": common.may_cancel}
+        return {"can": lambda entity, action: can(current_user, entity, action), "may_cancel": common.may_cancel,
+                "may_visit": common.may_visit}
 
     def error_page(status: int, title: str, message: str):
-        template = "errors/fragment.html" if request.headers.get("HX-Request") else "errors/page.html"
+        template = "errors/fragment.html" if htmx else "errors/page.html"
         return render_template(template, status=status, title=title, message=message), status
 
     @app.errorhandler(403)

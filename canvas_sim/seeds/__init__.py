@@ -1,7 +1,7 @@
 """Seeds: `"demo"` (the demo RTO's course, see demo.json), a JSON file path, or a dict.
 
 The format is the plain spec of `canvas_sim.specs`; demo.json is an ordinary seed,
-kept in step with `webapp/services/demo_data.py` by a test.
+kept in step with `webapp/services/setup/demo_data.py` by a test.
 """
 
 import json

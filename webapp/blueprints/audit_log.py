@@ -1,15 +1,14 @@
-"""Manage › Audit: everything audited, searchable, with CSV export; and a result's provenance."""
+"""Manage › Audit: everything audited, searchable, with CSV export."""
 
 from flask import Blueprint, abort, request
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Enrolment, EnrolmentTask, ResultProvenance, TrainingPlanUnit, User
+from ..models import User
 from ..rto_time import format_rto_time
 from ..services.clock import parse_day
 from ..services.oversight.audit_log import CSV_HEADER, AuditFilter, audit_query, audited_entities, describe_changes
-from .common import db_int, get_or_404, paginate, render, require
-from .oversight import csv_response
+from .common import csv_response, db_int, paginate, render, require
 
 bp = Blueprint("audit_log", __name__)
 
@@ -32,7 +31,7 @@ def _filter() -> tuple[AuditFilter, str | None]:
 def index():
     chosen, problem = _filter()
     users = db.session.scalars(select(User).order_by(User.display_name)).all()
-    return render("audit/index.html", block="results", status=422 if problem else 200,
+    return render("audit_log/index.html", block="results", status=422 if problem else 200,
                   page=paginate(audit_query(chosen), per_page=50), chosen=chosen, problem=problem, users=users,
                   entities=audited_entities(), args=request.args, describe_changes=describe_changes,
                   kept={k: v for k, v in request.args.items() if k != "page"})
@@ -48,22 +47,3 @@ def export():
     return csv_response("audit.csv", CSV_HEADER, [
         (format_rto_time(e.at), e.user.display_name if e.user else "", e.entity, e.entity_id or "", e.action,
          e.summary, describe_changes(e.changes)) for e in entries])
-
-
-@bp.route("/enrolments/<int:enrolment_id>/provenance/<int:provenance_id>")
-@require("enrolment", "view")
-def provenance(enrolment_id: int, provenance_id: int):
-    enrolment = get_or_404(Enrolment, enrolment_id)
-    record = get_or_404(ResultProvenance, provenance_id)
-    if record.enrolment_id != enrolment.id:
-        abort(404)
-    history = db.session.scalars(select(ResultProvenance).where(
-        ResultProvenance.enrolment_id == enrolment.id, ResultProvenance.plan_unit_id == record.plan_unit_id,
-        ResultProvenance.enrolment_task_id == record.enrolment_task_id)
-        .order_by(ResultProvenance.processed_at.desc(), ResultProvenance.id.desc())).all()
-    if record.plan_unit_id:
-        plan_unit = db.session.get(TrainingPlanUnit, record.plan_unit_id)
-        what = f"Unit {plan_unit.unit.code} {plan_unit.unit.name}"
-    else:
-        what = f"Task {db.session.get(EnrolmentTask, record.enrolment_task_id).task.name}"
-    return render("audit/provenance.html", enrolment=enrolment, record=record, history=history, what=what)

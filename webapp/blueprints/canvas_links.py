@@ -1,35 +1,19 @@
-"""An occurrence's Canvas pages: link to a section, map modules, transfer enrolments, watch runs."""
+"""An occurrence's link to a Canvas section, and the mapping of its Canvas modules to units and tasks."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Enrolment, JobRun, LmsIntegration, Occurrence
+from ..models import LmsIntegration, Occurrence
 from ..services import DomainError
-from ..services.canvas_links import link as linking, modules as module_list
-from ..services.canvas_sync import transfer
-from ..services.oversight.history import occurrence_history
+from ..services.canvas_links import link as linking
+from ..services.canvas_links import modules as module_list
 from ..services.integrations.connection import PAGE, canvas_client
-from .common import (
-    cancel_checked, confirm_delete, db_int, get_or_404, may_cancel, render, require, run_progress, start_from_form,
-)
+from ..services.oversight.history import occurrence_history
+from .common import confirm_delete, db_int, get_or_404, linked_or_back, render, require
 
 bp = Blueprint("canvas_links", __name__, url_prefix="/occurrences/<int:occurrence_id>/canvas")
-
-
-def _linked(occurrence_id: int):
-    """The occurrence and its current link; without a link, back to the occurrence page to link it."""
-    occurrence = get_or_404(Occurrence, occurrence_id)
-    link = linking.current_link(occurrence)
-    if link is None:
-        flash("This occurrence is not linked to Canvas yet: use Link occurrence to Canvas LMS… first.", "error")
-        abort(redirect(url_for("occurrences.view", occurrence_id=occurrence_id, _anchor="enrolments")))
-    return occurrence, link
-
-
-def _client(integration: LmsIntegration):
-    return canvas_client(integration, PAGE)
 
 
 @bp.route("/link", methods=["GET", "POST"])
@@ -44,7 +28,7 @@ def link(occurrence_id: int):
         try:
             if integration is None:
                 raise DomainError("Choose the LMS integration to link through.")
-            with _client(integration) as client:
+            with canvas_client(integration, PAGE) as client:
                 new_link = linking.link_occurrence(occurrence, integration, client, current_user.id)
             db.session.commit()
         except DomainError as err:
@@ -62,7 +46,7 @@ def link(occurrence_id: int):
 @bp.route("/unlink", methods=["GET", "POST"])
 @require("occurrence_link", "delete")
 def unlink(occurrence_id: int):
-    occurrence, current = _linked(occurrence_id)
+    occurrence, current = linked_or_back(occurrence_id)
     return confirm_delete(
         lambda: linking.unlink_occurrence(current, current_user.id),
         what=f"the link between occurrence {occurrence.id} and Canvas section “{current.canvas_section_name}”",
@@ -76,16 +60,16 @@ def unlink(occurrence_id: int):
 @bp.route("/modules")
 @require("module_mapping", "view")
 def modules(occurrence_id: int):
-    occurrence, current = _linked(occurrence_id)
+    occurrence, current = linked_or_back(occurrence_id)
     return render("canvas_links/modules.html", occurrence=occurrence, link=current)
 
 
 @bp.route("/modules/update", methods=["POST"])
 @require("module_mapping", "edit")
 def update_modules(occurrence_id: int):
-    occurrence, current = _linked(occurrence_id)
+    occurrence, current = linked_or_back(occurrence_id)
     try:
-        with _client(current.integration) as client:
+        with canvas_client(current.integration, PAGE) as client:
             summary = module_list.update_module_list(current, client, current_user.id)
         db.session.commit()
     except DomainError as err:
@@ -114,7 +98,7 @@ def _quoted(names: list[str]) -> str:
 @bp.route("/modules", methods=["POST"])
 @require("module_mapping", "edit")
 def save_modules(occurrence_id: int):
-    occurrence, current = _linked(occurrence_id)
+    occurrence, current = linked_or_back(occurrence_id)
     chosen = {m.id: (request.form.get(f"unit-{m.id}", type=db_int) or None, request.form.get(f"task-{m.id}", type=db_int)
                      or None) for m in current.modules}
     try:
@@ -127,76 +111,3 @@ def save_modules(occurrence_id: int):
         flash(f"Saved the module mappings ({changed} changed).", "success")
         _warn_without_requirements(module_list.without_requirements(current))
     return redirect(url_for(".modules", occurrence_id=occurrence_id))
-
-
-def _selected_ids(name: str = "enrolment_id") -> list[int]:
-    return request.form.getlist(name, type=db_int)
-
-
-@bp.route("/transfer")
-@require("enrolment_transfer", "view")
-def transfer_choose(occurrence_id: int):
-    occurrence, current = _linked(occurrence_id)
-    return render("canvas_links/transfer.html", occurrence=occurrence, link=current,
-                  enrolments=_enrolments(occurrence), select=request.args.get("select", "untransferred"))
-
-
-def _enrolments(occurrence: Occurrence) -> list[Enrolment]:
-    return sorted(occurrence.enrolments, key=lambda e: (e.client.last_name, e.client.first_name))
-
-
-@bp.route("/transfer/preview", methods=["POST"])
-@require("enrolment_transfer", "add")
-def transfer_preview(occurrence_id: int):
-    occurrence, current = _linked(occurrence_id)
-    ids = set(_selected_ids())
-    chosen = [e for e in _enrolments(occurrence) if e.id in ids]
-    if not chosen:
-        flash("Choose at least one student to transfer.", "error")
-        return redirect(url_for(".transfer_choose", occurrence_id=occurrence_id))
-    try:
-        with _client(current.integration) as client:
-            plan = transfer.preview(current, chosen, client)
-    except DomainError as err:
-        flash(err.message, "error")
-        return redirect(url_for(".transfer_choose", occurrence_id=occurrence_id))
-    return render("canvas_links/transfer_preview.html", occurrence=occurrence, link=current, enrolments=chosen,
-                  plan=plan)
-
-
-@bp.route("/transfer/run", methods=["POST"])
-@require("enrolment_transfer", "add")
-def transfer_run(occurrence_id: int):
-    occurrence, current = _linked(occurrence_id)
-    run, refused = start_from_form(
-        lambda: transfer.start_transfer(current, _selected_ids(), current_user.id, _selected_ids("reopen_id")),
-        current_app.config["TRANSFER_INLINE_LIMIT"], back_url=url_for(".transfer_choose", occurrence_id=occurrence_id))
-    return refused or redirect(url_for(".run", occurrence_id=occurrence_id, run_id=run.id))
-
-
-def _transfer_run(occurrence_id: int, run_id: int) -> JobRun:
-    job_run = get_or_404(JobRun, run_id)
-    if job_run.occurrence_id != occurrence_id or job_run.kind != transfer.KIND:
-        abort(404)
-    return job_run
-
-
-@bp.route("/runs/<int:run_id>")
-@require("enrolment_transfer", "view")
-def run(occurrence_id: int, run_id: int):
-    job_run = _transfer_run(occurrence_id, run_id)
-    occurrence = get_or_404(Occurrence, occurrence_id)
-    return run_progress(job_run, occurrence, "Transfer enrolments to Canvas LMS",
-                        poll_url=url_for(".run", occurrence_id=occurrence_id, run_id=run_id),
-                        cancel_url=url_for(".cancel_run", occurrence_id=occurrence_id, run_id=run_id)
-                        if may_cancel(job_run) else None,
-                        done_link=(url_for("occurrences.view", occurrence_id=occurrence_id, _anchor="enrolments"),
-                                   "Back to the enrolments"))
-
-
-@bp.route("/runs/<int:run_id>/cancel", methods=["POST"])
-@require("enrolment_transfer", "add")
-def cancel_run(occurrence_id: int, run_id: int):
-    cancel_checked(_transfer_run(occurrence_id, run_id))
-    flash("Cancelling: students already transferred stay transferred.", "info")
-    return redirect(url_for(".run", occurrence_id=occurrence_id, run_id=run_id))

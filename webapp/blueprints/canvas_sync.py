@@ -2,11 +2,11 @@
 the guard's confirmation), the same across every occurrence (Utilities), and a client's new name,
 login and e-mail pushed to Canvas after a preview."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..extensions import db, htmx
+from ..extensions import db
 from ..models import Client, EnrolmentTransfer, JobRun, JobRunItem, Occurrence, OccurrenceLink
 from ..services import DomainError
 from ..services.canvas_links.link import current_link
@@ -14,7 +14,7 @@ from ..services.canvas_sync import runs as sync
 from ..services.canvas_sync import users
 from ..services.canvas_sync.standing import held_changes, unaccepted_invitations
 from ..services.result_transfer import download
-from .common import cancel_checked, db_int, get_or_404, render, require, start_from_form
+from .common import cancel_checked, db_int, get_or_404, poll_response, render, require, run_or_404, start_from_form
 
 bp = Blueprint("canvas_sync", __name__)
 
@@ -32,13 +32,6 @@ def _items(run: JobRun | None) -> list[JobRunItem]:
     if run is None:
         return []
     return sorted(run.items, key=lambda item: (item.ok, item.outcome != "held", item.label.casefold()))
-
-
-def _run_of(run_id: int, kind: str, occurrence_id: int | None = None) -> JobRun:
-    run = get_or_404(JobRun, run_id)
-    if run.kind != kind or run.occurrence_id != occurrence_id:
-        abort(404)
-    return run
 
 
 def _trigger(what: str) -> str:
@@ -107,19 +100,16 @@ def _start(occurrence_id: int, *, dry_run: bool, confirmed: int | None, inline: 
 @bp.route(f"{OCCURRENCE}/runs/<int:run_id>")
 @require("enrolment_transfer", "view")
 def occurrence_run(occurrence_id: int, run_id: int):
-    """The run's progress, polled by the page until it ends (htmx status 286)."""
-    run = _run_of(run_id, sync.KIND, occurrence_id)
-    if not htmx:
-        return redirect(url_for(".occurrence", occurrence_id=occurrence_id))
-    body, _ = render("canvas_sync/occurrence.html", block="progress", occurrence=get_or_404(Occurrence, occurrence_id),
-                     run=run, items=_items(run))
-    return body, 286 if run.ended else 200
+    run = run_or_404(run_id, sync.KIND, occurrence_id=occurrence_id)
+    return poll_response(run, "canvas_sync/occurrence.html", "progress",
+                         page_url=url_for(".occurrence", occurrence_id=occurrence_id),
+                         occurrence=get_or_404(Occurrence, occurrence_id), items=_items(run))
 
 
 @bp.route(f"{OCCURRENCE}/runs/<int:run_id>/cancel", methods=["POST"])
 @require("enrolment_transfer", "add")
 def cancel_occurrence_run(occurrence_id: int, run_id: int):
-    cancel_checked(_run_of(run_id, sync.KIND, occurrence_id))
+    cancel_checked(run_or_404(run_id, sync.KIND, occurrence_id=occurrence_id))
     flash("Cancelling: what was changed in Canvas stays changed.", "info")
     return redirect(url_for(".occurrence", occurrence_id=occurrence_id))
 
@@ -148,17 +138,14 @@ def start_bulk():
 @bp.route(f"{UTILITY}/runs/<int:run_id>")
 @require("enrolment_transfer", "view")
 def bulk_run(run_id: int):
-    run = _run_of(run_id, sync.BULK_KIND)
-    if not htmx:
-        return redirect(url_for(".bulk"))
-    body, _ = render("canvas_sync/bulk.html", block="progress", run=run, items=_items(run))
-    return body, 286 if run.ended else 200
+    run = run_or_404(run_id, sync.BULK_KIND)
+    return poll_response(run, "canvas_sync/bulk.html", "progress", page_url=url_for(".bulk"), items=_items(run))
 
 
 @bp.route(f"{UTILITY}/runs/<int:run_id>/cancel", methods=["POST"])
 @require("enrolment_transfer", "add")
 def cancel_bulk_run(run_id: int):
-    cancel_checked(_run_of(run_id, sync.BULK_KIND))
+    cancel_checked(run_or_404(run_id, sync.BULK_KIND))
     flash("Cancelling: what was changed in Canvas stays changed.", "info")
     return redirect(url_for(".bulk"))
 

@@ -5,11 +5,11 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from ..forms.fields import DayMonthYearField
 from ..models import Client
 from ..request_limits import MAX_DB_INT
 from ..services.canvas_sync.accounts import check_canvas_user_id
 from .crud import Crud
-from .dates import DayMonthYearField
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 

@@ -1,21 +1,28 @@
-"""What every blueprint shares: permission decorators, block rendering, paging.
+"""What every blueprint shares: permission marks and checks, block rendering, paging, service
+errors on forms, starting and polling runs. Blueprints import this module, never each other.
 
 Every view is marked with exactly one of `public`, `signed_in` or `require(entity, action)`.
-`tests/test_route_permissions.py` walks the URL map and fails on an unmarked view.
+`tests/web/test_route_permissions.py` walks the URL map and fails on an unmarked view.
 """
 
+import csv
+import io
 from functools import wraps
 
-from flask import abort, flash, redirect, render_template, request
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
 from .. import jobs
 from ..extensions import db, htmx
+from ..models import JobRun, Occurrence, ResultType, TaskStatus
 from ..request_limits import MAX_DB_INT
 from ..services import DomainError
-from ..services.runs.lifecycle import request_cancel
+from ..services.canvas_links.link import current_link
 from ..services.permissions import ACTIONS, ENTITY_NAMES, can
+from ..services.result_transfer.review import SHOW, present
+from ..services.result_transfer.start_rules import START_RULES
+from ..services.runs.lifecycle import request_cancel
 
 
 def public(view):
@@ -39,8 +46,7 @@ def require(entity: str, action: str):
     def decorate(view):
         @wraps(view)
         def checked(*args, **kwargs):
-            if not can(current_user, entity, action):
-                abort(403)
+            require_can(entity, action)
             return view(*args, **kwargs)
 
         wrapped = login_required(checked)
@@ -48,6 +54,22 @@ def require(entity: str, action: str):
         return wrapped
 
     return decorate
+
+
+def require_can(entity: str, action: str) -> None:
+    """403 unless the signed-in user may; for a check that depends on the record (which right a
+    draft or a run needs), made inside the view after loading it."""
+    if not can(current_user, entity, action):
+        abort(403)
+
+
+def may_visit(endpoint: str) -> bool:
+    """Whether the signed-in user passes the access mark of the view at `endpoint`. Menus show a
+    link by this, so a link follows the very right its route checks and the two cannot drift."""
+    access = getattr(current_app.view_functions[endpoint], "access", None)
+    if isinstance(access, tuple):
+        return can(current_user, *access)
+    return access == "public" or current_user.is_authenticated
 
 
 def render(template: str, block: str | None = None, status: int = 200, **context):
@@ -95,6 +117,50 @@ def paginate(query, per_page: int = 25):
     return db.paginate(query, page=page_number(), per_page=per_page, error_out=False)
 
 
+def form_error(form, err: DomainError, *, at: dict | None = None) -> None:
+    """Put a service's refusal on the form: under the field it names, or above the form (the
+    `form_errors` macro) when it names none or one the form lacks. `at` maps a service's field
+    name (or None) to the form's field where the two differ."""
+    name = (at or {}).get(err.field, err.field)
+    if name and name in form:
+        form[name].errors = [*form[name].errors, err.message]
+    else:
+        form.form_errors.append(err.message)
+
+
+def save_or_refuse(form, perform, *, at: dict | None = None):
+    """Run `perform()` and commit. A DomainError it raises is rolled back and put on the form
+    (`form_error`, with `at`). Returns (what `perform` returned, True), or (None, False) when refused."""
+    try:
+        result = perform()
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        form_error(form, err, at=at)
+        return None, False
+    return result, True
+
+
+def csv_response(filename: str, header, rows) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def linked_or_back(occurrence_id: int):
+    """The occurrence and its current Canvas link; without a link, back to the occurrence page to link it."""
+    occurrence = get_or_404(Occurrence, occurrence_id)
+    link = current_link(occurrence)
+    if link is None:
+        flash("This occurrence is not linked to Canvas yet: use Link occurrence to Canvas LMS… first.", "error")
+        abort(redirect(url_for("occurrences.view", occurrence_id=occurrence_id, _anchor="enrolments")))
+    return occurrence, link
+
+
+
 def confirm_delete(perform, *, what: str, detail: str | None, cancel_url: str, done_url: str, done: str):
     """GET asks "Delete …? This cannot be undone."; POST runs `perform()` and commits, or shows
     the service's reason for refusing on the record's page."""
@@ -137,14 +203,44 @@ def may_cancel(run) -> bool:
 
 
 def cancel_checked(run) -> None:
-    if not may_cancel(run):
-        abort(403)
+    require_can(*jobs.START_RIGHTS[run.kind])
     request_cancel(run)
     db.session.commit()
 
 
-def run_progress(run, occurrence, heading: str, *, poll_url: str, cancel_url: str | None, done_link: tuple | None):
-    """A JobRun's page: a progress bar that polls itself until the run ends (htmx status 286 stops it)."""
-    body, status = render("runs/progress.html", block="progress", run=run, occurrence=occurrence,
-                          link=None, heading=heading, poll_url=poll_url, cancel_url=cancel_url, done_link=done_link)
-    return body, 286 if run.ended and request.headers.get("HX-Request") else status
+def run_or_404(run_id: int, *kinds: str, occurrence_id: int | None = None) -> JobRun:
+    """The run `run_id` when it is of one of `kinds` (and, when given, of that occurrence); else 404."""
+    run = get_or_404(JobRun, run_id)
+    if run.kind not in kinds or (occurrence_id is not None and run.occurrence_id != occurrence_id):
+        abort(404)
+    return run
+
+
+def poll_response(run, template: str, block: str, *, page_url: str | None = None, **context):
+    """A run's progress as its page polls it: `block` of `template`, with htmx status 286 once the
+    run has ended, which stops the polling. A plain request gets the whole page, or, where the
+    poll URL is no page of its own, a redirect to `page_url`."""
+    if page_url and not htmx:
+        return redirect(page_url)
+    body, status = render(template, block=block, run=run, **context)
+    return body, 286 if run.ended and htmx else status
+
+
+def run_progress(run, occurrence, heading: str, *, done_link: tuple | None):
+    """A JobRun's page: a progress bar that polls this same address until the run ends, with a
+    Cancel button, for whoever may cancel the run, that posts to the blueprint's `cancel` view
+    (which takes the same arguments)."""
+    return poll_response(run, "runs/progress.html", "progress", occurrence=occurrence, link=None, heading=heading,
+                         poll_url=url_for(request.endpoint, **request.view_args),
+                         cancel_url=url_for(".cancel", **request.view_args) if may_cancel(run) else None,
+                         done_link=done_link)
+
+
+def render_review(job_run, students, rule, show, *, status=200, outcome=None, **page):
+    """The review of a download's proposed results, per occurrence and in bulk alike."""
+    zones = {student.context.defaults.time_zone for student in students if student.context}
+    return render("result_transfer/review.html", status=status, run=job_run, review=present(students, show),
+                  rule=rule, rules=START_RULES, kinds=SHOW, outcome=outcome,
+                  zone=zones.pop() if len(zones) == 1 else None,
+                  result_types=db.session.scalars(db.select(ResultType).order_by(ResultType.national_outcome_id)).all(),
+                  statuses=db.session.scalars(db.select(TaskStatus).order_by(TaskStatus.position)).all(), **page)

@@ -10,10 +10,8 @@ from dataclasses import dataclass, field
 from flask import Blueprint, flash, redirect, request, url_for
 from sqlalchemy import or_, select
 
-from ..extensions import db
-from ..services import DomainError
 from ..services.records import delete_record, save_record
-from .common import confirm_delete, get_or_404, paginate, render, require
+from .common import confirm_delete, get_or_404, paginate, render, require, save_or_refuse
 
 
 @dataclass
@@ -68,33 +66,24 @@ class Crud:
         form = self.form(obj=obj)
         if form.validate_on_submit():
             values = {name: _clean(form[name].data) for name in form.record_fields}
-            try:
-                if self.check:
-                    self.check(obj, values)
-                obj = save_record(self.model, obj, values, unique=self.unique, label=self.label)
-                db.session.commit()
-            except DomainError as err:
-                db.session.rollback()
-                _show_error(form, err)
-            else:
-                flash(f"Saved {self.label} {obj}.", "success")
-                return redirect(self.url("view", ident=obj.id))
+            saved, done = save_or_refuse(form, lambda: self._store(obj, values))
+            if done:
+                flash(f"Saved {self.label} {saved}.", "success")
+                return redirect(self.url("view", ident=saved.id))
         # A POST that reaches here was refused: 422 lets htmx swap the form with its errors.
         status = 422 if request.method == "POST" else 200
         return render(self.form_template, status=status, crud=self, form=form, obj=obj)
+
+    def _store(self, obj, values: dict):
+        if self.check:
+            self.check(obj, values)
+        return save_record(self.model, obj, values, unique=self.unique, label=self.label)
 
     def delete(self, ident: int):
         obj = get_or_404(self.model, ident)
         return confirm_delete(lambda: delete_record(obj, label=self.label, in_use=self.in_use),
                               what=f"{self.label} {obj}", detail=None, cancel_url=self.url("view", ident=ident),
                               done_url=self.url("index"), done=f"Deleted {self.label} {obj}.")
-
-
-def _show_error(form, err: DomainError) -> None:
-    if err.field and err.field in form:
-        form[err.field].errors.append(err.message)
-    else:
-        flash(err.message, "error")
 
 
 def _clean(value):

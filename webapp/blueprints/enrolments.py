@@ -1,65 +1,23 @@
-"""Enrolments: enrol a client in an occurrence, the enrolment page with its training plan."""
+"""Enrolments: enrol a client in an occurrence, the enrolment page with its training plan, and
+where a recorded result came from (its provenance)."""
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block
 from sqlalchemy import or_, select
-from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Optional
 
 from ..extensions import db
-from ..models import Client, Enrolment, EnrolmentStatus, EnrolmentTask, Occurrence, ResultType, TaskStatus, TrainingPlanUnit
+from ..forms.enrolments import EnrolForm, EnrolmentForm, TaskStatusForm, UnitResultForm
+from ..models import (
+    Client, Enrolment, EnrolmentStatus, EnrolmentTask, Occurrence, ResultProvenance, ResultType, TaskStatus,
+    TrainingPlanUnit,
+)
 from ..services import DomainError
-from ..services.sms import enrolments as service
 from ..services.records import same_text
-from .common import confirm_delete, fragment_or_back, get_or_404, render, require
-from .dates import DayMonthYearField
+from ..services.sms import enrolments as service
+from .common import confirm_delete, fragment_or_back, get_or_404, render, require, save_or_refuse
 
 bp = Blueprint("enrolments", __name__)
-
-
-def _choices(model, label=str, order=None, blank: str | None = None):
-    rows = db.session.scalars(select(model).order_by(*(order or [model.id])))
-    choices = [(r.id, label(r)) for r in rows]
-    return ([(0, blank)] if blank is not None else []) + choices
-
-
-class EnrolmentForm(FlaskForm):
-    start_date = DayMonthYearField("Start date", validators=[Optional()],
-                           description="Empty takes the occurrence's start date.")
-    end_date = DayMonthYearField("End date", validators=[Optional()],
-                         description="Empty takes the occurrence's end date.")
-    status_id = SelectField("Status", coerce=int)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.status_id.choices = _choices(EnrolmentStatus, lambda s: f"{s.name} ({s.status_type.value})")
-
-
-class EnrolForm(EnrolmentForm):
-    client_code = StringField("Client code", validators=[DataRequired()],
-                              render_kw={"autocomplete": "off", "list": "client-suggestions"})
-
-
-class UnitResultForm(FlaskForm):
-    result_type_id = SelectField("Result", coerce=int)
-    result_start = DayMonthYearField("Start", validators=[Optional()])
-    result_end = DayMonthYearField("End", validators=[Optional()])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.result_type_id.choices = _choices(
-            ResultType, lambda r: f"{r.national_outcome_id} {r.name}", [ResultType.national_outcome_id], "— none —")
-
-
-class TaskStatusForm(FlaskForm):
-    task_status_id = SelectField("Status", coerce=int)
-    status_date = DayMonthYearField("Date", validators=[Optional()])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.task_status_id.choices = _choices(TaskStatus, order=[TaskStatus.position], blank="— none —")
 
 
 @bp.route("/occurrences/<int:occurrence_id>/enrol", methods=["GET", "POST"])
@@ -70,26 +28,25 @@ def enrol(occurrence_id: int):
     if request.method == "GET":
         form.status_id.data = _default_status_id()
     if form.validate_on_submit():
-        code = form.client_code.data.strip()
-        client = db.session.scalar(select(Client).where(same_text(Client.code, code)))
-        try:
-            if client is None:
-                raise DomainError(f"There is no client with code “{code}”. Check the code or add the client first.",
-                                  "client_code")
-            service.enrol(occurrence, client, start_date=form.start_date.data, end_date=form.end_date.data,
-                          status=db.session.get(EnrolmentStatus, form.status_id.data), actor_id=current_user.id)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            field = "client_code" if err.field == "client_id" else err.field
-            form[field].errors.append(err.message)
-        else:
+        client, saved = save_or_refuse(form, lambda: _enrol(occurrence, form), at={"client_id": "client_code"})
+        if saved:
             flash(f"Enrolled {client} in occurrence {occurrence.id}.", "success")
             if request.form.get("again"):
                 return redirect(url_for(".enrol", occurrence_id=occurrence.id))
             return redirect(url_for("occurrences.view", occurrence_id=occurrence.id, _anchor="enrolments"))
     status = 422 if request.method == "POST" else 200
     return render("enrolments/enrol.html", status=status, form=form, occurrence=occurrence)
+
+
+def _enrol(occurrence: Occurrence, form: EnrolForm) -> Client:
+    code = form.client_code.data.strip()
+    client = db.session.scalar(select(Client).where(same_text(Client.code, code)))
+    if client is None:
+        raise DomainError(f"There is no client with code “{code}”. Check the code or add the client first.",
+                          "client_code")
+    service.enrol(occurrence, client, start_date=form.start_date.data, end_date=form.end_date.data,
+                  status=db.session.get(EnrolmentStatus, form.status_id.data), actor_id=current_user.id)
+    return client
 
 
 def _default_status_id() -> int | None:
@@ -126,19 +83,33 @@ def edit(enrolment_id: int):
     enrolment = get_or_404(Enrolment, enrolment_id)
     form = EnrolmentForm(obj=enrolment)
     if form.validate_on_submit():
-        try:
-            service.update_enrolment(enrolment, start_date=form.start_date.data, end_date=form.end_date.data,
-                                     status=db.session.get(EnrolmentStatus, form.status_id.data),
-                                     actor_id=current_user.id)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form[err.field].errors.append(err.message)
-        else:
+        _, saved = save_or_refuse(form, lambda: service.update_enrolment(
+            enrolment, start_date=form.start_date.data, end_date=form.end_date.data,
+            status=db.session.get(EnrolmentStatus, form.status_id.data), actor_id=current_user.id))
+        if saved:
             flash("Saved the enrolment.", "success")
             return redirect(url_for(".view", enrolment_id=enrolment.id))
     status = 422 if request.method == "POST" else 200
     return render("enrolments/edit.html", status=status, form=form, enrolment=enrolment)
+
+
+@bp.route("/enrolments/<int:enrolment_id>/provenance/<int:provenance_id>")
+@require("enrolment", "view")
+def provenance(enrolment_id: int, provenance_id: int):
+    enrolment = get_or_404(Enrolment, enrolment_id)
+    record = get_or_404(ResultProvenance, provenance_id)
+    if record.enrolment_id != enrolment.id:
+        abort(404)
+    history = db.session.scalars(select(ResultProvenance).where(
+        ResultProvenance.enrolment_id == enrolment.id, ResultProvenance.plan_unit_id == record.plan_unit_id,
+        ResultProvenance.enrolment_task_id == record.enrolment_task_id)
+        .order_by(ResultProvenance.processed_at.desc(), ResultProvenance.id.desc())).all()
+    if record.plan_unit_id:
+        plan_unit = db.session.get(TrainingPlanUnit, record.plan_unit_id)
+        what = f"Unit {plan_unit.unit.code} {plan_unit.unit.name}"
+    else:
+        what = f"Task {db.session.get(EnrolmentTask, record.enrolment_task_id).task.name}"
+    return render("enrolments/provenance.html", enrolment=enrolment, record=record, history=history, what=what)
 
 
 @bp.route("/enrolments/<int:enrolment_id>/units/<int:plan_unit_id>", methods=["POST"])

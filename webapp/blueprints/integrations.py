@@ -1,108 +1,22 @@
-"""Manage › Configuration › LMS integrations: the list, the page, the 4-step wizard, OAuth2."""
+"""Manage › Configuration › LMS integrations: the list, the page, the 4-step wizard, OAuth2, and
+checking an integration's rights in Canvas again."""
 
 import json
 
 from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange, Optional
 
-from ..extensions import db
-from ..models import ENROL_ACTIVE, ENROL_INVITED, LmsIntegration, ResultType, TaskStatus
+from ..extensions import db, htmx
+from ..forms.integrations import STEP_FORMS, ConnectionStep
+from ..models import LmsIntegration
 from ..services import DomainError
+from ..services.audit import history
 from ..services.canvas import SCOPES
 from ..services.integrations import connection, drafts, oauth, wizard
-from ..services.audit import history
-from ..services.oversight.health import integration_health
-from ..services.permissions import can
-from .common import confirm_delete, fragment_or_back, get_or_404, render, require
+from ..services.oversight.health import integration_health, recheck_rights
+from .common import confirm_delete, form_error, fragment_or_back, get_or_404, render, require, require_can
 
 bp = Blueprint("integrations", __name__, url_prefix="/manage/lms-integrations")
-
-
-class IntegrationStep(FlaskForm):
-    name = StringField("Name", validators=[Length(max=120)])
-    code = StringField("Code", validators=[Optional(), Length(max=40)], description="Optional short code.")
-    product = SelectField("LMS product", choices=[SelectChoice(v, label) for v, label in wizard.PRODUCTS.items()])
-    transfer_units = BooleanField("Units", description="Canvas modules can be linked to units.")
-    transfer_tasks = BooleanField("Tasks", description="Canvas modules can be linked to tasks.")
-
-
-class ConnectionStep(FlaskForm):
-    base_url = StringField("Canvas address", description="e.g. https://yourcollege.instructure.com")
-    account_id = StringField("Canvas account for new users", description="“self” is the root account.")
-    client_id = StringField("Client ID", description="Canvas Admin › Developer Keys: the key's ID.")
-    client_secret = PasswordField("Client Secret", description="The developer key's secret (Show Key).")
-    access_token = PasswordField("Or paste an access token",
-                                 description="Instead of authorising: a token from a Canvas admin's profile. "
-                                 "Pasted tokens cannot be renewed automatically.")
-    enrol_mode = RadioField("Enrolment", choices=[
-        SelectChoice(ENROL_ACTIVE, "Enrol students immediately"),
-        SelectChoice(ENROL_INVITED, "Send an invitation the student must accept")])
-    limit_to_section = BooleanField("Limit students to their course section",
-                                    description="Students only see and work with others in their own section.")
-    notify = BooleanField("Send enrolment notifications", description="Canvas emails students about new enrolments.")
-    time_zone = SelectField("Time zone", description="Canvas times are turned into dates in this zone.")
-    leave_action = RadioField("When a student withdraws, is cancelled or is removed from a class", choices=[
-        SelectChoice(value, label) for value, label in wizard.LEAVE_ACTIONS.items()])
-    conclude_on_completed = BooleanField("Conclude the Canvas enrolment when the enrolment is Completed")
-    auto_transfer = BooleanField("Transfer new enrolments automatically",
-                                 description="A student enrolled in a linked occurrence is transferred to Canvas by a "
-                                 "background job, with the options above.")
-    push_login_changes = BooleanField("Allow pushing login and e-mail changes to Canvas",
-                                      description="From the client's page, after a preview. The name may always be "
-                                      "pushed.")
-    invitation_days = IntegerField("List invitations not accepted after (days)",
-                                   validators=[NumberRange(min=1, max=365)])
-    guard_students = IntegerField("Mass-change guard: students", validators=[NumberRange(min=1, max=10000)],
-                                  description="A run that would end Canvas access for more students than this…")
-    guard_percent = IntegerField("Mass-change guard: % of a section", validators=[NumberRange(min=1, max=100)],
-                                 description="…or for more than this share of a section waits until a person "
-                                 "types the number of students to confirm it. The nightly run never passes it.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.time_zone.choices = wizard.time_zones()
-
-
-def _choices(model, order):
-    return [(0, "— choose —")] + [(r.id, r.name) for r in db.session.scalars(db.select(model).order_by(order))]
-
-
-class UnitResultsStep(FlaskForm):
-    result_on_start = BooleanField("Record a unit result when a linked module is started")
-    result_on_start_type_id = SelectField("Result on start", coerce=int)
-    result_on_complete = BooleanField("Record a unit result when the linked modules are completed")
-    result_on_complete_type_id = SelectField("Result on completion", coerce=int)
-    started_end_months = IntegerField("End date of started units: start date plus (months)",
-                                      validators=[NumberRange(min=1, max=60)])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.result_on_start_type_id.choices = self.result_on_complete_type_id.choices = _choices(
-            ResultType, ResultType.national_outcome_id)
-
-
-class TaskStatusesStep(FlaskForm):
-    task_on_start = BooleanField("Record a task status when a linked module is started")
-    task_on_start_status_id = SelectField("Status on start", coerce=int)
-    task_on_complete = BooleanField("Record a task status when a linked module is completed")
-    task_on_complete_status_id = SelectField("Status on completion", coerce=int)
-    nightly_pull = BooleanField("Transfer results from Canvas every night",
-                                description="Downloads every night and saves what needs nobody's decision; the rest "
-                                "waits under Utilities › Transfer results from Canvas LMS.")
-    nightly_start_rule = SelectField("Start date of started units at night", choices=[
-        SelectChoice(value, label) for value, label in wizard.NIGHTLY_START_RULES.items()])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.task_on_start_status_id.choices = self.task_on_complete_status_id.choices = _choices(
-            TaskStatus, TaskStatus.position)
-
-
-STEP_FORMS = {1: IntegrationStep, 2: ConnectionStep, 3: UnitResultsStep, 4: TaskStatusesStep}
 
 
 @bp.route("/")
@@ -119,6 +33,21 @@ def view(integration_id: int):
     return render("integrations/view.html", integration=integration, health=integration_health([integration])[0],
                   leave_actions=wizard.LEAVE_ACTIONS,
                   audit=history("lms_integration", integration.id))
+
+
+@bp.route("/<int:integration_id>/rights", methods=["POST"])
+@require("lms_integration", "edit")
+def check_rights(integration_id: int):
+    """Ask Canvas again what the integration's token may do (the Rights box on its page)."""
+    integration = get_or_404(LmsIntegration, integration_id)
+    report, failure = None, None
+    try:
+        report = recheck_rights(integration)
+    except DomainError as err:
+        failure = err.message
+    db.session.commit()  # a renewed token is kept
+    return render("integrations/_health.html", block="rights", h=integration_health([integration])[0],
+                  report=report, failure=failure)
 
 
 @bp.route("/new", methods=["POST"])
@@ -174,7 +103,31 @@ def _render_step(draft, step: int, form=None, status: int = 200, **extra):
                   **extra)
 
 
-def wizard_step(draft_id: str, step: int, integration_id: int | None = None):
+@bp.route("/new/<draft_id>/<int:step>", methods=["GET", "POST"])
+@require("lms_integration", "add")
+def new_step(draft_id: str, step: int):
+    return _wizard_step(draft_id, step)
+
+
+@bp.route("/<int:integration_id>/edit/<draft_id>/<int:step>", methods=["GET", "POST"])
+@require("lms_integration", "edit")
+def edit_step(integration_id: int, draft_id: str, step: int):
+    return _wizard_step(draft_id, step, integration_id)
+
+
+@bp.route("/new/<draft_id>/test", methods=["POST"])
+@require("lms_integration", "add")
+def new_test(draft_id: str):
+    return _test_connection(draft_id)
+
+
+@bp.route("/<int:integration_id>/edit/<draft_id>/test", methods=["POST"])
+@require("lms_integration", "edit")
+def edit_test(integration_id: int, draft_id: str):
+    return _test_connection(draft_id, integration_id)
+
+
+def _wizard_step(draft_id: str, step: int, integration_id: int | None = None):
     draft = _draft_or_404(draft_id, integration_id)
     if step not in STEP_FORMS or step > draft.step:
         return redirect(_step_url(draft, min(draft.step, len(STEP_FORMS))))
@@ -200,7 +153,7 @@ def wizard_step(draft_id: str, step: int, integration_id: int | None = None):
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
-        _attach_error(form, err)
+        form_error(form, err)
         return _render_step(draft, step, form, status=422)
     if nav == "authorise":
         return _redirect_htmx(url)
@@ -210,24 +163,17 @@ def wizard_step(draft_id: str, step: int, integration_id: int | None = None):
     return _redirect_htmx(_step_url(draft, min(step + 1, len(STEP_FORMS))), in_wizard=True)
 
 
-def _attach_error(form, err: DomainError) -> None:
-    if err.field and err.field in form:
-        form[err.field].errors = list(form[err.field].errors) + [err.message]
-    else:
-        form.form_errors.append(err.message)
-
-
 def _redirect_htmx(url: str, *, in_wizard: bool = False):
     """Without JS, a plain redirect. With htmx, the next step swaps into the wizard (and its URL is
     pushed, so reload and Back work); anything else (Canvas, the finished integration) is a full load."""
-    if not request.headers.get("HX-Request"):
+    if not htmx:
         return redirect(url)
     if in_wizard:
         return "", 204, {"HX-Location": json.dumps({"path": url, "target": "#wizard"})}
     return "", 204, {"HX-Redirect": url}
 
 
-def test_connection(draft_id: str, integration_id: int | None = None):
+def _test_connection(draft_id: str, integration_id: int | None = None):
     draft = _draft_or_404(draft_id, integration_id)
     form = ConnectionStep()
     form.validate()
@@ -252,13 +198,6 @@ def _connection_result(draft, message: str, *, failed: bool = False, ok: bool = 
                             message=message, **extra)
 
 
-for prefix, action, integration_part in (("new", "add", "/new"), ("edit", "edit", "/<int:integration_id>/edit")):
-    bp.add_url_rule(f"{integration_part}/<draft_id>/<int:step>", f"{prefix}_step",
-                    require("lms_integration", action)(wizard_step), methods=["GET", "POST"])
-    bp.add_url_rule(f"{integration_part}/<draft_id>/test", f"{prefix}_test",
-                    require("lms_integration", action)(test_connection), methods=["POST"])
-
-
 @bp.route("/oauth/callback")
 @require("lms_integration", "view")
 def oauth_callback():
@@ -270,8 +209,7 @@ def oauth_callback():
         flash("That answer from Canvas does not belong to an authorisation you started here. "
               "Open the integration and press Authorise with Canvas again.", "error")
         return redirect(url_for(".index"))
-    if not can(current_user, "lms_integration", "edit" if draft.integration_id else "add"):
-        abort(403)
+    require_can("lms_integration", "edit" if draft.integration_id else "add")
     if request.args.get("error"):
         draft.oauth_state_hash = None
         db.session.commit()

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Client, Enrolment, Occurrence, OccurrenceStatus, StatusType
-from ..services.runs.nightly import last_nightly, nightly_notice
 from ..services.permissions import can
+from ..services.runs.nightly import last_nightly, nightly_notice
 from .common import render, signed_in
 
 bp = Blueprint("main", __name__)

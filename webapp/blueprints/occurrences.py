@@ -8,15 +8,15 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..extensions import db
+from ..forms.fields import DayMonthYearField, status_choices
 from ..models import Client, Enrolment, Occurrence, OccurrenceStatus, StatusType, Task, TrainingPlanUnit, Unit
 from ..request_limits import MAX_DB_INT
 from ..services import DomainError
-from ..services.sms import occurrences as service
 from ..services.canvas_links.link import current_link
 from ..services.oversight.history import occurrence_history
 from ..services.records import same_text
-from .common import confirm_delete, db_int, fragment_or_back, get_or_404, paginate, render, require
-from .dates import DayMonthYearField
+from ..services.sms import occurrences as service
+from .common import confirm_delete, db_int, fragment_or_back, get_or_404, paginate, render, require, save_or_refuse
 
 bp = Blueprint("occurrences", __name__, url_prefix="/occurrences")
 
@@ -28,14 +28,7 @@ class OccurrenceForm(FlaskForm):
     program_name = StringField("Program", validators=[Optional(), Length(max=200)])
     start_date = DayMonthYearField("Start date", validators=[Optional()])
     end_date = DayMonthYearField("End date", validators=[Optional()])
-    status_id = SelectField("Status", coerce=int)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.status_id.choices = [
-            (s.id, f"{s.name} ({s.status_type.value})")
-            for s in db.session.scalars(select(OccurrenceStatus).order_by(OccurrenceStatus.id))
-        ]
+    status_id = SelectField("Status", coerce=int, choices=lambda: status_choices(OccurrenceStatus))
 
 
 class UnitChoiceForm(FlaskForm):
@@ -83,15 +76,10 @@ def _save(occurrence: Occurrence | None):
         values["status"] = db.session.get(OccurrenceStatus, form.status_id.data)
         if occurrence is None:
             values["id"] = form.id.data
-        try:
-            occurrence = service.save_occurrence(occurrence, values)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form[err.field].errors.append(err.message)
-        else:
-            flash(f"Saved occurrence {occurrence.id}.", "success")
-            return redirect(url_for(".view", occurrence_id=occurrence.id))
+        saved, done = save_or_refuse(form, lambda: service.save_occurrence(occurrence, values))
+        if done:
+            flash(f"Saved occurrence {saved.id}.", "success")
+            return redirect(url_for(".view", occurrence_id=saved.id))
     status = 422 if request.method == "POST" else 200
     return render("occurrences/form.html", status=status, form=form, occurrence=occurrence)
 

@@ -1,37 +1,26 @@
 """Seeing what goes on: the progress picture, Canvas exceptions, run history and mapping health."""
 
-import csv
-import io
-
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import JobRun, JobRunItem, LmsIntegration, Occurrence, OccurrenceLink
+from ..models import JobRun, JobRunItem, Occurrence
 from ..rto_time import format_rto_time
-from ..services.canvas_links.link import current_link
+from ..services.canvas_links.link import current_link, current_links
 from ..services.oversight import exceptions
-from ..services.runs import history
-from ..services import DomainError
-from ..services.oversight.health import all_mapping_health, integration_health, recheck_rights
+from ..services.oversight.health import all_mapping_health
 from ..services.oversight.progress import STATE_LABELS, STATES, SYMBOLS, progress_grid
-from .common import db_int, get_or_404, paginate, render, require
+from ..services.runs import history
+from .common import csv_response, db_int, get_or_404, paginate, render, require
 
 bp = Blueprint("oversight", __name__)
 
 
-def csv_response(filename: str, header, rows) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def linked_occurrences() -> list[Occurrence]:
-    return db.session.scalars(select(Occurrence).join(OccurrenceLink, OccurrenceLink.occurrence_id == Occurrence.id)
-                              .where(OccurrenceLink.is_current).order_by(Occurrence.id)).all()
+def _linked_occurrences() -> list[Occurrence]:
+    """The occurrences linked to Canvas now, the choices of the exceptions filter."""
+    occurrences = db.session.scalars(select(Occurrence).order_by(Occurrence.id)).all()
+    linked = current_links(occurrence.id for occurrence in occurrences)
+    return [occurrence for occurrence in occurrences if occurrence.id in linked]
 
 
 @bp.route("/occurrences/<int:occurrence_id>/progress")
@@ -54,7 +43,7 @@ def canvas_exceptions():
     occurrence_id, kind = _exception_filter()
     rows = exceptions.exception_list(occurrence_id, kind)
     return render("oversight/exceptions.html", rows=rows, kinds=exceptions.KINDS, kind=kind,
-                  occurrence_id=occurrence_id, occurrences=linked_occurrences())
+                  occurrence_id=occurrence_id, occurrences=_linked_occurrences())
 
 
 @bp.route("/canvas-exceptions.csv")
@@ -94,17 +83,3 @@ def mapping_health():
     occurrence = get_or_404(Occurrence, occurrence_id) if occurrence_id is not None else None
     return render("oversight/mapping_health.html", health=all_mapping_health(occurrence_id), occurrence=occurrence,
                   link=current_link(occurrence) if occurrence else None)
-
-
-@bp.route("/manage/lms-integrations/<int:integration_id>/rights", methods=["POST"])
-@require("lms_integration", "edit")
-def check_integration_rights(integration_id: int):
-    integration = get_or_404(LmsIntegration, integration_id)
-    report, failure = None, None
-    try:
-        report = recheck_rights(integration)
-    except DomainError as err:
-        failure = err.message
-    db.session.commit()  # a renewed token is kept
-    return render("integrations/_health.html", block="rights", h=integration_health([integration])[0],
-                  report=report, failure=failure)

@@ -10,10 +10,10 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from ..extensions import db
 from ..models import Role, User
 from ..services import DomainError
-from ..services.staff import security as service
 from ..services.permissions import ACTIONS, ENTITIES, ENTITY_NAMES, can, grants
+from ..services.staff import security as service
 from ..services.staff.users import create_user, set_password
-from .common import confirm_delete, db_int, fragment_or_back, get_or_404, render, require
+from .common import confirm_delete, db_int, fragment_or_back, get_or_404, render, require, save_or_refuse
 
 bp = Blueprint("security", __name__, url_prefix="/manage/security")
 
@@ -83,13 +83,8 @@ def set_permission(role_id: int):
 def add_role():
     form = RoleForm()
     if form.validate_on_submit():
-        try:
-            role = service.create_role(form.name.data, form.description.data or "")
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form.name.errors.append(err.message)
-        else:
+        role, saved = save_or_refuse(form, lambda: service.create_role(form.name.data, form.description.data or ""))
+        if saved:
             flash(f"Added role {role.name}. Tick what it may do.", "success")
             return redirect(url_for(".role", role_id=role.id))
     return render("security/index.html", status=422, roles=_roles(), users=_users(), role_form=form)
@@ -129,17 +124,8 @@ def new_user():
     if not can(current_user, "role", "edit"):
         del form.role_ids  # giving roles is a security change; such users get a role from someone who may
     if form.validate_on_submit():
-        try:
-            roles = [r for r in _roles() if r.id in form.role_ids.data] if "role_ids" in form else []
-            service.check_may_assign(current_user, roles)
-            user = create_user(form.username.data, form.display_name.data, form.password.data, roles,
-                               email=form.email.data or None)
-            user.active = form.active.data
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form[err.field].errors.append(err.message)
-        else:
+        user, saved = save_or_refuse(form, lambda: _create_user(form))
+        if saved:
             flash(f"Added user {user.username}.", "success")
             return redirect(url_for(".index"))
     status = 422 if request.method == "POST" else 200
@@ -153,22 +139,31 @@ def edit_user(user_id: int):
     form = UserForm(obj=user)
     del form.username, form.role_ids  # usernames are fixed; roles change on the security page
     if form.validate_on_submit():
-        try:
-            service.update_user(user, display_name=form.display_name.data, email=form.email.data or None,
-                                active=form.active.data)
-            if form.password.data:
-                set_password(user, form.password.data)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            (form[err.field].errors if err.field else form.active.errors).append(err.message)
-        else:
+        # A refusal naming no field (it would leave nobody to manage security) is about Active.
+        _, saved = save_or_refuse(form, lambda: _update_user(user, form), at={None: "active"})
+        if saved:
             if user.id == current_user.id and user.active:
                 login_user(user)  # a new password ends the other sessions, not the one that set it
             flash(f"Saved user {user.username}.", "success")
             return redirect(url_for(".index"))
     status = 422 if request.method == "POST" else 200
     return render("security/user_form.html", status=status, form=form, user=user)
+
+
+def _create_user(form) -> User:
+    roles = [r for r in _roles() if r.id in form.role_ids.data] if "role_ids" in form else []
+    service.check_may_assign(current_user, roles)
+    user = create_user(form.username.data, form.display_name.data, form.password.data, roles,
+                       email=form.email.data or None)
+    user.active = form.active.data
+    return user
+
+
+def _update_user(user: User, form) -> None:
+    service.update_user(user, display_name=form.display_name.data, email=form.email.data or None,
+                        active=form.active.data)
+    if form.password.data:
+        set_password(user, form.password.data)
 
 
 @bp.route("/users/<int:user_id>/delete", methods=["GET", "POST"])

@@ -23,7 +23,7 @@ class LmsIntegration(Base):
     product: Mapped[str] = mapped_column(String(20), default="canvas")
     transfer_units: Mapped[bool] = mapped_column(default=True)
     transfer_tasks: Mapped[bool] = mapped_column(default=False)
-    # Page 2: where and how to reach it. Secrets are Fernet tokens (services/secrets.py), never plain text.
+    # Page 2: where and how to reach it. Secrets are Fernet tokens (services/integrations/secrets.py), never plain text.
     base_url: Mapped[str] = mapped_column(String(255))
     account_id: Mapped[str] = mapped_column(String(40), default="self")
     client_id: Mapped[str | None] = mapped_column(String(80))

@@ -3,15 +3,15 @@
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import replace
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from .backoff import Backoff
-from .encoding import sis_path_id
-from .errors import BadResponse, CanvasError, CanvasValidationError, NotFound, PermissionDenied, Unavailable
+from .encoding import flag, sis_path_id
+from .errors import BadResponse, CanvasError, CanvasValidationError, NotFound, PermissionDenied, Unavailable, amended
 from .fanout import run_concurrently
 from .limiter import ConcurrencyLimiter, SharedLimiter
 from .models import (
-    Account, CanvasObject, Course, Enrollment, Login, Module, ModuleItem, Section, StudentProgress, User,
+    Account, CanvasObject, parse_answer, Course, Enrollment, Login, Module, ModuleItem, Section, StudentProgress, User,
 )
 from .tokens import TokenProvider
 from .transport import Params, Timeout, Transport
@@ -19,7 +19,6 @@ from .transport import Params, Timeout, Transport
 C = TypeVar("C", bound=CanvasObject)
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
-E = TypeVar("E", bound=CanvasError)
 
 
 class CanvasClient:
@@ -68,7 +67,7 @@ class CanvasClient:
         allow include parameters drops the ask, and `email` is then None (§8.1)."""
         what = f"user {user_id}"
         params = [("include[]", "email")] if with_email else []
-        return _parse(User, self._http.call("GET", f"/api/v1/users/{user_id}", what, params=params), what)
+        return parse_answer(User, self._http.call("GET", f"/api/v1/users/{user_id}", what, params=params), what)
 
     def get_user_by_sis_id(self, sis_user_id: str) -> User:
         return self._get(User, f"/api/v1/users/{sis_path_id('sis_user_id', sis_user_id)}",
@@ -91,7 +90,7 @@ class CanvasClient:
         Canvas silently drops the SIS user ID without manage_sis (§11.3): check what came back.
         """
         form = {"user[name]": name, "pseudonym[unique_id]": email, "pseudonym[sis_user_id]": sis_user_id,
-                "pseudonym[send_confirmation]": _flag(send_confirmation),
+                "pseudonym[send_confirmation]": flag(send_confirmation),
                 "communication_channel[type]": "email", "communication_channel[address]": email}
         if reactivate:
             form["enable_sis_reactivation"] = "true"
@@ -102,10 +101,10 @@ class CanvasClient:
         what = f"new user {name} (login {email}, SIS user ID {sis_user_id})"
         path = f"/api/v1/accounts/{account_id}/users"
         try:
-            return _parse(User, self._http.call("POST", path, what, data=form, repeatable=False), what)
+            return parse_answer(User, self._http.call("POST", path, what, data=form, repeatable=False), what)
         except PermissionDenied as exc:
             if exc.detail.strip() == "{}":  # Canvas's answer to a sub-account admin (§11.4)
-                raise _amended(exc, "Canvas refused to create the user: the integration's Canvas user is an admin "
+                raise amended(exc, "Canvas refused to create the user: the integration's Canvas user is an admin "
                                     "of a sub-account only. Users live in the root account: authorise the "
                                     "integration as an admin of the root account.") from exc
             raise
@@ -123,14 +122,14 @@ class CanvasClient:
     def set_login_sis_user_id(self, account_id: int | str, login_id: int, sis_user_id: str) -> Login:
         """Give an existing login a SIS user ID (§4.3); needs manage_sis and the root account."""
         what = f"the SIS user ID {sis_user_id} for login {login_id}"
-        return _parse(Login, self._http.call("PUT", f"/api/v1/accounts/{account_id}/logins/{login_id}", what,
+        return parse_answer(Login, self._http.call("PUT", f"/api/v1/accounts/{account_id}/logins/{login_id}", what,
                                              data={"login[sis_user_id]": sis_user_id}), what)
 
     def set_login_unique_id(self, account_id: int | str, login_id: int, unique_id: str) -> Login:
         """Change what a student signs in with (§4.3). A login another user holds is refused with
         `unique_id` taken (CanvasValidationError.has("taken", "unique_id")): Canvas never merges."""
         what = f"the login {unique_id} for login {login_id}"
-        return _parse(Login, self._http.call("PUT", f"/api/v1/accounts/{account_id}/logins/{login_id}", what,
+        return parse_answer(Login, self._http.call("PUT", f"/api/v1/accounts/{account_id}/logins/{login_id}", what,
                                              data={"login[unique_id]": unique_id}), what)
 
     def update_user(self, user_id: int, *, name: str | None = None, short_name: str | None = None,
@@ -144,7 +143,7 @@ class CanvasClient:
         fields = {"name": name, "short_name": short_name, "sortable_name": sortable_name, "email": email}
         form = {f"user[{key}]": value for key, value in fields.items() if value is not None}
         what = f"the name and e-mail address of user {user_id}"
-        return _parse(User, self._http.call("PUT", f"/api/v1/users/{user_id}", what, data=form), what)
+        return parse_answer(User, self._http.call("PUT", f"/api/v1/users/{user_id}", what, data=form), what)
 
     # Accounts: who the token may act for (Test connection) --------------------------------
 
@@ -171,7 +170,7 @@ class CanvasClient:
             return self._get(Section, f"/api/v1/sections/{sis_path_id('sis_section_id', sis_section_id)}",
                              f"course section with SIS ID {sis_section_id}")
         except NotFound as exc:
-            raise _amended(exc, f"{str(exc).rstrip('.')} — set the section's SIS ID to the occurrence ID in "
+            raise amended(exc, f"{str(exc).rstrip('.')} — set the section's SIS ID to the occurrence ID in "
                                 f"Canvas.") from exc
 
     def list_modules(self, course_id: int, *, with_items: bool = False) -> list[Module]:
@@ -194,7 +193,7 @@ class CanvasClient:
                                  [("student_id", student_id), ("include[]", "items")])
         except PermissionDenied as exc:
             # Canvas gives the same answer when the user is no student there (§3.1).
-            raise _amended(exc, f"{str(exc).rstrip('.')}, or user {student_id} is not an active student in "
+            raise amended(exc, f"{str(exc).rstrip('.')}, or user {student_id} is not an active student in "
                                 f"course {course_id}.") from exc
         return [self._with_items(course_id, module, student_id) for module in modules]
 
@@ -229,17 +228,17 @@ class CanvasClient:
         the existing enrollment of that user in that section (§5.1)."""
         form = {"enrollment[user_id]": str(user_id), "enrollment[type]": "StudentEnrollment",
                 "enrollment[enrollment_state]": enrollment_state,
-                "enrollment[limit_privileges_to_course_section]": _flag(limit_privileges_to_course_section),
-                "enrollment[notify]": _flag(notify)}
+                "enrollment[limit_privileges_to_course_section]": flag(limit_privileges_to_course_section),
+                "enrollment[notify]": flag(notify)}
         what = f"enrolment of user {user_id} in section {section_id}"
         path = f"/api/v1/sections/{section_id}/enrollments"
         try:
-            return _parse(Enrollment, self._http.call("POST", path, what, data=form), what)
+            return parse_answer(Enrollment, self._http.call("POST", path, what, data=form), what)
         except NotFound as exc:
-            raise _amended(exc, f"Canvas has no user {user_id} or no section {section_id} to enrol them in.") from exc
+            raise amended(exc, f"Canvas has no user {user_id} or no section {section_id} to enrol them in.") from exc
         except CanvasValidationError as exc:
             if "concluded" in str(exc):  # the course's or section's end date has passed (§11.5)
-                raise _amended(exc, f"{str(exc).rstrip('.')}. The Canvas course or section has ended, so it takes "
+                raise amended(exc, f"{str(exc).rstrip('.')}. The Canvas course or section has ended, so it takes "
                                     f"no new students: extend its end date in Canvas, then transfer again.") from exc
             raise
 
@@ -265,12 +264,12 @@ class CanvasClient:
     def reactivate_enrollment(self, course_id: int, enrollment_id: int) -> Enrollment:
         """Only an inactive (deactivated) enrollment can be reactivated (§5.4)."""
         what = f"enrolment {enrollment_id} in course {course_id}"
-        return _parse(Enrollment, self._http.call(
+        return parse_answer(Enrollment, self._http.call(
             "PUT", f"/api/v1/courses/{course_id}/enrollments/{enrollment_id}/reactivate", what), what)
 
     def _end_enrollment(self, course_id: int, enrollment_id: int, task: str) -> Enrollment:
         what = f"enrolment {enrollment_id} in course {course_id}"
-        return _parse(Enrollment, self._http.call(
+        return parse_answer(Enrollment, self._http.call(
             "DELETE", f"/api/v1/courses/{course_id}/enrollments/{enrollment_id}", what,
             params=[("task", task)]), what)
 
@@ -286,24 +285,8 @@ class CanvasClient:
         return run_concurrently(call, keys, max_workers=max_workers or self._http.limiter.ceiling)
 
     def _get(self, cls: type[C], path: str, what: str) -> C:
-        return _parse(cls, self._http.call("GET", path, what), what)
+        return parse_answer(cls, self._http.call("GET", path, what), what)
 
     def _list(self, cls: type[C], path: str, what: str, params: Params = ()) -> list[C]:
-        return [_parse(cls, element, what) for element in self._http.pages(path, what, params)]
+        return [parse_answer(cls, element, what) for element in self._http.pages(path, what, params)]
 
-
-def _parse(cls: type[C], data: Any, what: str) -> C:
-    try:
-        return cls.from_json(data)
-    except (ValueError, TypeError) as exc:
-        raise BadResponse(f"The answer for {what} is not what Canvas sends ({exc}); check the integration's "
-                          f"Canvas address.") from exc
-
-
-def _amended(error: E, message: str) -> E:
-    """The same error, told in words that fit the call."""
-    return type(error)(message, status=error.status, detail=error.detail)
-
-
-def _flag(value: bool) -> str:
-    return "true" if value else "false"

@@ -1,4 +1,4 @@
-"""SIS ids as Canvas path segments (reference §1)."""
+"""SIS ids as Canvas path segments (reference §1), and booleans as Canvas reads them in parameters."""
 
 from urllib.parse import quote
 
@@ -12,3 +12,7 @@ def sis_path_id(prefix: str, value: str) -> str:
     if not value:
         raise ValueError(f"an empty {prefix} cannot address a Canvas object")
     return f"{prefix}:{quote(value, safe='').replace('.', '%2E')}"
+
+
+def flag(value: bool) -> str:
+    return "true" if value else "false"

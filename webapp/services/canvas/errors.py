@@ -5,6 +5,7 @@ body is kept in `detail` for logs.
 """
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 
 class CanvasError(Exception):
@@ -67,3 +68,11 @@ class CanvasValidationError(CanvasError):
     def has(self, type_: str, attribute: str | None = None) -> bool:
         """`has("taken", "unique_id")`: is that login already used by another user?"""
         return any(e.type == type_ and attribute in (None, e.attribute) for e in self.errors)
+
+
+E = TypeVar("E", bound=CanvasError)
+
+
+def amended(error: E, message: str) -> E:
+    """The same error, told in words that fit the call."""
+    return type(error)(message, status=error.status, detail=error.detail)

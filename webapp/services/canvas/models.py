@@ -6,7 +6,9 @@ Timestamps become aware datetimes (Canvas sends UTC ISO 8601); absent or null fi
 from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import datetime
 from functools import cache
-from typing import Any, Self
+from typing import Any, Self, TypeVar
+
+from .errors import BadResponse
 
 
 class CanvasObject:
@@ -179,3 +181,15 @@ class Enrollment(CanvasObject):
     sis_section_id: str | None = None
     updated_at: datetime | None = _optional(_timestamp)
     user: User | None = _optional(User.from_json)
+
+
+C = TypeVar("C", bound=CanvasObject)
+
+
+def parse_answer(cls: type[C], data: Any, what: str) -> C:
+    """Canvas's JSON as a typed object; BadResponse when it is not what Canvas sends."""
+    try:
+        return cls.from_json(data)
+    except (ValueError, TypeError) as exc:
+        raise BadResponse(f"The answer for {what} is not what Canvas sends ({exc}); check the integration's "
+                          f"Canvas address.") from exc

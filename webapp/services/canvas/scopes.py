@@ -3,7 +3,7 @@
 A developer key with "Enforce scopes" refuses an authorisation request that names no scope,
 and answers "Insufficient scopes" to any call outside the scopes the token was granted. So we
 request exactly the routes the client calls, written as Canvas writes them in routes.rb
-(`url:<METHOD>|/api/v1/...` with Canvas's own parameter names). `tests/canvas` runs every
+(`url:<METHOD>|/api/v1/...` with Canvas's own parameter names). `tests/services/canvas` runs every
 flow against a scope-enforcing simulator: a call missing here fails there.
 """
 

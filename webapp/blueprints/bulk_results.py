@@ -6,29 +6,23 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import jobs
-from ..extensions import db, htmx
+from ..extensions import db
 from ..models import JobRun
 from ..services import DomainError
-from ..services.runs.lifecycle import failures
 from ..services.result_transfer import bulk as service
 from ..services.result_transfer.forms import chosen_row, posted_rows, row_named, rule_from
 from ..services.result_transfer.review import edits, opened_rows, review
 from ..services.result_transfer.save import process
-from .common import cancel_checked, db_int, get_or_404, page_number, render, require, start_from_form
-from .results import render_review
+from ..services.runs.lifecycle import failures
+from .common import (
+    cancel_checked, db_int, page_number, poll_response, render, render_review, require, run_or_404, start_from_form,
+)
 
-bp = Blueprint("bulk", __name__, url_prefix="/utilities/canvas-results")
+bp = Blueprint("bulk_results", __name__, url_prefix="/utilities/canvas-results")
 
 
 def _latest(kind: str) -> JobRun | None:
     return db.session.scalar(select(JobRun).where(JobRun.kind == kind).order_by(JobRun.id.desc()).limit(1))
-
-
-def _run(run_id: int, kind: str) -> JobRun:
-    run = get_or_404(JobRun, run_id)
-    if run.kind != kind:
-        abort(404)
-    return run
 
 
 @bp.route("/")
@@ -36,7 +30,7 @@ def _run(run_id: int, kind: str) -> JobRun:
 def index():
     download = _latest(service.KIND)
     processing = _latest(service.PROCESS_KIND)
-    return render("bulk/index.html", download=download, processing=processing, failures_of=failures,
+    return render("bulk_results/index.html", download=download, processing=processing, failures_of=failures,
                   figures=service.progress(download) if download else None)
 
 
@@ -53,23 +47,15 @@ def start():
 @bp.route("/runs/<int:run_id>/progress")
 @require("result_transfer", "view")
 def progress(run_id: int):
-    run = get_or_404(JobRun, run_id)
-    if run.kind not in (service.KIND, service.PROCESS_KIND):
-        abort(404)
-    if not htmx:  # the bar alone is no page; the page holds it
-        return redirect(url_for(".index"))
-    body, _status = render("bulk/index.html", block="progress", run=run, failures_of=failures,
-                           figures=service.progress(run) if run.kind == service.KIND else None)
-    return body, 286 if run.ended else 200
+    run = run_or_404(run_id, service.KIND, service.PROCESS_KIND)
+    return poll_response(run, "bulk_results/index.html", "progress", page_url=url_for(".index"), failures_of=failures,
+                         figures=service.progress(run) if run.kind == service.KIND else None)
 
 
 @bp.route("/runs/<int:run_id>/cancel", methods=["POST"])
 @require("result_transfer", "add")
 def cancel(run_id: int):
-    run = get_or_404(JobRun, run_id)
-    if run.kind not in (service.KIND, service.PROCESS_KIND):
-        abort(404)
-    cancel_checked(run)
+    cancel_checked(run_or_404(run_id, service.KIND, service.PROCESS_KIND))
     flash("Cancelling: everything fetched or saved so far is kept.", "info")
     return redirect(url_for(".index"))
 
@@ -77,7 +63,7 @@ def cancel(run_id: int):
 @bp.route("/runs/<int:run_id>/resume", methods=["POST"])
 @require("result_transfer", "add")
 def resume(run_id: int):
-    run = _run(run_id, service.KIND)
+    run = run_or_404(run_id, service.KIND)
     try:
         service.resume(run)
         db.session.commit()
@@ -112,7 +98,7 @@ def _review(run: JobRun, students, rule, page, occurrence_id, show, status=200, 
 @bp.route("/runs/<int:run_id>/review", endpoint="review")
 @require("result_transfer", "view")
 def review_page(run_id: int):
-    run = _run(run_id, service.KIND)
+    run = run_or_404(run_id, service.KIND)
     if not run.ended:
         return redirect(url_for(".index"))
     page, occurrence_id, show = _page(run)
@@ -125,7 +111,7 @@ def review_page(run_id: int):
 def add_row(run_id: int):
     """Add or Replace: save the one row named by the button, with what was typed on it; or open a
     kept row to replace it (Replace…), saving nothing."""
-    run = _run(run_id, service.KIND)
+    run = run_or_404(run_id, service.KIND)
     page, occurrence_id, show = _page(run)
     rule, posted = rule_from(request.form), posted_rows(request.form)
     if "open" in request.form or "close" in request.form:
@@ -147,7 +133,7 @@ def add_row(run_id: int):
 def process_all(run_id: int):
     """Process all, as a background run over every page; what was typed on this page's rows is
     saved as typed. A kept row left open for replacing is refused: only its Replace button saves it."""
-    run = _run(run_id, service.KIND)
+    run = run_or_404(run_id, service.KIND)
     page, occurrence_id, show = _page(run)
     rule = rule_from(request.form)
     students = review(run, rule, enrolment_ids=list(page.items), posted=posted_rows(request.form))

@@ -1,0 +1,1 @@
+"""Form fields and the form classes that are shared or large; blueprints import them from here."""
