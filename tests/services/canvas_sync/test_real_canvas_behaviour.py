@@ -5,7 +5,7 @@ import requests
 from sqlalchemy import select
 
 from tests.helpers import KEEPING_IN_STEP
-from tests.test_canvas_links import _link
+from tests.services.canvas_links.test_canvas_links import _link
 from webapp.extensions import db
 from webapp.models import Client, EnrolmentTransfer, JobRunItem
 from webapp.services.integrations.secrets import encrypt
@@ -294,7 +294,7 @@ def test_a_token_without_one_of_our_scopes_is_told_which_to_add(client, login, c
 # 6. Finished students ---------------------------------------------------------------------------
 
 def test_a_student_concluded_in_canvas_is_named_in_the_download_not_failed(client, login, transferred_121, canvas):
-    from tests.test_result_transfer import _download
+    from tests.services.result_transfer.test_result_transfer import _download
 
     login()
     ella = next(e for e in canvas.state.enrollments.values() if e.section_id == 87 and e.user_id == 1001)
@@ -316,7 +316,7 @@ def test_a_module_assigned_to_other_students_keeps_the_unit_in_progress_with_the
     from datetime import datetime, timezone
 
     from tests.canvas_fixtures import canvas_user_of
-    from tests.test_result_transfer import _download
+    from tests.services.result_transfer.test_result_transfer import _download
 
     login()
     hunter = canvas_user_of("C0028")

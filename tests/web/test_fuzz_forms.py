@@ -5,8 +5,8 @@ htmx) and as a query string to every GET route, on the demo RTO. Bounded: a few 
 
 The examples are the same on every run (a fixed seed): a build that lands must not hang on which
 inputs a run happened to draw. To explore afresh, run it with another FUZZ_SEED, e.g.
-`FUZZ_SEED=$RANDOM make test PYTEST_ARGS=tests/test_fuzz_forms.py`; whatever that finds becomes a
-fix and a test of its own (tests/test_hardening.py).
+`FUZZ_SEED=$RANDOM make test PYTEST_ARGS=tests/web/test_fuzz_forms.py`; whatever that finds becomes a
+fix and a test of its own (tests/web/test_hardening.py).
 """
 
 import functools

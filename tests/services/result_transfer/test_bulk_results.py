@@ -15,7 +15,7 @@ from webapp.extensions import db
 from webapp.models import JobRun, JobRunItem, ModuleStateDownload, ResultProvenance, TrainingPlanUnit
 from webapp.services.result_transfer import bulk
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 UTC = timezone.utc
 
 

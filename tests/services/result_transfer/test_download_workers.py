@@ -21,7 +21,7 @@ from webapp.queue import enqueue_run
 from webapp.services.result_transfer.bulk import start_bulk_download
 from webapp.services.result_transfer.download import occurrences_of, run_download
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 OCCURRENCES, STUDENTS, MODULES = 3, 6, 3
 LEASE_SECONDS = 2
 

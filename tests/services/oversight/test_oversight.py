@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from tests.canvas_fixtures import canvas_user_of
-from tests.test_result_transfer import _download
+from tests.services.result_transfer.test_result_transfer import _download
 from webapp.extensions import db
 from webapp.models import CanvasModule, EnrolmentTransfer, JobRun, ModuleStateDownload, Role
 from webapp.services.runs import nightly
