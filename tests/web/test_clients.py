@@ -62,10 +62,10 @@ def test_bad_input_names_the_field_and_keeps_what_was_typed(client, login):
     assert 'value="Grace"' in html
 
 
-def test_edit_client_including_canvas_user_id(client, login, make_client, integration, canvas):
+def test_edit_client_including_canvas_user_id(client, login, make_client, integration, sim):
     login()
     record = make_client()
-    existing = next(user.id for user in canvas.state.users.values() if user.id != 1)
+    existing = next(user.id for user in sim.state.users.values() if user.id != 1)
     response = client.post(f"/clients/{record.id}/edit", data={
         "code": record.code, "first_name": "Renamed", "last_name": record.last_name, "canvas_user_id": str(existing),
     })
@@ -76,7 +76,7 @@ def test_edit_client_including_canvas_user_id(client, login, make_client, integr
 
 
 def test_a_canvas_user_id_canvas_does_not_know_is_refused_with_the_reason(client, login, make_client, integration,
-                                                                         canvas):
+                                                                         sim):
     """Issue 11, point 8: today any number is saved, and enrolment transfer enrols whoever has it."""
     login()
     record = make_client()
@@ -85,7 +85,7 @@ def test_a_canvas_user_id_canvas_does_not_know_is_refused_with_the_reason(client
         "canvas_user_id": "987654"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert f"Canvas user id 987654 was not saved: Demo Canvas ({canvas.url}) has no user with id 987654" in html
+    assert f"Canvas user id 987654 was not saved: Demo Canvas ({sim.url}) has no user with id 987654" in html
     db.session.refresh(record)
     assert record.canvas_user_id is None
     unchanged = client.post(f"/clients/{record.id}/edit", data={

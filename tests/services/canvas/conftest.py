@@ -44,7 +44,7 @@ def token() -> str:
 
 
 @pytest.fixture
-def canvas():
+def canvas_mock():
     """Canvas as `responses`; every registered answer must be asked for."""
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         yield mock
@@ -62,7 +62,7 @@ def no_jitter(monkeypatch):
 
 
 @pytest.fixture
-def make_client(sleeps):
+def make_canvas_client(sleeps):
     """Build a client whose backoff sleeps are recorded, not slept."""
     made: list[CanvasClient] = []
 
@@ -78,5 +78,5 @@ def make_client(sleeps):
 
 
 @pytest.fixture
-def client(make_client) -> CanvasClient:
-    return make_client()
+def canvas_client(make_canvas_client) -> CanvasClient:
+    return make_canvas_client()

@@ -42,12 +42,13 @@ def _seed() -> dict:
     }
 
 
-def _fetch_everyone(client: CanvasClient, threads: int) -> dict:
-    section = client.get_section_by_sis_id("121")
-    students = [e.user_id for e in client.list_section_enrollments(section.id, states=["active"],
+def _fetch_everyone(canvas_client: CanvasClient, threads: int) -> dict:
+    section = canvas_client.get_section_by_sis_id("121")
+    students = [e.user_id for e in canvas_client.list_section_enrollments(section.id, states=["active"],
                                                                     types=["StudentEnrollment"])]
-    return dict(client.run_concurrently(lambda user_id: client.get_student_module_states(section.course_id, user_id),
-                                        students, max_workers=threads))
+    return dict(canvas_client.run_concurrently(
+        lambda user_id: canvas_client.get_student_module_states(section.course_id, user_id),
+        students, max_workers=threads))
 
 
 def _assert_every_state_correct(results: dict) -> None:

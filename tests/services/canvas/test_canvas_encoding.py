@@ -22,21 +22,21 @@ def test_an_empty_sis_id_is_refused_before_any_request():
         sis_path_id("sis_user_id", "")
 
 
-def test_the_escaped_dot_survives_requests_url_handling(canvas, client, url):
-    canvas.get(url("/api/v1/sections/sis_section_id:CS%2F101%2E11%C3%A9"), json=SECTION)
+def test_the_escaped_dot_survives_requests_url_handling(canvas_mock, canvas_client, url):
+    canvas_mock.get(url("/api/v1/sections/sis_section_id:CS%2F101%2E11%C3%A9"), json=SECTION)
 
-    section = client.get_section_by_sis_id("CS/101.11é")
+    section = canvas_client.get_section_by_sis_id("CS/101.11é")
 
     assert section.sis_section_id == "CS/101.11é"
-    assert canvas.calls[0].request.url == url("/api/v1/sections/sis_section_id:CS%2F101%2E11%C3%A9")
+    assert canvas_mock.calls[0].request.url == url("/api/v1/sections/sis_section_id:CS%2F101%2E11%C3%A9")
 
 
 @pytest.mark.parametrize(("method", "value", "path"), [
     ("get_user_by_sis_id", "C0.01/é", "/api/v1/users/sis_user_id:C0%2E01%2F%C3%A9"),
     ("get_user_by_login_id", "ada.l@example.edu", "/api/v1/users/sis_login_id:ada%2El%40example%2Eedu"),
 ])
-def test_user_lookups_use_prefixed_escaped_ids(canvas, client, url, method, value, path):
-    canvas.get(url(path), json={"id": 4711, "name": "Ada Lovelace"})
+def test_user_lookups_use_prefixed_escaped_ids(canvas_mock, canvas_client, url, method, value, path):
+    canvas_mock.get(url(path), json={"id": 4711, "name": "Ada Lovelace"})
 
-    assert getattr(client, method)(value).id == 4711
-    assert canvas.calls[0].request.url == url(path)
+    assert getattr(canvas_client, method)(value).id == 4711
+    assert canvas_mock.calls[0].request.url == url(path)

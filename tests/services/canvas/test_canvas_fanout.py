@@ -45,8 +45,8 @@ def test_leaving_early_drops_the_calls_not_started():
     assert called in ([0], [0, 1])  # at most the call already running when the loop was left
 
 
-def test_the_client_sizes_its_pool_by_the_limiter_ceiling(make_client):
-    client = make_client(max_concurrency=3)
+def test_the_client_sizes_its_pool_by_the_limiter_ceiling(make_canvas_client):
+    client = make_canvas_client(max_concurrency=3)
     threads: set[str] = set()
     barrier = threading.Barrier(3, timeout=5)
 

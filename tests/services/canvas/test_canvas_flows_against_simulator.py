@@ -25,49 +25,50 @@ def sim(clock):
 
 
 @pytest.fixture
-def client(sim):
+def canvas_client(sim):
     with CanvasClient(sim.url, StaticToken(sim.admin_token)) as client:
         yield client
 
 
-def test_link_finds_the_section_whose_sis_id_is_the_occurrence_id(client):
-    section = client.get_section_by_sis_id("121")
-    course = client.get_course(section.course_id)
+def test_link_finds_the_section_whose_sis_id_is_the_occurrence_id(canvas_client):
+    section = canvas_client.get_section_by_sis_id("121")
+    course = canvas_client.get_course(section.course_id)
 
     assert (section.id, course.id) == (87, 55)
-    assert [m.id for m in client.list_modules(course.id)][:2] == [901, 902]
+    assert [m.id for m in canvas_client.list_modules(course.id)][:2] == [901, 902]
     with pytest.raises(NotFound, match="no course section with SIS ID 999 — set the section's SIS ID"):
-        client.get_section_by_sis_id("999")
+        canvas_client.get_section_by_sis_id("999")
 
 
-def test_transfer_reuses_existing_users_and_never_duplicates(client):
-    assert client.get_user_by_sis_id("C0025").id == ELLA
-    assert client.get_user_by_login_id("archie.clarke@student.example.edu.au").id == ARCHIE
+def test_transfer_reuses_existing_users_and_never_duplicates(canvas_client):
+    assert canvas_client.get_user_by_sis_id("C0025").id == ELLA
+    assert canvas_client.get_user_by_login_id("archie.clarke@student.example.edu.au").id == ARCHIE
 
-    created = client.create_user(1, name="Noah Kelly", email="noah.kelly@student.example.edu.au",
-                                 sis_user_id="C0100")
-    again = client.create_user(1, name="Noah Kelly", email="noah.kelly@student.example.edu.au",
-                               sis_user_id="C0100")
+    created = canvas_client.create_user(1, name="Noah Kelly", email="noah.kelly@student.example.edu.au",
+                                        sis_user_id="C0100")
+    again = canvas_client.create_user(1, name="Noah Kelly", email="noah.kelly@student.example.edu.au",
+                                      sis_user_id="C0100")
     assert again.id == created.id
-    assert [login.unique_id for login in client.list_user_logins(created.id)] == ["noah.kelly@student.example.edu.au"]
+    logins = canvas_client.list_user_logins(created.id)
+    assert [login.unique_id for login in logins] == ["noah.kelly@student.example.edu.au"]
 
     with pytest.raises(CanvasValidationError) as caught:
-        client.create_user(1, name="Archie Clarke", email="archie.clarke@student.example.edu.au",
-                           sis_user_id="C0026")
+        canvas_client.create_user(1, name="Archie Clarke", email="archie.clarke@student.example.edu.au",
+                                  sis_user_id="C0026")
     assert caught.value.has("taken", "unique_id")
 
 
-def test_enrolment_is_idempotent_and_changes_state(client):
-    first = client.enrol_in_section(87, ELLA, limit_privileges_to_course_section=True)
-    second = client.enrol_in_section(87, ELLA, limit_privileges_to_course_section=True)
+def test_enrolment_is_idempotent_and_changes_state(canvas_client):
+    first = canvas_client.enrol_in_section(87, ELLA, limit_privileges_to_course_section=True)
+    second = canvas_client.enrol_in_section(87, ELLA, limit_privileges_to_course_section=True)
     assert second.id == first.id and first.enrollment_state == "active"
 
-    [listed] = client.list_section_enrollments(87, types=["StudentEnrollment"], user_id=ELLA)
+    [listed] = canvas_client.list_section_enrollments(87, types=["StudentEnrollment"], user_id=ELLA)
     assert listed.id == first.id and listed.limit_privileges_to_course_section is True
 
-    assert client.deactivate_enrollment(55, first.id).enrollment_state == "inactive"
-    assert client.reactivate_enrollment(55, first.id).enrollment_state == "active"
-    assert client.conclude_enrollment(55, first.id).enrollment_state == "completed"
+    assert canvas_client.deactivate_enrollment(55, first.id).enrollment_state == "inactive"
+    assert canvas_client.reactivate_enrollment(55, first.id).enrollment_state == "active"
+    assert canvas_client.conclude_enrollment(55, first.id).enrollment_state == "completed"
 
 
 def test_an_expired_oauth_token_is_renewed_once(sim, clock):

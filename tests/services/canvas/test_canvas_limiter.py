@@ -162,13 +162,13 @@ def test_slots_beyond_the_limit_wait_for_a_release():
     assert peak[0] == 2 and inside == []
 
 
-def test_the_client_feeds_canvas_headers_to_its_limiter(canvas, make_client, url):
+def test_the_client_feeds_canvas_headers_to_its_limiter(canvas_mock, make_canvas_client, url):
     limiter = ConcurrencyLimiter(8)
-    client = make_client(limiter=limiter)
-    canvas.get(url("/api/v1/courses/55"), json=COURSE, headers={"X-Rate-Limit-Remaining": "20.0"})
-    canvas.get(url("/api/v1/courses/55"), status=403, body="403 Forbidden (Rate Limit Exceeded)\n",
-               headers={"X-Rate-Limit-Remaining": "0.0"})
-    canvas.get(url("/api/v1/courses/55"), json=COURSE, headers={"X-Rate-Limit-Remaining": "590.0"})
+    client = make_canvas_client(limiter=limiter)
+    canvas_mock.get(url("/api/v1/courses/55"), json=COURSE, headers={"X-Rate-Limit-Remaining": "20.0"})
+    canvas_mock.get(url("/api/v1/courses/55"), status=403, body="403 Forbidden (Rate Limit Exceeded)\n",
+                    headers={"X-Rate-Limit-Remaining": "0.0"})
+    canvas_mock.get(url("/api/v1/courses/55"), json=COURSE, headers={"X-Rate-Limit-Remaining": "590.0"})
 
     client.get_course(55)
     assert limiter.limit == 3  # no room left for the slot's next request

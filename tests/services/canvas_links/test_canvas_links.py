@@ -32,7 +32,7 @@ def test_no_section_with_that_sis_id_says_what_to_set(client, login, demo, integ
     assert db.session.scalar(select(OccurrenceLink)) is None
 
 
-def test_update_module_list_matches_automatically_and_saves_one_change(client, login, demo, integration, canvas):
+def test_update_module_list_matches_automatically_and_saves_one_change(client, login, demo, integration, sim):
     login()
     _link(client, 121, integration)
     client.post("/occurrences/121/canvas/modules/update")
@@ -60,12 +60,12 @@ def test_update_module_list_matches_automatically_and_saves_one_change(client, l
         "Welcome and orientation": ["unmapped", "BSBWHS416"]}
 
 
-def test_modules_gone_from_canvas_are_marked_removed_not_deleted(client, login, demo, integration, canvas):
+def test_modules_gone_from_canvas_are_marked_removed_not_deleted(client, login, demo, integration, sim):
     login()
     _link(client, 121, integration)
     client.post("/occurrences/121/canvas/modules/update")
-    with canvas.state.lock:
-        del canvas.state.modules[911]
+    with sim.state.lock:
+        del sim.state.modules[911]
     client.post("/occurrences/121/canvas/modules/update")
     gone = db.session.scalar(select(CanvasModule).where(CanvasModule.canvas_module_id == 911))
     assert gone.removed_at is not None and gone.task_id is not None  # its mapping stays for the record
@@ -77,11 +77,11 @@ def _transfer(client, occurrence, ids=None):
     return client.post(f"/occurrences/{occurrence.id}/canvas/transfer/run", data={"enrolment_id": ids})
 
 
-def _canvas_users_by_sis(canvas):
-    return {login.sis_user_id: login.user_id for login in canvas.state.logins.values() if login.sis_user_id}
+def _canvas_users_by_sis(sim):
+    return {login.sis_user_id: login.user_id for login in sim.state.logins.values() if login.sis_user_id}
 
 
-def test_preview_says_what_will_happen_to_each_student(client, login, demo, integration, canvas):
+def test_preview_says_what_will_happen_to_each_student(client, login, demo, integration, sim):
     login()
     _link(client, 121, integration)
     ids = [e.id for e in demo.enrolments]
@@ -92,7 +92,7 @@ def test_preview_says_what_will_happen_to_each_student(client, login, demo, inte
 
 
 def test_transfer_reuses_existing_users_creates_the_rest_and_changes_nothing_the_second_time(
-        client, login, demo, integration, canvas, app, monkeypatch):
+        client, login, demo, integration, sim, app, monkeypatch):
     login()
     _link(client, 121, integration)
     monkeypatch.setitem(app.config, "TRANSFER_INLINE_LIMIT", 100)
@@ -101,14 +101,14 @@ def test_transfer_reuses_existing_users_creates_the_rest_and_changes_nothing_the
     run_page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "16 of 16" in run_page and "finished" in run_page
 
-    users_before = len(canvas.state.users)
-    sis = _canvas_users_by_sis(canvas)
+    users_before = len(sim.state.users)
+    sis = _canvas_users_by_sis(sim)
     codes = [e.client.code for e in demo.enrolments]
     assert sis["C0025"] == 1001 and sis["C0027"] == 1003  # reused, not duplicated
     assert all(code in sis for code in codes if code != "C0026")
     archie = db.session.scalar(select(Client).where(Client.code == "C0026"))
     assert archie.canvas_user_id == 1002  # same login and name: linked, not created again
-    enrollments = [e for e in canvas.state.enrollments.values() if e.section_id == 87]
+    enrollments = [e for e in sim.state.enrollments.values() if e.section_id == 87]
     assert len(enrollments) == 16 and len({e.user_id for e in enrollments}) == 16
     assert {e.workflow_state for e in enrollments} == {"active"}
     assert all(e.limit_privileges_to_course_section for e in enrollments)
@@ -117,11 +117,11 @@ def test_transfer_reuses_existing_users_creates_the_rest_and_changes_nothing_the
 
     second = client.get(_transfer(client, demo).headers["Location"]).get_data(as_text=True)
     assert second.count("Already enrolled: nothing changed") == 16
-    assert len(canvas.state.users) == users_before
-    assert len([e for e in canvas.state.enrollments.values() if e.section_id == 87]) == 16
+    assert len(sim.state.users) == users_before
+    assert len([e for e in sim.state.enrollments.values() if e.section_id == 87]) == 16
 
 
-def test_a_student_without_email_is_refused_and_the_others_go_through(client, login, demo, integration, canvas):
+def test_a_student_without_email_is_refused_and_the_others_go_through(client, login, demo, integration, sim):
     login()
     _link(client, 121, integration)
     enrolments = sorted(demo.enrolments, key=lambda e: e.client.code)[3:6]  # C0028.. (not in Canvas yet)
@@ -133,13 +133,13 @@ def test_a_student_without_email_is_refused_and_the_others_go_through(client, lo
     assert db.session.scalar(select(db.func.count()).select_from(EnrolmentTransfer)) == 2
 
 
-def test_a_login_taken_by_a_different_person_is_explained(client, login, demo, integration, canvas):
+def test_a_login_taken_by_a_different_person_is_explained(client, login, demo, integration, sim):
     login()
     _link(client, 121, integration)
     target = sorted(demo.enrolments, key=lambda e: e.client.code)[5]  # C0030
-    with canvas.state.lock:
-        stranger = canvas.state.add_user("Somebody Else", email=target.client.email)
-        canvas.state.add_login(stranger, target.client.email, sis_user_id="X999")
+    with sim.state.lock:
+        stranger = sim.state.add_user("Somebody Else", email=target.client.email)
+        sim.state.add_login(stranger, target.client.email, sis_user_id="X999")
     page = client.get(_transfer(client, demo, [target.id]).headers["Location"]).get_data(as_text=True)
     assert f"The Canvas login {target.client.email} already belongs to “Somebody Else”" in page
     assert "SIS ID X999" in page
@@ -147,24 +147,24 @@ def test_a_login_taken_by_a_different_person_is_explained(client, login, demo, i
 
 
 def test_canvas_500s_mid_transfer_are_retried_and_nothing_is_lost_or_duplicated(
-        client, login, demo, integration, canvas, app, monkeypatch):
+        client, login, demo, integration, sim, app, monkeypatch):
     login()
     _link(client, 121, integration)
     monkeypatch.setitem(app.config, "TRANSFER_INLINE_LIMIT", 100)
-    canvas.configure(fault_rate=0.1, fault_kinds="500,502,503", random_seed=7)
+    sim.configure(fault_rate=0.1, fault_kinds="500,502,503", random_seed=7)
     page = client.get(_transfer(client, demo).headers["Location"]).get_data(as_text=True)
-    canvas.configure(fault_rate=0)
+    sim.configure(fault_rate=0)
     failed = [(i.label, i.message) for i in db.session.scalars(select(JobRunItem)) if not i.ok]
     assert failed == [] and "16 of 16" in page
-    assert sum(canvas.counters()["faults"].values()) > 0
-    sis = _canvas_users_by_sis(canvas)
+    assert sum(sim.counters()["faults"].values()) > 0
+    sis = _canvas_users_by_sis(sim)
     # 16 clients, 16 SIS IDs: C0026, reused by login, was given its client code, not duplicated.
     assert len([c for c in sis if c.startswith("C00")]) == 16 and sis["C0026"] == 1002
-    enrollments = [e for e in canvas.state.enrollments.values() if e.section_id == 87]
+    enrollments = [e for e in sim.state.enrollments.values() if e.section_id == 87]
     assert len(enrollments) == 16 and len({e.user_id for e in enrollments}) == 16
 
 
-def test_larger_transfers_run_as_a_background_job(client, login, demo, integration, canvas, redis_url, app):
+def test_larger_transfers_run_as_a_background_job(client, login, demo, integration, sim, redis_url, app):
     from tests.helpers import run_queued_jobs
 
     login()

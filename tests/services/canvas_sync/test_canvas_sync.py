@@ -33,10 +33,10 @@ def _set_status(code, name, actor_id=None):
                      actor_id=actor_id)
 
 
-def _canvas_state(canvas, code) -> str:
+def _canvas_state(sim, code) -> str:
     user_id = canvas_user_of(code)
-    with canvas.state.lock:
-        return next(e.workflow_state for e in canvas.state.enrollments.values()
+    with sim.state.lock:
+        return next(e.workflow_state for e in sim.state.enrollments.values()
                     if e.user_id == user_id and e.section_id == 87)
 
 
@@ -44,14 +44,14 @@ def _sync_items() -> list[JobRunItem]:
     return db.session.scalars(select(JobRunItem).join(JobRun).where(JobRun.kind.like("canvas_sync%"))).all()
 
 
-def _writes(canvas) -> dict:
-    return {call: n for call, n in canvas.counters()["requests"].items() if not call.startswith("GET ")}
+def _writes(sim) -> dict:
+    return {call: n for call, n in sim.counters()["requests"].items() if not call.startswith("GET ")}
 
 
 def test_withdrawing_stages_progress_then_concludes_and_enrolling_again_reopens(
-        app, redis_url, transferred_121, canvas, make_user):
+        app, redis_url, transferred_121, sim, make_user):
     staff = make_user("registrar")
-    canvas.set_module_state(canvas_user_of("C0030"), 902, "started")
+    sim.set_module_state(canvas_user_of("C0030"), 902, "started")
     _set_status("C0030", "Withdrawn", staff.id)
     db.session.commit()
     run = db.session.scalar(select(JobRun).where(JobRun.kind == "canvas_sync"))
@@ -59,8 +59,8 @@ def test_withdrawing_stages_progress_then_concludes_and_enrolling_again_reopens(
 
     run_queued_jobs(app, redis_url)
 
-    assert _canvas_state(canvas, "C0030") == "completed"
-    others = {code: _canvas_state(canvas, code) for code in (f"C00{n}" for n in range(25, 41)) if code != "C0030"}
+    assert _canvas_state(sim, "C0030") == "completed"
+    others = {code: _canvas_state(sim, code) for code in (f"C00{n}" for n in range(25, 41)) if code != "C0030"}
     assert set(others.values()) == {"active"}
     staged = db.session.scalar(select(ModuleStateDownload).where(
         ModuleStateDownload.enrolment_id == _enrolment("C0030").id))
@@ -80,33 +80,33 @@ def test_withdrawing_stages_progress_then_concludes_and_enrolling_again_reopens(
     db.session.commit()
     run_queued_jobs(app, redis_url)
 
-    assert _canvas_state(canvas, "C0030") == "active"
+    assert _canvas_state(sim, "C0030") == "active"
     transfer = _enrolment("C0030").transfer
     assert (transfer.canvas_state, transfer.access) == ("active", "live")
-    with canvas.state.lock:  # Canvas re-opened the same enrolment (§11.5): none was added
-        assert len([e for e in canvas.state.enrollments.values() if e.section_id == 87]) == 16
+    with sim.state.lock:  # Canvas re-opened the same enrolment (§11.5): none was added
+        assert len([e for e in sim.state.enrollments.values() if e.section_id == 87]) == 16
 
 
-def test_deactivating_instead_and_reactivating(app, redis_url, transferred_121, canvas, integration):
+def test_deactivating_instead_and_reactivating(app, redis_url, transferred_121, sim, integration):
     integration.leave_action = "deactivate"
     _set_status("C0031", "Cancelled")
     db.session.commit()
     run_queued_jobs(app, redis_url)
-    assert _canvas_state(canvas, "C0031") == "inactive"
+    assert _canvas_state(sim, "C0031") == "inactive"
 
     _set_status("C0031", "Enrolled")
     db.session.commit()
     run_queued_jobs(app, redis_url)
-    assert _canvas_state(canvas, "C0031") == "active"
-    assert canvas.counters()["requests"]["PUT /api/v1/courses/:course_id/enrollments/:id/reactivate"] == 1
+    assert _canvas_state(sim, "C0031") == "active"
+    assert sim.counters()["requests"]["PUT /api/v1/courses/:course_id/enrollments/:id/reactivate"] == 1
 
 
-def test_removing_a_student_from_the_occurrence_ends_their_access(app, redis_url, transferred_121, canvas):
+def test_removing_a_student_from_the_occurrence_ends_their_access(app, redis_url, transferred_121, sim):
     delete_enrolment(_enrolment("C0032"))
     db.session.commit()
     assert db.session.scalar(select(EnrolmentTransfer).where(EnrolmentTransfer.enrolment_id.is_(None))) is not None
     run_queued_jobs(app, redis_url)
-    assert _canvas_state(canvas, "C0032") == "completed"
+    assert _canvas_state(sim, "C0032") == "completed"
     # Their access has ended: nothing is left to do for them, and the history says what was done.
     assert db.session.scalar(select(EnrolmentTransfer).where(EnrolmentTransfer.enrolment_id.is_(None))) is None
     assert "removed" in db.session.scalar(select(AuditEntry.changes).where(
@@ -114,21 +114,21 @@ def test_removing_a_student_from_the_occurrence_ends_their_access(app, redis_url
 
 
 def test_completed_is_left_alone_unless_the_integration_concludes_on_completion(
-        app, redis_url, transferred_121, canvas, integration):
+        app, redis_url, transferred_121, sim, integration):
     _set_status("C0033", "Completed")
     db.session.commit()
     run_queued_jobs(app, redis_url)
-    assert _canvas_state(canvas, "C0033") == "active"
+    assert _canvas_state(sim, "C0033") == "active"
 
     integration.conclude_on_completed = True
     integration.leave_action = "delete"  # completing still concludes: the work stays in Canvas
     _set_status("C0034", "Completed")
     db.session.commit()
     run_queued_jobs(app, redis_url)
-    assert _canvas_state(canvas, "C0034") == "completed"
+    assert _canvas_state(sim, "C0034") == "completed"
 
 
-def test_a_new_enrolment_reaches_canvas_by_itself(client, login, app, redis_url, transferred_121, canvas,
+def test_a_new_enrolment_reaches_canvas_by_itself(client, login, app, redis_url, transferred_121, sim,
                                                   integration, make_client):
     login()
     integration.auto_transfer = True
@@ -142,13 +142,13 @@ def test_a_new_enrolment_reaches_canvas_by_itself(client, login, app, redis_url,
     transfer = _enrolment("C0099").transfer
     assert transfer is not None and transfer.canvas_state == "active"
     assert db.session.get(Client, newcomer.id).canvas_user_id == transfer.canvas_user_id
-    with canvas.state.lock:
-        login_of = {x.unique_id: x.sis_user_id for x in canvas.state.logins.values()}
+    with sim.state.lock:
+        login_of = {x.unique_id: x.sis_user_id for x in sim.state.logins.values()}
     assert login_of["nell@student.example.edu.au"] == "C0099"
-    assert _canvas_state(canvas, "C0099") == "active"
+    assert _canvas_state(sim, "C0099") == "active"
 
 
-def test_no_automatic_transfer_unless_the_integration_says_so(app, redis_url, transferred_121, canvas, make_client):
+def test_no_automatic_transfer_unless_the_integration_says_so(app, redis_url, transferred_121, sim, make_client):
     enrol(db.session.get(Enrolment, _enrolment("C0025").id).occurrence, make_client(code="C0098"), start_date=None,
           end_date=None, status=_status("Enrolled"))
     db.session.commit()
@@ -156,20 +156,20 @@ def test_no_automatic_transfer_unless_the_integration_says_so(app, redis_url, tr
 
 
 def test_refresh_shows_invited_then_active_once_the_student_accepts(
-        client, login, app, transferred_121, canvas, integration):
+        client, login, app, transferred_121, sim, integration):
     login()
-    with canvas.state.lock:  # as if the students had been invited, not enrolled at once
-        for enrollment in canvas.state.enrollments.values():
+    with sim.state.lock:  # as if the students had been invited, not enrolled at once
+        for enrollment in sim.state.enrollments.values():
             enrollment.workflow_state = "invited"
-    canvas.simulation.counters.reset()
+    sim.simulation.counters.reset()
     client.post("/occurrences/121/canvas/enrolments/refresh")
     page = client.get("/occurrences/121").get_data(as_text=True)
     assert page.count("Invited in Canvas") == 16
 
     student = canvas_user_of("C0027")
-    token = requests.post(f"{canvas.url}/sim/api/tokens", json={"user_id": student}, timeout=10).json()["access_token"]
+    token = requests.post(f"{sim.url}/sim/api/tokens", json={"user_id": student}, timeout=10).json()["access_token"]
     enrollment_id = _enrolment("C0027").transfer.canvas_enrollment_id
-    accepted = requests.post(f"{canvas.url}/api/v1/courses/55/enrollments/{enrollment_id}/accept", timeout=10,
+    accepted = requests.post(f"{sim.url}/api/v1/courses/55/enrollments/{enrollment_id}/accept", timeout=10,
                              headers={"Authorization": f"Bearer {token}"})
     assert accepted.json() == {"success": True}
 
@@ -177,7 +177,7 @@ def test_refresh_shows_invited_then_active_once_the_student_accepts(
     page = client.get("/occurrences/121").get_data(as_text=True)
     assert page.count("Invited in Canvas") == 15 and page.count("Active in Canvas") == 1
     assert "by someone in Canvas" in page
-    assert _writes(canvas) == {"POST /api/v1/courses/:course_id/enrollments/:id/accept": 1}
+    assert _writes(sim) == {"POST /api/v1/courses/:course_id/enrollments/:id/accept": 1}
 
     # Invitations left unaccepted past the integration's days are listed for a person.
     assert unaccepted_invitations(121) == []
@@ -190,28 +190,28 @@ def test_refresh_shows_invited_then_active_once_the_student_accepts(
 
 
 def test_a_teacher_concluding_an_active_student_in_canvas_is_not_undone(
-        client, login, app, redis_url, transferred_121, canvas):
+        client, login, app, redis_url, transferred_121, sim):
     login()
-    requests.patch(f"{canvas.url}/sim/api/enrollments/{_enrolment('C0035').transfer.canvas_enrollment_id}",
+    requests.patch(f"{sim.url}/sim/api/enrollments/{_enrolment('C0035').transfer.canvas_enrollment_id}",
                    json={"state": "completed"}, timeout=10).raise_for_status()
     client.post("/occurrences/121/canvas/enrolments/refresh")
     client.post("/occurrences/121/canvas/enrolments/apply")
-    assert _canvas_state(canvas, "C0035") == "completed"
+    assert _canvas_state(sim, "C0035") == "completed"
     assert _enrolment("C0035").transfer.canvas_state_by == "canvas"
     assert "by someone in Canvas" in client.get(f"/enrolments/{_enrolment('C0035').id}").get_data(as_text=True)
 
 
-def test_the_dry_run_lists_exact_changes_and_makes_none(client, login, transferred_121, canvas, integration):
+def test_the_dry_run_lists_exact_changes_and_makes_none(client, login, transferred_121, sim, integration):
     login()
     integration.leave_action = "delete"
     for code in ("C0036", "C0037"):
         _enrolment(code).status = _status("Withdrawn")  # changed without an announcement: the dry run finds it
     db.session.commit()
-    canvas.simulation.counters.reset()
+    sim.simulation.counters.reset()
 
     client.post("/occurrences/121/canvas/enrolments/refresh")
 
-    assert _writes(canvas) == {}
+    assert _writes(sim) == {}
     items = {i.label.split(" (")[0]: i for i in _sync_items()}
     ids = {code: _enrolment(code).transfer.canvas_enrollment_id for code in ("C0036", "C0037")}
     names = {code: _enrolment(code).client.full_name for code in ids}
@@ -221,11 +221,11 @@ def test_the_dry_run_lists_exact_changes_and_makes_none(client, login, transferr
     assert len(items) == 2
     page = client.get("/occurrences/121/canvas/enrolments").get_data(as_text=True)
     assert "Dry run: 2 changes listed, none made in Canvas." in page
-    assert {_canvas_state(canvas, code) for code in ids} == {"active"}
+    assert {_canvas_state(sim, code) for code in ids} == {"active"}
 
 
 def test_the_guard_holds_a_12_student_withdrawal_until_the_count_is_typed(
-        client, login, app, redis_url, transferred_121, canvas):
+        client, login, app, redis_url, transferred_121, sim):
     admin = login()
     codes = [f"C00{n}" for n in range(25, 37)]
     for code in codes:
@@ -235,7 +235,7 @@ def test_the_guard_holds_a_12_student_withdrawal_until_the_count_is_typed(
 
     run_queued_jobs(app, redis_url)
 
-    assert {_canvas_state(canvas, code) for code in codes} == {"active"}
+    assert {_canvas_state(sim, code) for code in codes} == {"active"}
     assert len(held_changes(121)) == 12 and len(held_changes()) == 12
     page = client.get("/occurrences/121/canvas/enrolments").get_data(as_text=True)
     assert "Held by the mass-change guard" in page and "Type 12 to end their access" in page
@@ -245,37 +245,37 @@ def test_the_guard_holds_a_12_student_withdrawal_until_the_count_is_typed(
 
     refused = client.post("/occurrences/121/canvas/enrolments/apply", data={"confirm": "11"})
     run_queued_jobs(app, redis_url)
-    assert refused.status_code == 302 and {_canvas_state(canvas, code) for code in codes} == {"active"}
+    assert refused.status_code == 302 and {_canvas_state(sim, code) for code in codes} == {"active"}
     assert len(held_changes(121)) == 12
 
     client.post("/occurrences/121/canvas/enrolments/apply", data={"confirm": "12"})
     run_queued_jobs(app, redis_url)
-    assert {_canvas_state(canvas, code) for code in codes} == {"completed"}
+    assert {_canvas_state(sim, code) for code in codes} == {"completed"}
     assert held_changes() == []
     assert "Held by the mass-change guard" not in client.get("/canvas-exceptions.csv?kind=held").get_data(as_text=True)
-    assert {_canvas_state(canvas, code) for code in ("C0037", "C0038", "C0039", "C0040")} == {"active"}
+    assert {_canvas_state(sim, code) for code in ("C0037", "C0038", "C0039", "C0040")} == {"active"}
 
 
-def test_the_nightly_run_never_passes_the_guard_and_lists_what_it_held(transferred_121, canvas):
+def test_the_nightly_run_never_passes_the_guard_and_lists_what_it_held(transferred_121, sim):
     for code in [f"C00{n}" for n in range(25, 37)]:
         _enrolment(code).status = _status("Withdrawn")
     db.session.commit()
-    canvas.simulation.counters.reset()
+    sim.simulation.counters.reset()
     nightly_sync()
     nightly_sync()  # not even the second night
     assert len(held_changes()) == 12
     assert {i.outcome for i in _sync_items()} == {"held"}
-    assert _writes(canvas) == {}
+    assert _writes(sim) == {}
 
 
-def test_a_canvas_outage_during_a_withdrawal_loses_nothing(client, login, app, redis_url, transferred_121, canvas):
+def test_a_canvas_outage_during_a_withdrawal_loses_nothing(client, login, app, redis_url, transferred_121, sim):
     admin = login()
-    canvas.configure(fault_rate=1.0, fault_kinds="503")
+    sim.configure(fault_rate=1.0, fault_kinds="503")
     _set_status("C0038", "Withdrawn", admin.id)
     db.session.commit()
     run_queued_jobs(app, redis_url)
 
-    assert sum(canvas.counters()["faults"].values()) >= 5  # the call was tried again before it was listed
+    assert sum(sim.counters()["faults"].values()) >= 5  # the call was tried again before it was listed
     failed = next(i for i in _sync_items() if not i.ok)
     assert failed is not None and "503" in failed.message and "tries again" in failed.message
     transfer = _enrolment("C0038").transfer
@@ -284,15 +284,15 @@ def test_a_canvas_outage_during_a_withdrawal_loses_nothing(client, login, app, r
     page = client.get(f"/enrolments/{_enrolment('C0038').id}").get_data(as_text=True)
     assert "Waiting to conclude in Canvas" in page and "Last try failed" in page
 
-    canvas.configure(fault_rate=0)
-    assert _canvas_state(canvas, "C0038") == "active"
+    sim.configure(fault_rate=0)
+    assert _canvas_state(sim, "C0038") == "active"
     nightly_sync()  # a later run completes it
-    assert _canvas_state(canvas, "C0038") == "completed"
+    assert _canvas_state(sim, "C0038") == "completed"
     transfer = _enrolment("C0038").transfer
     assert transfer.access == "ended" and transfer.sync_error is None
 
 
-def test_transfer_enrolments_across_every_occurrence(client, login, app, redis_url, transferred_121, canvas,
+def test_transfer_enrolments_across_every_occurrence(client, login, app, redis_url, transferred_121, sim,
                                                      make_client):
     login()
     _enrolment("C0039").status = _status("Withdrawn")
@@ -311,10 +311,10 @@ def test_transfer_enrolments_across_every_occurrence(client, login, app, redis_u
     run_queued_jobs(app, redis_url)
     page = client.get("/utilities/canvas-enrolments/").get_data(as_text=True)
     assert "2 of 2" in page and "Concluded in Canvas (Withdrawn; module progress staged first" in page
-    assert _canvas_state(canvas, "C0039") == "completed" and _canvas_state(canvas, "C0097") == "active"
+    assert _canvas_state(sim, "C0039") == "completed" and _canvas_state(sim, "C0097") == "active"
 
 
-def test_a_sync_whose_worker_died_does_not_block_the_next(client, login, transferred_121, canvas):
+def test_a_sync_whose_worker_died_does_not_block_the_next(client, login, transferred_121, sim):
     login()
     dead = JobRun(kind="canvas_sync", occurrence_id=121, status="running", params={}, created_at=utcnow(),
                   started_at=utcnow() - timedelta(minutes=10), heartbeat_at=utcnow() - timedelta(minutes=10))
@@ -326,7 +326,7 @@ def test_a_sync_whose_worker_died_does_not_block_the_next(client, login, transfe
     assert newest.id != dead.id and newest.status == "finished"
 
 
-def test_a_held_student_set_back_to_enrolled_is_no_longer_held(transferred_121, canvas):
+def test_a_held_student_set_back_to_enrolled_is_no_longer_held(transferred_121, sim):
     for code in [f"C00{n}" for n in range(25, 37)]:
         _enrolment(code).status = _status("Withdrawn")
     db.session.commit()
@@ -339,7 +339,7 @@ def test_a_held_student_set_back_to_enrolled_is_no_longer_held(transferred_121, 
 
 
 def test_the_occurrence_history_shows_transfers_conclusions_and_result_saves(
-        client, login, app, redis_url, transferred_121, canvas):
+        client, login, app, redis_url, transferred_121, sim):
     from webapp.models import ResultType
     from webapp.services.sms.enrolments import enter_unit_result
 
@@ -360,9 +360,9 @@ def test_the_occurrence_history_shows_transfers_conclusions_and_result_saves(
 
 
 def test_the_progress_staged_before_access_ended_can_be_reviewed(client, login, app, redis_url, transferred_121,
-                                                                  canvas):
+                                                                  sim):
     admin = login()
-    canvas.set_module_state(canvas_user_of("C0029"), 902, "started")
+    sim.set_module_state(canvas_user_of("C0029"), 902, "started")
     _set_status("C0029", "Withdrawn", admin.id)
     db.session.commit()
     run_queued_jobs(app, redis_url)

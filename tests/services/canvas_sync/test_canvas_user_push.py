@@ -11,42 +11,42 @@ def _client(code) -> Client:
     return db.session.scalar(select(Client).where(Client.code == code))
 
 
-def _login_of(canvas, user_id):
-    with canvas.state.lock:
-        return next(x for x in canvas.state.logins.values() if x.user_id == user_id and x.workflow_state == "active")
+def _login_of(sim, user_id):
+    with sim.state.lock:
+        return next(x for x in sim.state.logins.values() if x.user_id == user_id and x.workflow_state == "active")
 
 
-def _writes(canvas) -> dict:
-    return {call: n for call, n in canvas.counters()["requests"].items() if not call.startswith("GET ")}
+def _writes(sim) -> dict:
+    return {call: n for call, n in sim.counters()["requests"].items() if not call.startswith("GET ")}
 
 
-def test_an_email_change_is_pushed_without_a_second_account(client, login, transferred_121, canvas, integration):
+def test_an_email_change_is_pushed_without_a_second_account(client, login, transferred_121, sim, integration):
     login()
     integration.push_login_changes = True
     student = _client("C0030")
     student.email, student.last_name = "sam.new@student.example.edu.au", "Newname"
     db.session.commit()
     user_id = canvas_user_of("C0030")
-    canvas.simulation.counters.reset()
+    sim.simulation.counters.reset()
 
     preview = client.get(f"/clients/{student.id}/canvas").get_data(as_text=True)
-    assert _writes(canvas) == {}  # the preview sends nothing
-    login_id = _login_of(canvas, user_id).id
+    assert _writes(sim) == {}  # the preview sends nothing
+    login_id = _login_of(sim, user_id).id
     assert f"PUT /api/v1/accounts/self/logins/{login_id} login[unique_id]=sam.new@student.example.edu.au" in preview
     assert f"PUT /api/v1/users/{user_id} user[name]={student.full_name}" in preview
     assert "Send to Canvas" in preview
 
-    with canvas.state.lock:
-        users_before = len(canvas.state.users)
+    with sim.state.lock:
+        users_before = len(sim.state.users)
     done = client.post(f"/clients/{student.id}/canvas", follow_redirects=True).get_data(as_text=True)
 
     assert "Updated in Canvas: name, login, e-mail." in done
-    with canvas.state.lock:
-        user = canvas.state.users[user_id]
-        assert len(canvas.state.users) == users_before
+    with sim.state.lock:
+        user = sim.state.users[user_id]
+        assert len(sim.state.users) == users_before
         assert (user.name, user.short_name, user.sortable_name, user.email) == (
             student.full_name, student.full_name, f"Newname, {student.first_name}", "sam.new@student.example.edu.au")
-    login_ = _login_of(canvas, user_id)
+    login_ = _login_of(sim, user_id)
     assert (login_.unique_id, login_.sis_user_id) == ("sam.new@student.example.edu.au", "C0030")
     assert {e.summary.split(":")[0] for e in db.session.scalars(select(AuditEntry).where(
         AuditEntry.action == "canvas_update"))} == {"Login in Canvas", "Name in Canvas", "E-mail in Canvas"}
@@ -56,36 +56,36 @@ def test_an_email_change_is_pushed_without_a_second_account(client, login, trans
 
 
 def test_a_login_taken_by_someone_else_stops_the_push_before_anything_is_sent(
-        client, login, transferred_121, canvas, integration):
+        client, login, transferred_121, sim, integration):
     login()
     integration.push_login_changes = True
     student = _client("C0031")
     student.email = _client("C0032").email  # a typing slip: another student's address
     db.session.commit()
-    canvas.simulation.counters.reset()
+    sim.simulation.counters.reset()
 
     preview = client.get(f"/clients/{student.id}/canvas").get_data(as_text=True)
     assert f"The login {student.email} already belongs to another Canvas user" in preview
     assert "Send to Canvas" not in preview
     refused = client.post(f"/clients/{student.id}/canvas")
     assert refused.status_code == 422 and "Nothing was sent" in refused.get_data(as_text=True)
-    assert _writes(canvas) == {}
+    assert _writes(sim) == {}
 
 
-def test_without_the_integration_allowing_it_only_the_name_is_pushed(client, login, transferred_121, canvas):
+def test_without_the_integration_allowing_it_only_the_name_is_pushed(client, login, transferred_121, sim):
     login()
     student = _client("C0033")
     student.first_name, student.email = "Renamed", "elsewhere@student.example.edu.au"
     db.session.commit()
     user_id = canvas_user_of("C0033")
-    before = _login_of(canvas, user_id).unique_id
+    before = _login_of(sim, user_id).unique_id
 
     preview = client.get(f"/clients/{student.id}/canvas").get_data(as_text=True)
     assert f"The Canvas login stays {before}" in preview and "login[unique_id]" not in preview
     client.post(f"/clients/{student.id}/canvas")
-    with canvas.state.lock:
-        assert canvas.state.users[user_id].name == student.full_name
-    assert _login_of(canvas, user_id).unique_id == before
+    with sim.state.lock:
+        assert sim.state.users[user_id].name == student.full_name
+    assert _login_of(sim, user_id).unique_id == before
 
 
 def test_the_client_page_offers_the_push_only_to_those_who_may_edit_clients(client, login, transferred_121):

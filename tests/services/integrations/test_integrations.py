@@ -31,17 +31,17 @@ def clock():
 
 
 @pytest.fixture
-def canvas(clock):
+def sim(clock):
     from canvas_sim.testing import running_simulator
 
     with running_simulator(seed="demo", clock=clock) as sim:
         yield sim
 
 
-def _approve_in_canvas(canvas, authorise_url: str) -> str:
+def _approve_in_canvas(sim, authorise_url: str) -> str:
     """Play the Canvas admin pressing Approve; returns the code Canvas sends back."""
     query = parse_qs(urlsplit(authorise_url).query)
-    answer = requests.post(f"{canvas.url}/login/oauth2/accept", allow_redirects=False, timeout=10, data={
+    answer = requests.post(f"{sim.url}/login/oauth2/accept", allow_redirects=False, timeout=10, data={
         "client_id": query["client_id"][0], "redirect_uri": query["redirect_uri"][0], "state": query["state"][0],
         "user_id": "1"})
     back = parse_qs(urlsplit(answer.headers["Location"]).query)
@@ -49,19 +49,19 @@ def _approve_in_canvas(canvas, authorise_url: str) -> str:
     return back["code"][0]
 
 
-def _draft_through_page_2(user, canvas, secret=None):
+def _draft_through_page_2(user, sim, secret=None):
     draft = wizard.start_draft(user.id)
     wizard.save_step(draft, 1, dict(draft.data, name="Demo Canvas"))
-    client_id, client_secret = canvas.developer_key
-    wizard.save_step(draft, 2, dict(draft.data, base_url=canvas.url, client_id=client_id),
+    client_id, client_secret = sim.developer_key
+    wizard.save_step(draft, 2, dict(draft.data, base_url=sim.url, client_id=client_id),
                       {"client_secret": secret or client_secret})
     return draft
 
 
-def _authorised_integration(user, canvas) -> LmsIntegration:
-    draft = _draft_through_page_2(user, canvas)
+def _authorised_integration(user, sim) -> LmsIntegration:
+    draft = _draft_through_page_2(user, sim)
     url, _state = oauth.authorisation_url(draft, REDIRECT)
-    report = oauth.complete_authorisation(draft, _approve_in_canvas(canvas, url), REDIRECT)
+    report = oauth.complete_authorisation(draft, _approve_in_canvas(sim, url), REDIRECT)
     assert report.acts_as == "Integration Admin (Canvas user 1)" and report.ready
     integration = wizard.finish(draft, user.id)
     db.session.commit()
@@ -75,10 +75,10 @@ def _all_stored_text() -> str:
     return "\n".join(rows)
 
 
-def test_secrets_are_encrypted_at_rest_and_never_rendered(client, login, canvas):
+def test_secrets_are_encrypted_at_rest_and_never_rendered(client, login, sim):
     admin = login()
-    integration = _authorised_integration(admin, canvas)
-    client_secret = canvas.developer_key[1]
+    integration = _authorised_integration(admin, sim)
+    client_secret = sim.developer_key[1]
     access, refresh = decrypt(integration.access_token_enc), decrypt(integration.refresh_token_enc)
     assert access and refresh and decrypt(integration.client_secret_enc) == client_secret
 
@@ -97,9 +97,9 @@ def test_secrets_are_encrypted_at_rest_and_never_rendered(client, login, canvas)
     assert "Client Secret</dt><dd>set</dd>" in pages[1]
 
 
-def test_an_expired_access_token_is_renewed_transparently(login, canvas, clock):
+def test_an_expired_access_token_is_renewed_transparently(login, sim, clock):
     admin = login()
-    integration = _authorised_integration(admin, canvas)
+    integration = _authorised_integration(admin, sim)
     old_token = decrypt(integration.access_token_enc)
     clock.now += 7200  # Canvas now considers the token expired ...
     integration.token_expires_at = None  # ... but canvaslink does not know: the 401 path must cope
@@ -111,12 +111,12 @@ def test_an_expired_access_token_is_renewed_transparently(login, canvas, clock):
     assert renewed and renewed != old_token
 
 
-def test_wrong_client_secret_is_named_when_authorising(login, canvas):
+def test_wrong_client_secret_is_named_when_authorising(login, sim):
     admin = login()
-    draft = _draft_through_page_2(admin, canvas, secret="not-the-secret")
+    draft = _draft_through_page_2(admin, sim, secret="not-the-secret")
     url, _state = oauth.authorisation_url(draft, REDIRECT)
     with pytest.raises(DomainError) as refused:
-        oauth.complete_authorisation(draft, _approve_in_canvas(canvas, url), REDIRECT)
+        oauth.complete_authorisation(draft, _approve_in_canvas(sim, url), REDIRECT)
     assert "does not recognise the developer key" in refused.value.message
     assert "Client Secret" in refused.value.message
 
@@ -144,16 +144,16 @@ def test_http_address_on_a_public_host_is_refused(client, login):
     assert status == 422 and "Canvas must be reached over https" in body
 
 
-def test_a_revoked_token_has_its_own_message(client, login, canvas):
+def test_a_revoked_token_has_its_own_message(client, login, sim):
     login()
-    status, body = _test_connection_says(client, canvas.url, token="1~revoked")
+    status, body = _test_connection_says(client, sim.url, token="1~revoked")
     assert status == 422 and "access token" in body.lower()
     assert "1~revoked" not in body
 
 
-def test_connection_names_who_the_token_acts_as(client, login, canvas):
+def test_connection_names_who_the_token_acts_as(client, login, sim):
     login()
-    status, body = _test_connection_says(client, canvas.url, token=canvas.admin_token)
+    status, body = _test_connection_says(client, sim.url, token=sim.admin_token)
     assert status == 200 and "Connected and ready. The token acts as Integration Admin (Canvas user 1)" in body
 
 
@@ -195,9 +195,9 @@ def test_bad_canvas_addresses_are_refused_with_the_reason(typed, reason):
     assert reason in refused.value.message and refused.value.field == "base_url"
 
 
-def test_every_change_is_audited_without_secret_values(login, canvas):
+def test_every_change_is_audited_without_secret_values(login, sim):
     admin = login()
-    integration = _authorised_integration(admin, canvas)
+    integration = _authorised_integration(admin, sim)
     draft = wizard.start_draft(admin.id, integration)
     wizard.save_step(draft, 2, dict(draft.data, enrol_mode="invited"), {"client_secret": "a-new-secret"})
     wizard.finish(draft, admin.id)
@@ -275,9 +275,9 @@ def _edit_step2_test(client, integration, data):
         "time_zone": "Australia/Sydney", **KEEPING_IN_STEP} | data)
 
 
-def test_a_new_address_gets_none_of_the_saved_secrets(client, login, canvas, other_host):
+def test_a_new_address_gets_none_of_the_saved_secrets(client, login, sim, other_host):
     admin = login()
-    integration = _authorised_integration(admin, canvas)
+    integration = _authorised_integration(admin, sim)
     response = _edit_step2_test(client, integration, {"base_url": other_host.url})
     assert response.status_code == 422 and "not authorised yet" in response.get_data(as_text=True)
     assert other_host.seen == []
@@ -293,16 +293,16 @@ def test_a_new_address_gets_none_of_the_saved_secrets(client, login, canvas, oth
     assert other_host.seen == []
 
 
-def test_every_test_connection_to_a_new_address_is_audited(client, login, canvas, other_host):
+def test_every_test_connection_to_a_new_address_is_audited(client, login, sim, other_host):
     admin = login()
-    integration = _authorised_integration(admin, canvas)
+    integration = _authorised_integration(admin, sim)
     response = _edit_step2_test(client, integration, {"base_url": other_host.url, "access_token": "typed-for-it"})
     assert response.status_code == 422
     assert other_host.seen == [("GET", "/api/v1/users/self", "Bearer typed-for-it")]
     entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "test_address")
                                .order_by(AuditEntry.id.desc())).first()
     assert entry.user_id == admin.id and entry.entity_id == integration.id
-    assert entry.changes == {"base_url": [canvas.url, other_host.url]}
+    assert entry.changes == {"base_url": [sim.url, other_host.url]}
 
 
 def test_connection_errors_do_not_tell_an_open_port_from_a_closed_one(client, login, other_host):

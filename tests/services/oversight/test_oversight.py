@@ -123,19 +123,19 @@ def _csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
 
 
-def _after_a_download(client, canvas):
-    canvas.set_module_state(canvas_user_of("C0025"), 907, "started")
-    canvas.set_module_state(canvas_user_of("C0027"), 905, "completed", datetime(2026, 11, 2, 1, 0, tzinfo=UTC))
-    canvas.set_module_state(canvas_user_of("C0027"), 906, "completed", datetime(2026, 11, 3, 23, 30, tzinfo=UTC))
+def _after_a_download(client, sim):
+    sim.set_module_state(canvas_user_of("C0025"), 907, "started")
+    sim.set_module_state(canvas_user_of("C0027"), 905, "completed", datetime(2026, 11, 2, 1, 0, tzinfo=UTC))
+    sim.set_module_state(canvas_user_of("C0027"), 906, "completed", datetime(2026, 11, 3, 23, 30, tzinfo=UTC))
     _download(client)
 
 
-def test_the_progress_grid_shows_the_staged_states_and_totals(client, login, transferred_121, canvas):
+def test_the_progress_grid_shows_the_staged_states_and_totals(client, login, transferred_121, sim):
     login()
-    _after_a_download(client, canvas)
-    before = {k: v for k, v in canvas.counters().items() if k != "buckets"}
+    _after_a_download(client, sim)
+    before = {k: v for k, v in sim.counters().items() if k != "buckets"}
     html = client.get("/occurrences/121/progress").get_data(as_text=True)
-    assert {k: v for k, v in canvas.counters().items() if k != "buckets"} == before  # the page asks Canvas nothing
+    assert {k: v for k, v in sim.counters().items() if k != "buckets"} == before  # the page asks Canvas nothing
     staged = db.session.scalars(select(ModuleStateDownload)).all()
     completed_905 = sum(1 for s in staged for m in s.states or [] if m["id"] == 905 and m["state"] == "completed")
     assert completed_905 == 1
@@ -148,9 +148,9 @@ def test_the_progress_grid_shows_the_staged_states_and_totals(client, login, tra
     assert "Clara" in html or "/enrolments/" in html
 
 
-def test_exceptions_list_and_csv_carry_the_same_rows(client, login, transferred_121, canvas):
+def test_exceptions_list_and_csv_carry_the_same_rows(client, login, transferred_121, sim):
     login()
-    _after_a_download(client, canvas)
+    _after_a_download(client, sim)
     transfer = db.session.scalars(select(EnrolmentTransfer)).first()
     transfer.canvas_state = "invited"
     db.session.commit()
@@ -166,9 +166,9 @@ def test_exceptions_list_and_csv_carry_the_same_rows(client, login, transferred_
     assert client.get("/canvas-exceptions?occurrence=notanumber").status_code == 200
 
 
-def test_run_history_lists_every_kind_with_counts(client, login, transferred_121, canvas):
+def test_run_history_lists_every_kind_with_counts(client, login, transferred_121, sim):
     login()
-    _after_a_download(client, canvas)
+    _after_a_download(client, sim)
     db.session.add(JobRun(kind="canvas_refresh", status="failed", total=2, done=2, failed=1,
                           created_at=datetime(2026, 12, 1), params={}))
     db.session.commit()

@@ -28,24 +28,24 @@ def _staged(run: JobRun) -> set[tuple]:
     return {(r.enrolment_id, s["id"], s["state"], s["completed_at"]) for r in rows for s in r.states}
 
 
-def test_one_module_states_call_per_enrolment_and_no_other(transferred_121, canvas):
-    before = Counter(canvas.counters()["requests"])
+def test_one_module_states_call_per_enrolment_and_no_other(transferred_121, sim):
+    before = Counter(sim.counters()["requests"])
     run = _download()
-    made = Counter(canvas.counters()["requests"]) - before
+    made = Counter(sim.counters()["requests"]) - before
 
     assert (run.status, run.done, run.failed) == ("finished", 16, 0)
     assert made == {MODULE_STATES: 16}
 
 
-def test_injected_faults_change_nothing_that_is_staged(transferred_121, canvas):
-    canvas.set_module_state(canvas_user_of("C0025"), 902, "completed", datetime(2026, 10, 20, 3, tzinfo=timezone.utc))
-    canvas.set_module_state(canvas_user_of("C0027"), 903, "started")
+def test_injected_faults_change_nothing_that_is_staged(transferred_121, sim):
+    sim.set_module_state(canvas_user_of("C0025"), 902, "completed", datetime(2026, 10, 20, 3, tzinfo=timezone.utc))
+    sim.set_module_state(canvas_user_of("C0027"), 903, "started")
     clean = _download()
 
-    canvas.configure(fault_rate=0.25, slow_ms=200, random_seed=11)
-    before = canvas.counters()
+    sim.configure(fault_rate=0.25, slow_ms=200, random_seed=11)
+    before = sim.counters()
     faulty = _download()
-    after = canvas.counters()
+    after = sim.counters()
 
     assert sum(after["faults"].values()) > sum(before["faults"].values()), "no fault was injected"
     assert (faulty.status, faulty.done, faulty.failed) == ("finished", 16, 0)

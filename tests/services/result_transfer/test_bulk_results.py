@@ -43,10 +43,10 @@ def _staged(run_id: int) -> set:
     return {(r.enrolment_id, repr(r.states), r.error) for r in rows}
 
 
-def test_bulk_download_progress_review_and_process_all(client, login, transferred_121, canvas, work):
+def test_bulk_download_progress_review_and_process_all(client, login, transferred_121, sim, work):
     login()
-    canvas.set_module_state(canvas_user_of("C0027"), 905, "completed", datetime(2026, 11, 2, 1, 0, tzinfo=UTC))
-    canvas.set_module_state(canvas_user_of("C0027"), 906, "completed", datetime(2026, 11, 3, 23, 30, tzinfo=UTC))
+    sim.set_module_state(canvas_user_of("C0027"), 905, "completed", datetime(2026, 11, 2, 1, 0, tzinfo=UTC))
+    sim.set_module_state(canvas_user_of("C0027"), 906, "completed", datetime(2026, 11, 3, 23, 30, tzinfo=UTC))
     client.post("/utilities/canvas-results/start")
     page = client.get("/utilities/canvas-results/").get_data(as_text=True)
     assert "0 of 16" in page and "waiting for a worker" in page
@@ -81,11 +81,11 @@ def test_review_is_paginated_and_filtered_by_occurrence(client, login, transferr
 
 
 def test_killed_worker_run_resumes_to_exactly_the_rows_of_an_undisturbed_run(
-        client, login, transferred_121, canvas, redis_url, work, monkeypatch):
+        client, login, transferred_121, sim, redis_url, work, monkeypatch):
     login()
     for number, module in ((25, 907), (27, 905), (28, 902), (30, 903)):
-        canvas.set_module_state(canvas_user_of(f"C00{number}"), module, "started")
-    canvas.configure(latency_ms=600)  # slow enough to stop the worker half-way
+        sim.set_module_state(canvas_user_of(f"C00{number}"), module, "started")
+    sim.configure(latency_ms=600)  # slow enough to stop the worker half-way
     client.post("/utilities/canvas-results/start")
     run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk.KIND))
     worker = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=dict(os.environ, REDIS_URL=redis_url),
@@ -110,7 +110,7 @@ def test_killed_worker_run_resumes_to_exactly_the_rows_of_an_undisturbed_run(
     db.session.commit()
     page = client.get("/utilities/canvas-results/").get_data(as_text=True)
     assert "the worker stopped responding" in page and "Resume" in page
-    canvas.configure(latency_ms=0)
+    sim.configure(latency_ms=0)
     client.post(f"/utilities/canvas-results/runs/{run.id}/resume")
     work()
     db.session.expire_all()
@@ -125,15 +125,15 @@ def test_killed_worker_run_resumes_to_exactly_the_rows_of_an_undisturbed_run(
     assert {(e, s) for e, s, _ in _staged(run.id)} == {(e, s) for e, s, _ in _staged(undisturbed.id)}
 
 
-def test_a_student_canvas_refuses_is_listed_and_the_rest_go_through(client, login, transferred_121, canvas, work):
+def test_a_student_canvas_refuses_is_listed_and_the_rest_go_through(client, login, transferred_121, sim, work):
     login()
     ended, gone = canvas_user_of("C0031"), canvas_user_of("C0032")
-    with canvas.state.lock:
-        for key, enrollment in list(canvas.state.enrollments.items()):
+    with sim.state.lock:
+        for key, enrollment in list(sim.state.enrollments.items()):
             if enrollment.user_id == ended:  # deleted in Canvas: a fact, named, not a failure
                 enrollment.workflow_state = "deleted"
             if enrollment.user_id == gone:  # no enrolment at all any more: Canvas refuses, unexplained
-                del canvas.state.enrollments[key]
+                del sim.state.enrollments[key]
     client.post("/utilities/canvas-results/start")
     work()
     page = client.get("/utilities/canvas-results/").get_data(as_text=True)
@@ -148,9 +148,9 @@ def test_a_student_canvas_refuses_is_listed_and_the_rest_go_through(client, logi
 
 
 def test_cancel_stops_the_run_keeps_what_it_fetched_and_resume_finishes_it(
-        client, login, transferred_121, canvas, redis_url, work):
+        client, login, transferred_121, sim, redis_url, work):
     login()
-    canvas.configure(latency_ms=600)
+    sim.configure(latency_ms=600)
     client.post("/utilities/canvas-results/start")
     run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk.KIND))
     worker = subprocess.Popen([sys.executable, "worker.py", "--burst"], cwd=ROOT,
@@ -168,7 +168,7 @@ def test_cancel_stops_the_run_keeps_what_it_fetched_and_resume_finishes_it(
     assert cancelled.status == "cancelled" and 0 < kept < 16
     assert "what was downloaded is kept" in cancelled.message
 
-    canvas.configure(latency_ms=0)
+    sim.configure(latency_ms=0)
     assert "Resume" in client.get("/utilities/canvas-results/").get_data(as_text=True)
     client.post(f"/utilities/canvas-results/runs/{run.id}/resume")
     work()

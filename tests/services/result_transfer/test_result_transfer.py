@@ -18,12 +18,12 @@ def _plan_unit(code: str, unit_code: str) -> TrainingPlanUnit:
                              .where(Client.code == code, Unit.code == unit_code, Enrolment.occurrence_id == 121))
 
 
-def _play_the_students(canvas):
-    canvas.set_module_state(canvas_user_of("C0025"), 907, "started")  # BSBWHS414 started
-    canvas.set_module_state(canvas_user_of("C0027"), 905, "completed", datetime(2026, 11, 2, 1, 0, tzinfo=UTC))
-    canvas.set_module_state(canvas_user_of("C0027"), 906, "completed",  # 23:30 UTC = 10:30 next day in Sydney
-                            datetime(2026, 11, 3, 23, 30, tzinfo=UTC))
-    canvas.set_module_state(canvas_user_of("C0028"), 902, "completed", datetime(2026, 10, 20, 3, 0, tzinfo=UTC))
+def _play_the_students(sim):
+    sim.set_module_state(canvas_user_of("C0025"), 907, "started")  # BSBWHS414 started
+    sim.set_module_state(canvas_user_of("C0027"), 905, "completed", datetime(2026, 11, 2, 1, 0, tzinfo=UTC))
+    sim.set_module_state(canvas_user_of("C0027"), 906, "completed",  # 23:30 UTC = 10:30 next day in Sydney
+                         datetime(2026, 11, 3, 23, 30, tzinfo=UTC))
+    sim.set_module_state(canvas_user_of("C0028"), 902, "completed", datetime(2026, 10, 20, 3, 0, tzinfo=UTC))
 
 
 def _download(client):
@@ -51,9 +51,9 @@ def _review_form(page_html: str) -> dict:
     return form
 
 
-def test_download_review_process_all_then_everything_is_up_to_date(client, login, transferred_121, canvas):
+def test_download_review_process_all_then_everything_is_up_to_date(client, login, transferred_121, sim):
     login()
-    _play_the_students(canvas)
+    _play_the_students(sim)
     run_url = _download(client)
     assert db.session.scalar(select(db.func.count()).select_from(ModuleStateDownload)) == 16
     page = client.get(run_url + "?start_rule=enrolment").get_data(as_text=True)
@@ -90,10 +90,10 @@ def test_download_review_process_all_then_everything_is_up_to_date(client, login
 
 
 def test_a_row_without_a_start_date_is_flagged_and_skipped_then_added_with_a_typed_date(
-        client, login, transferred_121, canvas):
+        client, login, transferred_121, sim):
     login()
-    canvas.set_module_state(canvas_user_of("C0030"), 901, "started")  # unmapped: no row
-    canvas.set_module_state(canvas_user_of("C0030"), 903, "started")  # BSBWHS412: no unlock date in Canvas
+    sim.set_module_state(canvas_user_of("C0030"), 901, "started")  # unmapped: no row
+    sim.set_module_state(canvas_user_of("C0030"), 903, "started")  # BSBWHS412: no unlock date in Canvas
     run_url = _download(client)
     page = client.get(run_url + "?start_rule=unlock").get_data(as_text=True)
     assert "No unlock date in Canvas" in page
@@ -116,7 +116,7 @@ def test_a_row_without_a_start_date_is_flagged_and_skipped_then_added_with_a_typ
     assert (saved.result_start, saved.result_end) == (date(2026, 10, 12), date(2027, 10, 12))
 
 
-def test_a_final_result_is_never_replaced(client, login, transferred_121, canvas):
+def test_a_final_result_is_never_replaced(client, login, transferred_121, sim):
     from webapp.models import ResultType
 
     login()
@@ -124,13 +124,13 @@ def test_a_final_result_is_never_replaced(client, login, transferred_121, canvas
     rpl.result_type = db.session.scalar(select(ResultType).where(ResultType.name == "RPL granted"))
     rpl.result_start = date(2026, 10, 5)
     db.session.commit()
-    canvas.set_module_state(canvas_user_of("C0025"), 907, "started")
+    sim.set_module_state(canvas_user_of("C0025"), 907, "started")
     page = client.get(_download(client)).get_data(as_text=True)
     # Typed before canvaslink recorded who enters results: a person's, and kept like any final outcome.
     assert "Kept: entered by a person" in page and "RPL granted" in page and counts(page)["To save"] == 0
 
 
-def test_trainers_may_process_but_read_only_may_not(client, login, transferred_121, canvas):
+def test_trainers_may_process_but_read_only_may_not(client, login, transferred_121, sim):
     login("Read only")
     assert client.post("/occurrences/121/canvas/results/download").status_code == 403
     assert client.post("/occurrences/121/canvas/results/runs/1").status_code == 403

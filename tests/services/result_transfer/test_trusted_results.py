@@ -61,7 +61,7 @@ def _enter_on_the_training_plan(client, plan_unit, result_name, start, end=None)
 # 1. Module-list updates keep deliberate unmapping ---------------------------------------------------
 
 def test_updating_the_module_list_matches_only_new_modules_and_the_history_says_what_changed(
-        client, login, transferred_121, canvas):
+        client, login, transferred_121, sim):
     login()
     modules = {m.canvas_module_id: m for m in transferred_121.modules}
     form = {}
@@ -69,8 +69,8 @@ def test_updating_the_module_list_matches_only_new_modules_and_the_history_says_
         form[f"unit-{m.id}"], form[f"task-{m.id}"] = str(m.unit_id or ""), str(m.task_id or "")
     form[f"unit-{modules[907].id}"] = form[f"unit-{modules[908].id}"] = ""  # a person unmaps two modules
     client.post("/occurrences/121/canvas/modules", data=form)
-    with canvas.state.lock:
-        specs.add_module(canvas.state, canvas.state.courses[55],
+    with sim.state.lock:
+        specs.add_module(sim.state, sim.state.courses[55],
                          {"name": "BSBWHS416 Incident response workshop", "items": ["Workshop notes"]})
 
     client.post("/occurrences/121/canvas/modules/update")
@@ -91,11 +91,11 @@ def test_updating_the_module_list_matches_only_new_modules_and_the_history_says_
 # 2. A result typed by staff stands -----------------------------------------------------------------
 
 def test_a_result_entered_on_the_training_plan_records_who_and_is_kept_by_every_automatic_path(
-        app, client, login, transferred_121, canvas, work):
+        app, client, login, transferred_121, sim, work):
     staff = login()
-    canvas.set_module_state(canvas_user_of("C0025"), 907, "started")
-    canvas.set_module_state(canvas_user_of("C0027"), 905, "completed", datetime(2026, 11, 2, 1, tzinfo=UTC))
-    canvas.set_module_state(canvas_user_of("C0027"), 906, "completed", datetime(2026, 11, 3, 1, tzinfo=UTC))
+    sim.set_module_state(canvas_user_of("C0025"), 907, "started")
+    sim.set_module_state(canvas_user_of("C0027"), 905, "completed", datetime(2026, 11, 2, 1, tzinfo=UTC))
+    sim.set_module_state(canvas_user_of("C0027"), 906, "completed", datetime(2026, 11, 3, 1, tzinfo=UTC))
     not_started, nyc = _plan_unit("C0025", "BSBWHS414"), _plan_unit("C0027", "BSBWHS413")
     _enter_on_the_training_plan(client, not_started, "Not yet started", date(2026, 10, 5))
     _enter_on_the_training_plan(client, nyc, "Not yet competent", date(2026, 10, 5), date(2026, 10, 30))
@@ -133,9 +133,9 @@ def test_a_result_entered_on_the_training_plan_records_who_and_is_kept_by_every_
 
 
 def test_a_result_chosen_on_the_review_stands_and_a_person_may_replace_it_which_is_audited(
-        client, login, transferred_121, canvas):
+        client, login, transferred_121, sim):
     staff = login()
-    canvas.set_module_state(canvas_user_of("C0025"), 907, "started")
+    sim.set_module_state(canvas_user_of("C0025"), 907, "started")
     run_url = _download(client)
     review = client.get(run_url + "?start_rule=enrolment").get_data(as_text=True)
     enrolment_id = _plan_unit("C0025", "BSBWHS414").enrolment_id
@@ -164,11 +164,11 @@ def test_a_result_chosen_on_the_review_stands_and_a_person_may_replace_it_which_
     assert audit.user_id == staff.id and "It was kept (Kept: entered by" in audit.summary
 
 
-def test_add_on_a_kept_row_is_refused_without_replace(client, login, transferred_121, canvas):
+def test_add_on_a_kept_row_is_refused_without_replace(client, login, transferred_121, sim):
     login()
     plan_unit = _plan_unit("C0025", "BSBWHS414")
     _enter_on_the_training_plan(client, plan_unit, "Not yet started", date(2026, 10, 5))
-    canvas.set_module_state(canvas_user_of("C0025"), 907, "started")
+    sim.set_module_state(canvas_user_of("C0025"), 907, "started")
     run_url = _download(client)
     review = client.get(run_url).get_data(as_text=True)
     refused = client.post(run_url, data=_form(review) | {"add": _row(plan_unit.enrolment_id, "BSBWHS414")})
@@ -179,10 +179,10 @@ def test_add_on_a_kept_row_is_refused_without_replace(client, login, transferred
 
 # 3. Bulk Process all respects edits on the page --------------------------------------------------
 
-def test_bulk_process_all_saves_what_was_typed_on_the_page(client, login, transferred_121, canvas, work):
+def test_bulk_process_all_saves_what_was_typed_on_the_page(client, login, transferred_121, sim, work):
     login()
-    canvas.set_module_state(canvas_user_of("C0025"), 907, "started")
-    canvas.set_module_state(canvas_user_of("C0028"), 903, "started")
+    sim.set_module_state(canvas_user_of("C0025"), 907, "started")
+    sim.set_module_state(canvas_user_of("C0028"), 903, "started")
     client.post("/utilities/canvas-results/start")
     work()
     download = db.session.scalar(select(JobRun).where(JobRun.kind == bulk.KIND))
@@ -200,12 +200,12 @@ def test_bulk_process_all_saves_what_was_typed_on_the_page(client, login, transf
     assert (untouched.result_type.name, untouched.result_start) == ("Continuing enrolment", date(2026, 10, 5))
 
 
-def test_bulk_process_all_refuses_while_a_kept_row_is_open_for_replacing(client, login, transferred_121, canvas,
+def test_bulk_process_all_refuses_while_a_kept_row_is_open_for_replacing(client, login, transferred_121, sim,
                                                                           work):
     login()
     plan_unit = _plan_unit("C0025", "BSBWHS414")
     _enter_on_the_training_plan(client, plan_unit, "Not yet started", date(2026, 10, 5))
-    canvas.set_module_state(canvas_user_of("C0025"), 907, "started")
+    sim.set_module_state(canvas_user_of("C0025"), 907, "started")
     client.post("/utilities/canvas-results/start")
     work()
     download = db.session.scalar(select(JobRun).where(JobRun.kind == bulk.KIND))
@@ -221,9 +221,9 @@ def test_bulk_process_all_refuses_while_a_kept_row_is_open_for_replacing(client,
 
 # 4. Save exactly what the user sees --------------------------------------------------------------
 
-def test_add_saves_the_dates_the_row_holds(client, login, transferred_121, canvas):
+def test_add_saves_the_dates_the_row_holds(client, login, transferred_121, sim):
     login()
-    canvas.set_module_state(canvas_user_of("C0025"), 907, "started")
+    sim.set_module_state(canvas_user_of("C0025"), 907, "started")
     run_url = _download(client)
     review = client.get(run_url + "?start_rule=enrolment").get_data(as_text=True)
     row = _row(_plan_unit("C0025", "BSBWHS414").enrolment_id, "BSBWHS414")
@@ -236,14 +236,14 @@ def test_add_saves_the_dates_the_row_holds(client, login, transferred_121, canva
 
 # 5. Withdrawn and other inactive enrolments ------------------------------------------------------
 
-def test_the_download_leaves_out_inactive_enrolments_and_says_how_many(client, login, transferred_121, canvas):
+def test_the_download_leaves_out_inactive_enrolments_and_says_how_many(client, login, transferred_121, sim):
     login()
     withdrawn = db.session.scalar(select(EnrolmentStatus).where(EnrolmentStatus.name == "Withdrawn"))
     for code in ("C0026", "C0029"):
         db.session.scalar(select(Enrolment).join(Client).where(Client.code == code,
                                                                Enrolment.occurrence_id == 121)).status = withdrawn
     db.session.commit()
-    canvas.set_module_state(canvas_user_of("C0026"), 907, "started")
+    sim.set_module_state(canvas_user_of("C0026"), 907, "started")
     review = client.get(_download(client)).get_data(as_text=True)
     assert "Downloaded" in review and "for 14 students" in review
     assert "Left out 2 enrolments that are not Active (2 Withdrawn)" in review
@@ -253,10 +253,10 @@ def test_the_download_leaves_out_inactive_enrolments_and_says_how_many(client, l
 # 6. Modules without completion requirements ------------------------------------------------------
 
 def test_a_module_without_requirements_is_flagged_when_mapped_and_never_proposes_alone(
-        client, login, transferred_121, canvas):
+        client, login, transferred_121, sim):
     login()
-    with canvas.state.lock:
-        specs.add_module(canvas.state, canvas.state.courses[55], {
+    with sim.state.lock:
+        specs.add_module(sim.state, sim.state.courses[55], {
             "name": "BSBWHS416 Readings", "items": [{"title": "Read me", "type": "Page"}]})
     updated = client.post("/occurrences/121/canvas/modules/update", follow_redirects=True).get_data(as_text=True)
     assert "“BSBWHS416 Readings” has no completion requirements in Canvas" in updated
@@ -270,9 +270,9 @@ def test_a_module_without_requirements_is_flagged_when_mapped_and_never_proposes
 
 # 7. Dates that cannot be right -------------------------------------------------------------------
 
-def test_dates_that_cannot_be_right_wait_for_a_person(client, login, transferred_121, canvas):
+def test_dates_that_cannot_be_right_wait_for_a_person(client, login, transferred_121, sim):
     login()
-    canvas.set_module_state(canvas_user_of("C0025"), 907, "started")
+    sim.set_module_state(canvas_user_of("C0025"), 907, "started")
     run_url = _download(client)
     future = (datetime.now(UTC) + timedelta(days=40)).date()
     review = client.get(f"{run_url}?start_rule=date&start_date={future.isoformat()}").get_data(as_text=True)
@@ -291,14 +291,14 @@ def test_dates_that_cannot_be_right_wait_for_a_person(client, login, transferred
 
 # Times in the RTO's time zone ----------------------------------------------------------------------
 
-def test_unlock_dates_and_completion_times_read_as_the_rtos_days(client, login, transferred_121, canvas):
+def test_unlock_dates_and_completion_times_read_as_the_rtos_days(client, login, transferred_121, sim):
     login()
     modules = client.get("/occurrences/121/canvas/modules").get_data(as_text=True)
     # 2026-10-04T13:00Z is midnight on 5 October in Sydney: the day the module opens there.
     assert re.search(r"BSBWHS411 Implement and monitor WHS policies, procedures and programs.*?05/10/2026", modules,
                      re.S)
     assert "04/10/2026" not in modules and "Dates and times are Australia/Sydney time." in modules
-    canvas.set_module_state(canvas_user_of("C0027"), 905, "completed", datetime(2026, 11, 3, 23, 30, tzinfo=UTC))
+    sim.set_module_state(canvas_user_of("C0027"), 905, "completed", datetime(2026, 11, 3, 23, 30, tzinfo=UTC))
     review = client.get(_download(client)).get_data(as_text=True)
     assert "BSBWHS413 Contribute to implementation and maintenance of WHS consultation and participation processes:"\
            " completed 04/11/2026 10:30" in review
