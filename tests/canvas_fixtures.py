@@ -9,7 +9,7 @@ from webapp.services.integrations.secrets import encrypt
 
 
 @pytest.fixture
-def canvas():
+def sim():
     from canvas_sim.testing import running_simulator
 
     with running_simulator(seed="demo") as sim:
@@ -25,20 +25,20 @@ def demo(app):
 
 
 @pytest.fixture
-def integration(canvas):
+def integration(sim):
     """An integration reaching the simulator with its admin token, on the wizard's defaults
     (units and tasks; Continuing on start, Competent on completion, 12 months; Sydney time)."""
     from webapp.services.integrations.wizard import defaults
 
-    record = LmsIntegration(**(defaults() | {"name": "Demo Canvas", "base_url": canvas.url}),
-                            access_token_enc=encrypt(canvas.admin_token))
+    record = LmsIntegration(**(defaults() | {"name": "Demo Canvas", "base_url": sim.url}),
+                            access_token_enc=encrypt(sim.admin_token))
     db.session.add(record)
     db.session.commit()
     return record
 
 
 @pytest.fixture
-def transferred_121(demo, integration, canvas, make_user):
+def transferred_121(demo, integration, sim, make_user):
     """Occurrence 121 linked, its modules updated and auto-mapped, and all 16 enrolments in Canvas."""
     return link_and_transfer(demo, integration, make_user("setup-admin"))
 

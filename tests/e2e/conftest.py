@@ -85,6 +85,13 @@ def canvas(live_server):
 
 
 @pytest.fixture
+def sim(canvas):
+    """The suite-wide fixtures (`integration`, `transferred_121`) reach the simulator as `sim`; the
+    browser tests call it `canvas`: both names give the one simulator of the test."""
+    return canvas
+
+
+@pytest.fixture
 def worker(redis_url):
     """A real RQ worker process for the jobs the pages start."""
     process = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=dict(os.environ, REDIS_URL=redis_url),

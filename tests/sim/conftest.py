@@ -1,6 +1,7 @@
 """Fixtures for the simulator's own tests: the demo app on a clock the test drives.
 
-Names start with `sim_` so they never shadow the project-wide fixtures (`app`, `client`).
+Names start with `sim_` so they never shadow the project-wide fixtures (`app`, `client`). `sim` here
+is the simulation itself, in process; elsewhere it is the simulator over HTTP (running_simulator).
 """
 
 import pytest
