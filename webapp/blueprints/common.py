@@ -14,6 +14,7 @@ from .. import jobs
 from ..extensions import db, htmx
 from ..request_limits import MAX_DB_INT
 from ..services import DomainError
+from ..services.runs.kinds import KINDS
 from ..services.runs.lifecycle import request_cancel
 from ..services.permissions import ACTIONS, ENTITY_NAMES, can
 
@@ -133,7 +134,7 @@ def start_from_form(begin, inline_limit: int, *, back_url: str, already: str | N
 def may_cancel(run) -> bool:
     """Cancelling a run takes the right that starts its kind (a trainer who may pull results must
     not stop an administrator's enrolment transfer)."""
-    return can(current_user, *jobs.START_RIGHTS[run.kind])
+    return can(current_user, *KINDS[run.kind].right)
 
 
 def cancel_checked(run) -> None:
