@@ -9,33 +9,12 @@ from .models import JobRun
 from .queue import QueueUnavailable, enqueue_run
 from .services import DomainError
 from .services.canvas_sync import runs as sync
-from .services.canvas_sync import transfer as enrolment_transfer
-from .services.result_transfer import bulk, download
+from .services.runs.kinds import KINDS
 from .services.result_transfer.unattended import nightly_integration_ids, pull_results
 from .services.runs.lifecycle import execute, fail_run
 from .services.runs.nightly import last_nightly, nightly_summary, record_nightly_outcome, send_summary
 
 log = logging.getLogger(__name__)
-
-RUNNERS = {
-    enrolment_transfer.KIND: enrolment_transfer.run_transfer,
-    download.KIND: download.run_download,
-    bulk.KIND: download.run_download,
-    bulk.PROCESS_KIND: bulk.run_processing,
-    sync.KIND: sync.run_sync,
-    sync.BULK_KIND: sync.run_bulk_sync,
-}
-# Runs split into one RQ job per occurrence, which any number of workers take.
-PARTS = {download.KIND: download.occurrences_of, bulk.KIND: download.occurrences_of}
-# The right that starts each kind of run (entity, action); cancelling one takes the same right.
-START_RIGHTS = {
-    enrolment_transfer.KIND: ("enrolment_transfer", "add"),
-    download.KIND: ("result_transfer", "add"),
-    bulk.KIND: ("result_transfer", "add"),
-    bulk.PROCESS_KIND: ("result_transfer", "edit"),
-    sync.KIND: ("enrolment_transfer", "add"),
-    sync.BULK_KIND: ("enrolment_transfer", "add"),
-}
 
 
 def run_job(run_id: int, occurrence_id: int | None = None) -> None:
@@ -45,7 +24,7 @@ def run_job(run_id: int, occurrence_id: int | None = None) -> None:
     try:
         run = db.session.get(JobRun, run_id)
         if run is not None and not run.ended:
-            runner = RUNNERS[run.kind]
+            runner = KINDS[run.kind].runner
             execute(run, runner if occurrence_id is None else partial(runner, occurrence_id=occurrence_id))
     finally:
         db.session.remove()
@@ -54,11 +33,12 @@ def run_job(run_id: int, occurrence_id: int | None = None) -> None:
 def start(run: JobRun, inline_limit: int) -> None:
     """Small runs finish while the page waits; larger ones go to a worker and the page shows progress.
     Either way a run that fails ends as failed (job_runs.execute)."""
+    kind = KINDS[run.kind]
     if run.total <= inline_limit:
-        execute(run, RUNNERS[run.kind])
+        execute(run, kind.runner)
         return
     try:
-        run.rq_job_id = enqueue_run(run.id, PARTS[run.kind](run) if run.kind in PARTS else None)
+        run.rq_job_id = enqueue_run(run.id, kind.parts(run) if kind.parts else None)
     except QueueUnavailable as err:
         fail_run(run, f"{err} Nothing was done.")
     db.session.commit()

@@ -7,11 +7,11 @@ import stat
 import pytest
 from sqlalchemy import select
 
-from webapp import jobs
 from webapp.extensions import db
 from webapp.models import EnrolmentStatus, JobRun, Role, RolePermission
 from webapp.services.canvas_sync import transfer as enrolment_transfer
 from webapp.services.result_transfer import bulk as bulk_results
+from webapp.services.runs.kinds import KINDS
 from webapp.services.runs.lifecycle import start_run
 
 from tests.helpers import sign_in
@@ -71,7 +71,7 @@ def test_a_small_transfer_that_fails_unexpectedly_ends_failed_and_blocks_nothing
     def broken(run):
         raise RuntimeError("something nobody expected")
 
-    monkeypatch.setitem(jobs.RUNNERS, enrolment_transfer.KIND, broken)
+    monkeypatch.setitem(KINDS, enrolment_transfer.KIND, KINDS[enrolment_transfer.KIND]._replace(runner=broken))
     two = [e.id for e in demo.enrolments[:2]]
     response = client.post("/occurrences/121/canvas/transfer/run", data={"enrolment_id": two})
     assert response.status_code == 302

@@ -19,6 +19,7 @@ from ..models import JobRun, Occurrence, ResultType, TaskStatus
 from ..request_limits import MAX_DB_INT
 from ..services import DomainError
 from ..services.canvas_links.link import current_link
+from ..services.runs.kinds import KINDS
 from ..services.permissions import ACTIONS, ENTITY_NAMES, can
 from ..services.result_transfer.review import SHOW, present
 from ..services.result_transfer.start_rules import START_RULES
@@ -199,11 +200,11 @@ def start_from_form(begin, inline_limit: int, *, back_url: str, already: str | N
 def may_cancel(run) -> bool:
     """Cancelling a run takes the right that starts its kind (a trainer who may pull results must
     not stop an administrator's enrolment transfer)."""
-    return can(current_user, *jobs.START_RIGHTS[run.kind])
+    return can(current_user, *KINDS[run.kind].right)
 
 
 def cancel_checked(run) -> None:
-    require_can(*jobs.START_RIGHTS[run.kind])
+    require_can(*KINDS[run.kind].right)
     request_cancel(run)
     db.session.commit()
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -31,6 +31,9 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None]
     # Updated as the worker finishes each item; a running run that stops beating was killed.
     heartbeat_at: Mapped[datetime | None]
+    # The live run of the same work this one was started beside (lifecycle.start_run). No foreign key:
+    # clearing it when that run went would make this one a second "only" live run.
+    beside_id: Mapped[int | None]
 
     started_by: Mapped["User | None"] = relationship()  # noqa: F821
     items: Mapped[list["JobRunItem"]] = relationship(back_populates="run", cascade="all, delete-orphan",
@@ -39,6 +42,13 @@ class JobRun(Base):
     @property
     def ended(self) -> bool:
         return self.status in (FINISHED, FAILED, CANCELLED)
+
+
+# One live run per kind and scope (an occurrence, or none: every occurrence), and at most one beside
+# each: checked by the database, since "is one under way?" then "start one" can race.
+LIVE = f"status IN ('{QUEUED}', '{RUNNING}')"
+Index("uq_job_run_live", JobRun.kind, func.coalesce(JobRun.occurrence_id, 0), func.coalesce(JobRun.beside_id, 0),
+      unique=True, postgresql_where=text(LIVE), sqlite_where=text(LIVE))
 
 
 class JobRunItem(Base):

@@ -8,14 +8,16 @@ next sync (the nightly one at the latest) finds what is left to do.
 
 import logging
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...extensions import db
-from ...models import FAILED, QUEUED, Client, Enrolment, EnrolmentTransfer, JobRun, OccurrenceLink, User
+from ...models import QUEUED, Client, Enrolment, EnrolmentTransfer, JobRun, User
 from ...queue import QueueUnavailable, enqueue_run
 from ..announcements import enrolment_added, enrolment_removed, enrolment_status_changed
-from ..clock import utcnow
+from ..canvas_links.link import current_links
+from ..runs.lifecycle import fail_run, start_run
 from .plan import options_for, steps_of
 from .runs import KIND
 
@@ -57,37 +59,38 @@ def _student(session: Session, enrolment_id: int) -> str:
 def queue_sync(occurrence_id: int, actor_id: int | None, enrolment_id: int, trigger) -> int | None:
     """Queue a sync of the occurrence if this enrolment needs a change in Canvas; the run's id.
     `trigger(session, who)` says which student (the run item's key) and what happened to them."""
-    with Session(db.engine) as session:
-        link = session.scalar(select(OccurrenceLink).where(OccurrenceLink.occurrence_id == occurrence_id,
-                                                           OccurrenceLink.is_current))
+    with current_app.app_context():  # an app context of its own: a session of its own
+        link = current_links([occurrence_id]).get(occurrence_id)
         if link is None or link.integration is None:
             return None
-        if not steps_of(link, options_for(link.integration), session, {enrolment_id}):
+        if not steps_of(link, options_for(link.integration), enrolment_ids={enrolment_id}):
             return None
-        actor = session.get(User, actor_id) if actor_id else None
-        key, said = trigger(session, actor.display_name if actor else "canvaslink")
-        waiting = session.scalar(select(JobRun).where(JobRun.kind == KIND, JobRun.occurrence_id == occurrence_id,
-                                                      JobRun.status == QUEUED).order_by(JobRun.id))
-        if waiting is not None and not waiting.params.get("dry_run"):
-            triggers = {**waiting.params.get("triggers", {}), key: said}
-            waiting.params = {**waiting.params, "triggers": triggers, "trigger": summary(triggers)}
-            session.commit()
-            return waiting.id
-        run = JobRun(kind=KIND, occurrence_id=occurrence_id,
-                     params={"dry_run": False, "trigger": said, "triggers": {key: said}},
-                     total=len(steps_of(link, options_for(link.integration), session)), started_by_id=actor_id,
-                     created_at=utcnow(), status=QUEUED)
-        session.add(run)
-        session.commit()
-        run_id = run.id
-        try:
-            run.rq_job_id = enqueue_run(run_id)
-        except QueueUnavailable as err:
-            log.warning("Canvas sync of occurrence %s not queued: %s", occurrence_id, err)
-            run.status, run.finished_at = FAILED, utcnow()
-            run.message = f"{err} The change in canvaslink stands; the next sync (tonight's at the latest) makes it."
-        session.commit()
-        return run_id
+        actor = db.session.get(User, actor_id) if actor_id else None
+        key, said = trigger(db.session, actor.display_name if actor else "canvaslink")
+        waiting = db.session.scalar(select(JobRun).where(JobRun.kind == KIND, JobRun.occurrence_id == occurrence_id,
+                                                         JobRun.status == QUEUED).order_by(JobRun.id))
+        if waiting is None or waiting.params.get("dry_run"):
+            # Beside a run under way: it read what to do before this change.
+            run, created = start_run(KIND, occurrence_id, {"dry_run": False, "trigger": said, "triggers": {key: said}},
+                                     len(steps_of(link, options_for(link.integration))), actor_id, beside=True)
+            if created:
+                return _queue(run)
+            waiting = run  # queued by another change at the same moment: it takes this one along
+        triggers = {**waiting.params.get("triggers", {}), key: said}
+        waiting.params = {**waiting.params, "triggers": triggers, "trigger": summary(triggers)}
+        db.session.commit()
+        return waiting.id
+
+
+def _queue(run: JobRun) -> int:
+    db.session.commit()
+    try:
+        run.rq_job_id = enqueue_run(run.id)
+    except QueueUnavailable as err:
+        log.warning("Canvas sync of occurrence %s not queued: %s", run.occurrence_id, err)
+        fail_run(run, f"{err} The change in canvaslink stands; the next sync (tonight's at the latest) makes it.")
+    db.session.commit()
+    return run.id
 
 
 def summary(triggers: dict[str, str]) -> str:

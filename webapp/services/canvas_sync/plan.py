@@ -7,7 +7,7 @@ Read-only towards Canvas; the refresh writes what it read onto the transfers her
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import (
@@ -114,17 +114,15 @@ def refresh(link: OccurrenceLink, in_canvas: dict[int, Enrollment]) -> None:
     db.session.flush()
 
 
-def steps_of(link: OccurrenceLink, options: Options, session: Session | None = None,
-             enrolment_ids: set[int] | None = None) -> list[Step]:
+def steps_of(link: OccurrenceLink, options: Options, enrolment_ids: set[int] | None = None) -> list[Step]:
     """Every student's step from what is known here (the states last read from Canvas), ordered by
     name; only for `enrolment_ids` when given (removed students then too, as they have no id)."""
-    session = session or db.session
     steps = []
     query = (select(Enrolment).where(Enrolment.occurrence_id == link.occurrence_id)
              .options(joinedload(Enrolment.client), joinedload(Enrolment.status), joinedload(Enrolment.transfer)))
     if enrolment_ids is not None:
         query = query.where(Enrolment.id.in_(enrolment_ids))
-    for enrolment in session.scalars(query):
+    for enrolment in db.session.scalars(query):
         transfer = enrolment.transfer
         if transfer is not None and transfer.link_id != link.id:
             continue  # transferred through an earlier link: its section is not this one
@@ -138,7 +136,7 @@ def steps_of(link: OccurrenceLink, options: Options, session: Session | None = N
                               transfer.id if transfer else None, transfer.canvas_user_id if transfer else None,
                               transfer.canvas_enrollment_id if transfer else None,
                               transfer.canvas_state if transfer else None, link.occurrence_id))
-    removed = session.scalars(select(EnrolmentTransfer).where(
+    removed = db.session.scalars(select(EnrolmentTransfer).where(
         EnrolmentTransfer.link_id == link.id, EnrolmentTransfer.enrolment_id.is_(None))
         .options(joinedload(EnrolmentTransfer.client))).all()
     for transfer in removed:

@@ -4,6 +4,7 @@ linked occurrence, across all integrations, as one background run; then the same
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import (
@@ -58,12 +59,15 @@ def resume(run: JobRun) -> None:
         raise DomainError("This run has finished; start a new one to download again.")
     if run.status == RUNNING and not is_stalled(run):
         raise DomainError("This run is still going.")
-    run.status, run.cancel_requested, run.finished_at, run.message = QUEUED, False, None, None
-    # The time left is estimated from this session's pace, not from before the stop.
-    run.params = {**run.params, "done_before_resume": run.done}
-    run.started_at = None
+    try:
+        with db.session.begin_nested():
+            run.status, run.cancel_requested, run.finished_at, run.message = QUEUED, False, None, None
+            # The time left is estimated from this session's pace, not from before the stop.
+            run.params = {**run.params, "done_before_resume": run.done}
+            run.started_at = None
+    except IntegrityError:  # one live run per kind and scope
+        raise DomainError("Another bulk download is under way: let it finish or cancel it, then resume this one.")
     forget_claims(run)
-    db.session.flush()
 
 
 def progress(run: JobRun) -> dict:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import (
-    QUEUED, Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, ModuleStateDownload, OccurrenceLink,
+    Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, ModuleStateDownload, OccurrenceLink,
     StatusType,
 )
 from .. import DomainError
@@ -70,14 +70,14 @@ def left_out_sentence(run: JobRun) -> str:
 def stage_now(occurrence_id: int, enrolment_ids: list[int], actor_id: int | None) -> JobRun:
     """Download and stage these students' module states now, in a run of their own that the
     occurrence's review opens like any download: done before their Canvas enrolment ends, since
-    Canvas shows no progress after that (§11.6)."""
-    run = JobRun(kind=KIND, occurrence_id=occurrence_id,
-                 params={"enrolment_ids": enrolment_ids, "left_out": {}, "before_leaving": True,
-                         **new_claims_key()},
-                 total=len(enrolment_ids), started_by_id=actor_id, created_at=utcnow(), status=QUEUED)
-    db.session.add(run)
+    Canvas shows no progress after that (§11.6). Beside any download under way, which may not reach
+    them in time."""
+    run, created = start_run(KIND, occurrence_id, {"enrolment_ids": enrolment_ids, "left_out": {},
+                                                   "before_leaving": True, **new_claims_key()},
+                             len(enrolment_ids), actor_id, beside=True)
     db.session.commit()
-    execute(run, run_download)
+    if created:
+        execute(run, run_download)
     return run
 
 

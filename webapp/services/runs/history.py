@@ -7,26 +7,16 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import JobRun, User
-from ..canvas_sync import transfer as enrolment_transfer
-from ..result_transfer import bulk, download
+from .kinds import KINDS, label_of
 from .nightly import NIGHTLY
 
 log = logging.getLogger(__name__)
 
 
-# Kinds by their name; a kind missing here still shows, under its own words.
-KIND_LABELS = {
-    enrolment_transfer.KIND: "Enrolment transfer",
-    download.KIND: "Result download",
-    bulk.KIND: "Bulk result download",
-    bulk.PROCESS_KIND: "Processing results",
-}
-
-
 def kind_label(run: JobRun) -> str:
     if run.params.get("nightly"):
         return NIGHTLY
-    return KIND_LABELS.get(run.kind) or run.kind.replace("_", " ").capitalize()
+    return label_of(run.kind)
 
 
 def started_by(run: JobRun) -> str:
@@ -53,5 +43,5 @@ def runs_query(kind: str | None = None):
 
 
 def known_kinds() -> list[tuple[str, str]]:
-    kinds = set(db.session.scalars(select(JobRun.kind).distinct())) | set(KIND_LABELS)
-    return sorted(((k, KIND_LABELS.get(k) or k.replace("_", " ").capitalize()) for k in kinds), key=lambda p: p[1])
+    kinds = set(db.session.scalars(select(JobRun.kind).distinct())) | set(KINDS)
+    return sorted(((kind, label_of(kind)) for kind in kinds), key=lambda pair: pair[1])

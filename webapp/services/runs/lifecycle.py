@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, insert, inspect, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, JobRun, JobRunItem
@@ -23,10 +24,17 @@ class StartedRun(NamedTuple):
     created: bool  # False: the run already under way for the same work, which must not be started again
 
 
+def _equals(column, value: int | None):
+    return column.is_(None) if value is None else column == value
+
+
+def _live(kind: str, occurrence_id: int | None):
+    return select(JobRun).where(JobRun.kind == kind, _equals(JobRun.occurrence_id, occurrence_id),
+                                JobRun.status.in_((QUEUED, RUNNING)))
+
+
 def active_run(kind: str, occurrence_id: int | None) -> JobRun | None:
-    return db.session.scalar(select(JobRun).where(
-        JobRun.kind == kind, JobRun.occurrence_id.is_(occurrence_id) if occurrence_id is None
-        else JobRun.occurrence_id == occurrence_id, JobRun.status.in_((QUEUED, RUNNING))))
+    return db.session.scalar(_live(kind, occurrence_id).order_by(JobRun.id).limit(1))
 
 
 def is_stalled(run: JobRun) -> bool:
@@ -36,19 +44,33 @@ def is_stalled(run: JobRun) -> bool:
     return last is not None and utcnow() - last > STALLED_AFTER
 
 
-def start_run(kind: str, occurrence_id: int | None, params: dict, total: int, actor_id: int | None) -> StartedRun:
+def start_run(kind: str, occurrence_id: int | None, params: dict, total: int, actor_id: int | None, *,
+              beside: bool = False) -> StartedRun:
     """A new run, or the one already under way for the same work (never two at once). A run whose
-    worker stopped answering is ended as failed: it would otherwise block the work for good."""
+    worker stopped answering is ended as failed: it would otherwise block the work for good.
+    `beside`: start one anyway, beside the newest run under way (a change made while a sync runs needs
+    a sync after it; leaving students' progress is staged now, whatever download runs).
+
+    The database holds one live run per kind and scope (and one beside each): a start that loses the
+    race between its read and its insert gets the run that won, and the caller's transaction goes on."""
     running = active_run(kind, occurrence_id)
     if running is not None and is_stalled(running):
         fail_run(running, "Stopped: the worker running it stopped answering. What it did is kept; a new run "
                           "took over.")
-    elif running is not None:
+    elif running is not None and not beside:
         return StartedRun(running, False)
+    beside_id = db.session.scalar(_live(kind, occurrence_id).with_only_columns(JobRun.id).order_by(
+        JobRun.id.desc()).limit(1)) if beside else None
     run = JobRun(kind=kind, occurrence_id=occurrence_id, params=params, total=total, started_by_id=actor_id,
-                 created_at=utcnow(), status=QUEUED)
-    db.session.add(run)
-    db.session.flush()
+                 created_at=utcnow(), status=QUEUED, beside_id=beside_id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(run)
+    except IntegrityError:
+        won = db.session.scalar(_live(kind, occurrence_id).where(_equals(JobRun.beside_id, beside_id)))
+        if won is None:
+            raise
+        return StartedRun(won, False)
     return StartedRun(run, True)
 
 
