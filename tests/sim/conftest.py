@@ -1,7 +1,8 @@
 """Fixtures for the simulator's own tests: the demo app on a clock the test drives.
 
-Names start with `sim_` so they never shadow the project-wide fixtures (`app`, `client`). `sim` here
-is the simulation itself, in process; elsewhere it is the simulator over HTTP (running_simulator).
+Names start with `sim_` so they never shadow the project-wide fixtures (`app`, `client`). `simulation` here
+is the simulation itself, in process; `sim`, here and in the rest of the suite, is the simulator over HTTP
+(running_simulator).
 """
 
 import pytest
@@ -43,7 +44,7 @@ def sim_app(make_sim_app):
 
 
 @pytest.fixture
-def sim(sim_app):
+def simulation(sim_app):
     return sim_app.extensions["canvas_sim"]
 
 

@@ -36,11 +36,11 @@ def test_bad_admin_requests_are_400(admin):
     assert admin.post("/sim/api/settings", json={"nonsense": 1}).json == {"error": "unknown setting(s): nonsense"}
 
 
-def test_settings_read_and_change(admin, sim):
+def test_settings_read_and_change(admin, simulation):
     changed = admin.post("/sim/api/settings", json={"latency_ms": 5, "fault_kinds": ["500", "drop"],
                                                     "throttle_enabled": False}).json
     assert (changed["latency_ms"], changed["fault_kinds"], changed["throttle_enabled"]) == (5.0, ["500", "drop"], False)
-    assert sim.settings.fault_kinds == ("500", "drop")
+    assert simulation.settings.fault_kinds == ("500", "drop")
     assert admin.get("/sim/api/settings").json["latency_ms"] == 5.0
 
 
@@ -58,15 +58,15 @@ def test_counters_per_endpoint_and_reset(admin, sim_api):
     assert admin.get("/sim/api/counters").json["total"] == 0
 
 
-def test_reset_returns_to_the_seed(admin, sim_api, sim):
+def test_reset_returns_to_the_seed(admin, sim_api, simulation):
     admin.post("/sim/api/users", json={"name": "Temp", "login_id": "temp@example.edu"})
-    sim.configure(latency_ms=1)
+    simulation.configure(latency_ms=1)
     admin.post("/sim/api/reset", json={})
-    assert sorted(sim.state.users) == [1, 1001, 1002, 1003]
-    assert sim.settings.latency_ms == 1.0  # settings are the operator's, not the scenario's
+    assert sorted(simulation.state.users) == [1, 1001, 1002, 1003]
+    assert simulation.settings.latency_ms == 1.0  # settings are the operator's, not the scenario's
 
 
-def test_the_page_plays_the_student_through_a_form(admin, sim_api, sim):
+def test_the_page_plays_the_student_through_a_form(admin, sim_api, simulation):
     sim_api.post("/api/v1/sections/87/enrollments", data={"enrollment[user_id]": "1003"})
     page = admin.get("/sim/")
     assert page.status_code == 200
@@ -74,7 +74,7 @@ def test_the_page_plays_the_student_through_a_form(admin, sim_api, sim):
     posted = admin.post("/sim/api/module_states",
                         data={"user_id": "1003", "module_id": "903", "state": "started", "completed_at": ""})
     assert posted.status_code == 302 and "/sim/?message=" in posted.location
-    assert sim.state.progress[(1003, 903)].state == "started"
+    assert simulation.state.progress[(1003, 903)].state == "started"
     assert b'class="started"' in admin.get("/sim/").data
     failed = admin.post("/sim/api/module_states", data={"user_id": "1003", "module_id": "1", "state": "started"})
     assert "Not+done" in failed.location

@@ -7,14 +7,14 @@ ACCOUNT_USERS = "/api/v1/accounts/1/users"
 ELLA_LOGIN = "ella.wright@student.example.edu.au"
 
 
-def ella_login_id(sim):
-    return next(x.id for x in sim.state.logins.values() if x.unique_id == ELLA_LOGIN)
+def ella_login_id(simulation):
+    return next(x.id for x in simulation.state.logins.values() if x.unique_id == ELLA_LOGIN)
 
 
 @pytest.fixture
-def deleted(sim_app, sim):
+def deleted(sim_app, simulation):
     """Ella's (C0025) only login deleted in Canvas, through the admin API."""
-    login_id = ella_login_id(sim)
+    login_id = ella_login_id(simulation)
     answer = sim_app.test_client().post(f"/sim/api/logins/{login_id}/delete", json={})
     assert answer.json == {"id": login_id, "workflow_state": "deleted"}
     return login_id
@@ -38,24 +38,24 @@ def test_its_sis_id_stays_taken(sim_api, deleted):
         {"attribute": "sis_user_id", "type": "taken", "message": 'SIS ID "C0025" is already in use'}]}
 
 
-def test_enable_sis_reactivation_revives_the_login_and_user(sim_api, sim, sim_clock, deleted):
+def test_enable_sis_reactivation_revives_the_login_and_user(sim_api, simulation, sim_clock, deleted):
     sim_clock.advance(86400)
     revived = create(sim_api, "ella.new@example.edu", enable_sis_reactivation="true")
     assert revived.status_code == 200
     assert {k: revived.json[k] for k in ("id", "created_at", "sis_user_id", "login_id")} == {
         "id": 1001, "created_at": "2026-11-26T00:00:00Z", "sis_user_id": "C0025", "login_id": "ella.new@example.edu"}
-    assert sim.state.logins[deleted].workflow_state == "active"
+    assert simulation.state.logins[deleted].workflow_state == "active"
     assert sim_api.get("/api/v1/users/sis_user_id:C0025").json["id"] == 1001
-    assert len(sim.state.users) == 4
+    assert len(simulation.state.users) == 4
 
 
-def test_revival_refused_when_the_login_id_is_taken(sim_api, sim, deleted):
+def test_revival_refused_when_the_login_id_is_taken(sim_api, simulation, deleted):
     taken = create(sim_api, "Matilda.Scott@student.example.edu.au", enable_sis_reactivation="true")
     assert taken.status_code == 400
     assert taken.json["errors"]["pseudonym"] == {"unique_id": [
         {"attribute": "unique_id", "type": "taken",
          "message": "ID already in use for this account and authentication provider"}]}
-    assert (sim.state.logins[deleted].workflow_state, sim.state.logins[deleted].unique_id) == ("deleted", ELLA_LOGIN)
+    assert (simulation.state.logins[deleted].workflow_state, simulation.state.logins[deleted].unique_id) == ("deleted", ELLA_LOGIN)
 
 
 def test_revival_may_keep_the_old_login_id(sim_api, deleted):
@@ -72,14 +72,14 @@ def test_without_manage_sis_the_flag_does_nothing(make_sim_app, sim_api_for):
     assert created.status_code == 200 and created.json["id"] != 5  # a new user, without the SIS id
 
 
-def test_api_delete_of_a_login(sim_api, sim):
-    login_id = ella_login_id(sim)
+def test_api_delete_of_a_login(sim_api, simulation):
+    login_id = ella_login_id(simulation)
     path = f"/api/v1/users/1001/logins/{login_id}"
     last = sim_api.delete(path)
     assert (last.status_code, last.json) == (400, {"errors": {"base": [
         {"attribute": "base", "type": "Users must have at least one login",
          "message": "Users must have at least one login"}]}})
-    second = sim.state.add_login(sim.state.users[1001], "ella.other@example.edu")
+    second = simulation.state.add_login(simulation.state.users[1001], "ella.other@example.edu")
     deleted = sim_api.delete(path)
     assert deleted.status_code == 200
     assert (deleted.json["id"], deleted.json["workflow_state"], deleted.json["sis_user_id"]) == (
@@ -128,8 +128,8 @@ def test_a_100_character_unique_id_is_fine_after_strip(sim_api):
     assert (response.status_code, response.json["login_id"]) == (200, unique_id)
 
 
-def test_unique_id_rules_on_login_update(sim_api, sim):
-    path = f"/api/v1/accounts/1/logins/{ella_login_id(sim)}"
+def test_unique_id_rules_on_login_update(sim_api, simulation):
+    path = f"/api/v1/accounts/1/logins/{ella_login_id(simulation)}"
     too_long = sim_api.put(path, data={"login[unique_id]": "b" * 101})
     assert (too_long.status_code, too_long.json) == (400, {"errors": {"unique_id": [TOO_LONG]}})
     assert sim_api.put(path, data={"login[unique_id]": "new\nline"}).json == {"errors": {"unique_id": [INVALID]}}

@@ -28,12 +28,12 @@ def test_enrol_returns_the_canvas_enrollment(sim_api):
     assert body["html_url"] == "http://localhost/courses/55/users/1001"
 
 
-def test_enrolling_twice_returns_the_same_enrollment(sim_api, sim):
+def test_enrolling_twice_returns_the_same_enrollment(sim_api, simulation):
     first = enrol(sim_api, 1001, enrollment_state="active").json
     again = enrol(sim_api, 1001, enrollment_state="invited").json
     assert again["id"] == first["id"]
     assert again["enrollment_state"] == "active"  # an active enrollment comes back unchanged
-    assert len(sim.state.enrollments) == 1
+    assert len(simulation.state.enrollments) == 1
 
 
 def test_a_deleted_or_inactive_enrollment_is_reused_in_the_requested_state(sim_api):
@@ -43,10 +43,10 @@ def test_a_deleted_or_inactive_enrollment_is_reused_in_the_requested_state(sim_a
     assert (revived["id"], revived["enrollment_state"]) == (first["id"], "invited")
 
 
-def test_default_state_is_invited_and_notify_is_recorded(sim_api, sim):
+def test_default_state_is_invited_and_notify_is_recorded(sim_api, simulation):
     body = enrol(sim_api, 1003, notify="true").json
     assert body["enrollment_state"] == "invited"
-    assert sim.state.enrollments[body["id"]].notify is True
+    assert simulation.state.enrollments[body["id"]].notify is True
 
 
 def test_a_json_body_works_like_a_form(sim_api):
@@ -54,16 +54,16 @@ def test_a_json_body_works_like_a_form(sim_api):
     assert response.json["enrollment_state"] == "active"
 
 
-def test_another_section_gets_its_own_enrollment(sim_api, sim):
+def test_another_section_gets_its_own_enrollment(sim_api, simulation):
     sim_api.client.post("/sim/api/courses/55/sections", json={"name": "Other", "sis_section_id": "122"})
     first = enrol(sim_api, 1001).json
     other = sim_api.post("/api/v1/sections/sis_section_id:122/enrollments", data={"enrollment[user_id]": 1001}).json
     assert other["id"] != first["id"] and other["sis_section_id"] == "122"
 
 
-def test_course_enrollment_goes_to_the_default_section(sim_api, sim):
+def test_course_enrollment_goes_to_the_default_section(sim_api, simulation):
     body = sim_api.post("/api/v1/courses/55/enrollments", data={"enrollment[user_id]": 1001}).json
-    section = sim.state.sections[body["course_section_id"]]
+    section = simulation.state.sections[body["course_section_id"]]
     assert section.default_section and section.id != 87
 
 
@@ -82,9 +82,9 @@ def test_bad_requests_are_400_with_message(sim_api, data, message):
     assert response.json == {"message": message}
 
 
-def test_concluded_course_and_unknown_user(sim_api, sim):
+def test_concluded_course_and_unknown_user(sim_api, simulation):
     assert enrol(sim_api, "sis_user_id:NOPE").status_code == 404
-    sim.state.courses[55].workflow_state = "completed"
+    simulation.state.courses[55].workflow_state = "completed"
     assert enrol(sim_api, 1001).json == {"message": "Can't add an enrollment to a concluded course."}
 
 

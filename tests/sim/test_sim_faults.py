@@ -21,39 +21,39 @@ def test_the_same_seed_fails_the_same_requests(make_sim_app, sim_api_for):
     assert {500, 502, 503} <= set(first) and 200 in first
 
 
-def test_reset_and_reseeding_repeat_the_draws(sim, sim_api):
-    sim.configure(fault_rate=0.5, fault_kinds="500", random_seed=3)
+def test_reset_and_reseeding_repeat_the_draws(simulation, sim_api):
+    simulation.configure(fault_rate=0.5, fault_kinds="500", random_seed=3)
     first = [sim_api.get("/api/v1/users/self").status_code for _ in range(20)]
-    sim.configure(random_seed=3)
+    simulation.configure(random_seed=3)
     assert [sim_api.get("/api/v1/users/self").status_code for _ in range(20)] == first
-    sim.reset()
+    simulation.reset()
     assert [sim_api.get("/api/v1/users/self").status_code for _ in range(20)] == first
 
 
 @pytest.mark.parametrize(("kind", "status", "content_type"), [
     ("500", 500, "application/json; charset=utf-8"), ("502", 502, "text/html"), ("503", 503, "text/html")])
-def test_error_faults(sim, sim_api, kind, status, content_type):
-    sim.configure(fault_rate=1, fault_kinds=kind)
+def test_error_faults(simulation, sim_api, kind, status, content_type):
+    simulation.configure(fault_rate=1, fault_kinds=kind)
     response = sim_api.get("/api/v1/users/self")
     assert (response.status_code, response.headers["Content-Type"]) == (status, content_type)
     if kind == "500":
         assert response.json == {"errors": [{"message": "An error occurred.", "error_code": "internal_server_error"}],
                                  "error_report_id": 1}
-    assert sim.figures()["faults"] == {kind: 1}
+    assert simulation.figures()["faults"] == {kind: 1}
 
 
-def test_malformed_json_is_cut_short(sim, sim_api):
-    sim.configure(fault_rate=1, fault_kinds="malformed")
+def test_malformed_json_is_cut_short(simulation, sim_api):
+    simulation.configure(fault_rate=1, fault_kinds="malformed")
     response = sim_api.get("/api/v1/users/self")
     assert response.status_code == 200
     with pytest.raises(json.JSONDecodeError):
         json.loads(response.data)
 
 
-def test_proxy_faults_do_not_touch_the_bucket(sim, sim_api):
-    sim.configure(fault_rate=1, fault_kinds="502")
+def test_proxy_faults_do_not_touch_the_bucket(simulation, sim_api):
+    simulation.configure(fault_rate=1, fault_kinds="502")
     sim_api.get("/api/v1/users/self")
-    assert sim.figures()["buckets"] == {}
+    assert simulation.figures()["buckets"] == {}
 
 
 def test_dropped_connection_and_slow_answer_over_http():

@@ -35,15 +35,15 @@ def test_fresh_student_sees_unlocked_and_locked_by_unlock_date(sim_api, enrolled
     assert [i["completion_requirement"]["completed"] for i in modules[902]["items"]] == [False, False]
 
 
-def test_started_and_completed_states(sim, sim_api, enrolled):
-    sim.set_module_state(enrolled, 902, "started")
-    sim.set_module_state(enrolled, 904, "completed", completed_at=datetime(2026, 11, 20, 3, 4, 5, tzinfo=timezone.utc))
+def test_started_and_completed_states(simulation, sim_api, enrolled):
+    simulation.set_module_state(enrolled, 902, "started")
+    simulation.set_module_state(enrolled, 904, "completed", completed_at=datetime(2026, 11, 20, 3, 4, 5, tzinfo=timezone.utc))
     modules = states(sim_api, enrolled)
     assert (modules[902]["state"], modules[902]["completed_at"]) == ("started", None)
     assert [i["completion_requirement"]["completed"] for i in modules[902]["items"]] == [True, False]
     assert (modules[904]["state"], modules[904]["completed_at"]) == ("completed", "2026-11-20T03:04:05Z")
     assert all(i["completion_requirement"]["completed"] for i in modules[904]["items"])
-    sim.set_module_state(enrolled, 904, "unlocked")
+    simulation.set_module_state(enrolled, 904, "unlocked")
     assert states(sim_api, enrolled)[904]["state"] == "unlocked"
 
 
@@ -58,16 +58,16 @@ def test_a_module_without_requirements_completes_on_entry(sim_api, sim_clock, en
     assert (module["state"], module["completed_at"]) == ("completed", "2026-11-26T00:00:00Z")
 
 
-def test_prerequisites_lock_until_completed(sim, sim_api, enrolled):
+def test_prerequisites_lock_until_completed(simulation, sim_api, enrolled):
     new = sim_api.client.post("/sim/api/courses/55/modules",
                               json={"name": "Capstone", "prerequisite_module_ids": [902], "items": ["Brief"]}).json
     assert states(sim_api, enrolled)[new["id"]]["state"] == "locked"
-    sim.set_module_state(enrolled, 902, "completed")
+    simulation.set_module_state(enrolled, 902, "completed")
     assert states(sim_api, enrolled)[new["id"]]["state"] == "unlocked"
 
 
-def test_items_endpoint_with_student_id(sim, sim_api, enrolled):
-    sim.set_module_state(enrolled, 901, "completed")
+def test_items_endpoint_with_student_id(simulation, sim_api, enrolled):
+    simulation.set_module_state(enrolled, 901, "completed")
     items = sim_api.get(f"{MODULES}/901/items?student_id={enrolled}").json
     assert [(i["title"], i.get("completion_requirement")) for i in items] == [
         ("Course guide", {"type": "must_view", "completed": True}),
@@ -88,10 +88,10 @@ def test_student_id_must_be_the_numeric_canvas_id(sim_api, enrolled):
     assert sim_api.get(f"{MODULES}?student_id=1003").status_code == 403  # not enrolled
 
 
-def test_a_student_token_sees_its_own_progress(sim, sim_api_for, sim_app, enrolled):
+def test_a_student_token_sees_its_own_progress(simulation, sim_api_for, sim_app, enrolled):
     token = sim_app.test_client().post("/sim/api/tokens", json={"user_id": enrolled}).json["access_token"]
     student = sim_api_for(sim_app, token)
-    sim.set_module_state(enrolled, 902, "started")
+    simulation.set_module_state(enrolled, 902, "started")
     assert student.get(f"{MODULES}/902").json["state"] == "started"
     assert student.get(f"{MODULES}?student_id=1002").status_code == 403
 

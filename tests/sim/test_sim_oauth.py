@@ -65,8 +65,8 @@ def test_code_for_token_then_expiry_then_refresh(client, sim_clock):
     assert exchange(client, grant_type="refresh_token", refresh_token=granted["refresh_token"]).status_code == 200
 
 
-def test_token_lifetime_is_settable(client, sim):
-    sim.configure(token_ttl=0)
+def test_token_lifetime_is_settable(client, simulation):
+    simulation.configure(token_ttl=0)
     granted = exchange(client, code=authorize(client)).json  # grant_type defaults when a code is given
     assert "expires_in" not in granted and granted["refresh_token"]
 

@@ -48,8 +48,8 @@ EXPECTED_SCOPES = sorted([
 
 
 @pytest.fixture
-def client(sim_app, sim):
-    sim.configure(enforce_scopes=True)
+def client(sim_app, simulation):
+    simulation.configure(enforce_scopes=True)
     return sim_app.test_client()
 
 
@@ -95,9 +95,9 @@ def test_the_confirm_page_lists_the_requested_scopes(client):
     assert f"<li><code>{USER}</code></li>".encode() in page.data
 
 
-def test_a_scoped_token_calls_only_its_routes(client, sim):
+def test_a_scoped_token_calls_only_its_routes(client, simulation):
     granted = token_for(client, f"{MODULES} {USER}")
-    assert sim.state.tokens[granted["access_token"]].scopes == (MODULES, USER)
+    assert simulation.state.tokens[granted["access_token"]].scopes == (MODULES, USER)
     headers = bearer(granted["access_token"])
     assert client.get("/api/v1/courses/55/modules", headers=headers).status_code == 200
     assert client.get("/api/v1/users/self", headers=headers).status_code == 200  # users/self is users/:id
@@ -123,38 +123,38 @@ def test_accept_checks_the_scopes_again(client):
     assert parse_qs(urlsplit(back.location).query)["error"] == ["invalid_scope"]
 
 
-def test_includes_are_stripped_unless_the_key_allows_them(client, sim):
+def test_includes_are_stripped_unless_the_key_allows_them(client, simulation):
     scope = f"{MODULES} {USER}"
     headers = bearer(token_for(client, scope)["access_token"])
     assert "items" in client.get("/api/v1/courses/55/modules?include[]=items", headers=headers).json[0]
-    sim.configure(allow_includes=False)
+    simulation.configure(allow_includes=False)
     modules = client.get("/api/v1/courses/55/modules?include[]=items&per_page=100", headers=headers).json
     assert len(modules) == 11 and not any("items" in m for m in modules)
     me = client.get("/api/v1/users/self?include[]=uuid&include[]=last_login", headers=headers).json
     assert "uuid" in me and "last_login" not in me  # uuid survives, as in Canvas
 
 
-def test_manual_tokens_are_never_scoped(client, sim):
-    sim.configure(allow_includes=False)
+def test_manual_tokens_are_never_scoped(client, simulation):
+    simulation.configure(allow_includes=False)
     headers = bearer("7~canvaslink-demo-admin-token")
     assert client.get("/api/v1/sections/87", headers=headers).status_code == 200
     assert "items" in client.get("/api/v1/courses/55/modules?include[]=items", headers=headers).json[0]
 
 
-def test_without_enforcement_scope_is_ignored(sim_app, sim):
+def test_without_enforcement_scope_is_ignored(sim_app, simulation):
     client = sim_app.test_client()
     assert ask(client).status_code == 200  # no scope needed
-    sim.configure(allow_includes=False)
+    simulation.configure(allow_includes=False)
     headers = bearer(token_for(client, "nonsense")["access_token"])
     assert client.get("/api/v1/sections/87", headers=headers).status_code == 200
     assert "items" in client.get("/api/v1/courses/55/modules?include[]=items", headers=headers).json[0]
 
 
-def test_turning_enforcement_on_limits_tokens_issued_without_scopes(sim_app, sim):
+def test_turning_enforcement_on_limits_tokens_issued_without_scopes(sim_app, simulation):
     """Canvas checks the key's setting on every call, so an unscoped token stops working."""
     client = sim_app.test_client()
     headers = bearer(token_for(client, "")["access_token"])
-    sim.configure(enforce_scopes=True)
+    simulation.configure(enforce_scopes=True)
     assert client.get("/api/v1/users/self", headers=headers).json == INSUFFICIENT
 
 

@@ -9,8 +9,8 @@ from canvas_sim.testing import running_simulator
 from webapp.services.setup import demo_data
 
 
-def test_demo_course_mirrors_occurrence_121(sim):
-    state = sim.state
+def test_demo_course_mirrors_occurrence_121(simulation):
+    state = simulation.state
     [section] = [s for s in state.sections.values() if s.sis_section_id == "121"]
     course = state.courses[section.course_id]
     occurrence = next(o for o in demo_data.OCCURRENCES if o[0] == 121)
@@ -23,13 +23,13 @@ def test_demo_course_mirrors_occurrence_121(sim):
     assert all(len([i for i in m.items if i.requirement]) >= 2 for m in state.course_modules(course))
 
 
-def test_demo_users_mirror_the_enrolled_clients(sim):
+def test_demo_users_mirror_the_enrolled_clients(simulation):
     clients = {c["code"]: c for c in demo_data.clients()}
-    logins = {login.unique_id: login for login in sim.state.logins.values()}
+    logins = {login.unique_id: login for login in simulation.state.logins.values()}
     for code, with_sis_id in (("C0025", True), ("C0026", False), ("C0027", True)):
         login = logins[clients[code]["email"]]
         assert login.sis_user_id == (code if with_sis_id else None)
-        user = sim.state.users[login.user_id]
+        user = simulation.state.users[login.user_id]
         assert user.name == f"{clients[code]['first_name']} {clients[code]['last_name']}"
     assert 25 in demo_data.ENROLMENTS[121] and 27 in demo_data.ENROLMENTS[121]
 

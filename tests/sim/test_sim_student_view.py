@@ -54,11 +54,11 @@ def test_hidden_items_leave_the_items_and_the_count(admin):
 
 
 def test_state_counts_only_the_visible_requirements(view_app, admin):
-    sim = view_app.extensions["canvas_sim"]
-    sim.set_module_state(10, 51, "started")
+    simulation = view_app.extensions["canvas_sim"]
+    simulation.set_module_state(10, 51, "started")
     # Ten's only visible requirement is item 1, so "started" meets none of them yet...
     assert student_view(admin, 10)[51]["items"][0]["completion_requirement"]["completed"] is False
-    sim.set_module_state(10, 51, "completed")
+    simulation.set_module_state(10, 51, "completed")
     assert student_view(admin, 10)[51]["state"] == "completed"
     # ...and a module whose visible items carry no requirement is complete once unlocked.
     assert (student_view(admin, 10)[54]["state"], student_view(admin, 11)[54]["state"]) == ("completed", "unlocked")

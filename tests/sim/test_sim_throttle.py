@@ -63,8 +63,8 @@ def test_headers_report_cost_and_remaining(sim_api, sim_clock):
     assert sim_api.get("/api/v1/users/self").headers["X-Rate-Limit-Remaining"] == "598.25"
 
 
-def test_throttled_answer_is_plain_text_403_until_the_bucket_leaks(sim, sim_api, sim_clock):
-    sim.configure(request_cost=100)
+def test_throttled_answer_is_plain_text_403_until_the_bucket_leaks(simulation, sim_api, sim_clock):
+    simulation.configure(request_cost=100)
     for _ in range(6):
         assert sim_api.get("/api/v1/users/self").status_code == 200
     refused = sim_api.get("/api/v1/users/self")
@@ -75,11 +75,11 @@ def test_throttled_answer_is_plain_text_403_until_the_bucket_leaks(sim, sim_api,
     assert "X-Request-Cost" not in refused.headers
     sim_clock.advance(10)
     assert sim_api.get("/api/v1/users/self").status_code == 200
-    assert sim.figures()["throttled"] == 1
+    assert simulation.figures()["throttled"] == 1
 
 
-def test_each_token_has_its_own_bucket_and_no_token_no_bucket(sim, sim_api, sim_api_for, sim_app):
-    sim.configure(request_cost=700)
+def test_each_token_has_its_own_bucket_and_no_token_no_bucket(simulation, sim_api, sim_api_for, sim_app):
+    simulation.configure(request_cost=700)
     sim_api.get("/api/v1/users/self")
     assert sim_api.get("/api/v1/users/self").status_code == 403
     student_token = sim_app.test_client().post("/sim/api/tokens", json={"user_id": 1001}).json["access_token"]
@@ -88,8 +88,8 @@ def test_each_token_has_its_own_bucket_and_no_token_no_bucket(sim, sim_api, sim_
     assert anonymous.status_code == 401 and "X-Rate-Limit-Remaining" not in anonymous.headers
 
 
-def test_throttling_can_be_switched_off(sim, sim_api):
-    sim.configure(throttle_enabled=False, request_cost=1000)
+def test_throttling_can_be_switched_off(simulation, sim_api):
+    simulation.configure(throttle_enabled=False, request_cost=1000)
     responses = [sim_api.get("/api/v1/users/self") for _ in range(3)]
     assert [r.status_code for r in responses] == [200, 200, 200]
     assert "X-Rate-Limit-Remaining" not in responses[-1].headers

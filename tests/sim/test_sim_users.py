@@ -100,7 +100,7 @@ def test_account_user_search(sim_api):
                                       "message": "3 or more characters is required"}]}
 
 
-def test_a_student_may_read_only_themself(sim_api_for, sim_app, sim):
+def test_a_student_may_read_only_themself(sim_api_for, sim_app, simulation):
     token = sim_app.test_client().post("/sim/api/tokens", json={"user_id": 1001}).json["access_token"]
     student = sim_api_for(sim_app, token)
     assert student.get("/api/v1/users/self").json["id"] == 1001
@@ -109,5 +109,5 @@ def test_a_student_may_read_only_themself(sim_api_for, sim_app, sim):
     assert refused.json == {"status": "unauthorized",
                             "errors": [{"message": "user not authorized to perform that action"}]}
     assert "WWW-Authenticate" not in refused.headers
-    sim.configure(unauthorized_status=401)
+    simulation.configure(unauthorized_status=401)
     assert student.get(ACCOUNT_USERS).status_code == 401

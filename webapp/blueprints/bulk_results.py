@@ -15,7 +15,7 @@ from ..services.result_transfer.review import edits, opened_rows, review
 from ..services.result_transfer.save import process
 from ..services.runs.lifecycle import failures
 from .common import (
-    cancel_checked, db_int, page_number, poll_response, render, render_review, require, run_or_404, start_from_form,
+    cancel_run, db_int, page_number, poll_response, render, render_review, require, run_or_404, start_from_form,
 )
 
 bp = Blueprint("bulk_results", __name__, url_prefix="/utilities/canvas-results")
@@ -55,9 +55,8 @@ def progress(run_id: int):
 @bp.route("/runs/<int:run_id>/cancel", methods=["POST"])
 @require("result_transfer", "add")
 def cancel(run_id: int):
-    cancel_checked(run_or_404(run_id, service.KIND, service.PROCESS_KIND))
-    flash("Cancelling: everything fetched or saved so far is kept.", "info")
-    return redirect(url_for(".index"))
+    return cancel_run(run_or_404(run_id, service.KIND, service.PROCESS_KIND),
+                      "Cancelling: everything fetched or saved so far is kept.", url_for(".index"))
 
 
 @bp.route("/runs/<int:run_id>/resume", methods=["POST"])

@@ -14,7 +14,7 @@ from ..services.canvas_sync import runs as sync
 from ..services.canvas_sync import users
 from ..services.canvas_sync.standing import held_changes, unaccepted_invitations
 from ..services.result_transfer import download
-from .common import cancel_checked, db_int, get_or_404, poll_response, render, require, run_or_404, start_from_form
+from .common import cancel_run, db_int, get_or_404, poll_response, render, require, run_or_404, start_from_form
 
 bp = Blueprint("canvas_sync", __name__)
 
@@ -109,9 +109,9 @@ def occurrence_run(occurrence_id: int, run_id: int):
 @bp.route(f"{OCCURRENCE}/runs/<int:run_id>/cancel", methods=["POST"])
 @require("enrolment_transfer", "add")
 def cancel_occurrence_run(occurrence_id: int, run_id: int):
-    cancel_checked(run_or_404(run_id, sync.KIND, occurrence_id=occurrence_id))
-    flash("Cancelling: what was changed in Canvas stays changed.", "info")
-    return redirect(url_for(".occurrence", occurrence_id=occurrence_id))
+    return cancel_run(run_or_404(run_id, sync.KIND, occurrence_id=occurrence_id),
+                      "Cancelling: what was changed in Canvas stays changed.",
+                      url_for(".occurrence", occurrence_id=occurrence_id))
 
 
 # Every occurrence (Utilities) ----------------------------------------------------------------
@@ -145,9 +145,8 @@ def bulk_run(run_id: int):
 @bp.route(f"{UTILITY}/runs/<int:run_id>/cancel", methods=["POST"])
 @require("enrolment_transfer", "add")
 def cancel_bulk_run(run_id: int):
-    cancel_checked(run_or_404(run_id, sync.BULK_KIND))
-    flash("Cancelling: what was changed in Canvas stays changed.", "info")
-    return redirect(url_for(".bulk"))
+    return cancel_run(run_or_404(run_id, sync.BULK_KIND),
+                      "Cancelling: what was changed in Canvas stays changed.", url_for(".bulk"))
 
 
 # A client's details -----------------------------------------------------------------------------

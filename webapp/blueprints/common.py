@@ -203,10 +203,13 @@ def may_cancel(run) -> bool:
     return can(current_user, *KINDS[run.kind].right)
 
 
-def cancel_checked(run) -> None:
+def cancel_run(run: JobRun, said: str, back_to: str):
+    """Cancel a run (cancelling takes the right that starts it), say what is kept, go back to `back_to`."""
     require_can(*KINDS[run.kind].right)
     request_cancel(run)
     db.session.commit()
+    flash(said, "info")
+    return redirect(back_to)
 
 
 def run_or_404(run_id: int, *kinds: str, occurrence_id: int | None = None) -> JobRun:

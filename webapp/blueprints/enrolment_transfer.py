@@ -8,7 +8,7 @@ from ..services import DomainError
 from ..services.canvas_sync import transfer
 from ..services.integrations.connection import PAGE, canvas_client
 from .common import (
-    cancel_checked, db_int, get_or_404, linked_or_back, render, require, run_or_404, run_progress, start_from_form,
+    cancel_run, db_int, get_or_404, linked_or_back, render, require, run_or_404, run_progress, start_from_form,
 )
 
 bp = Blueprint("enrolment_transfer", __name__, url_prefix="/occurrences/<int:occurrence_id>/canvas")
@@ -71,6 +71,6 @@ def run(occurrence_id: int, run_id: int):
 @bp.route("/runs/<int:run_id>/cancel", methods=["POST"])
 @require("enrolment_transfer", "add")
 def cancel(occurrence_id: int, run_id: int):
-    cancel_checked(run_or_404(run_id, transfer.KIND, occurrence_id=occurrence_id))
-    flash("Cancelling: students already transferred stay transferred.", "info")
-    return redirect(url_for(".run", occurrence_id=occurrence_id, run_id=run_id))
+    return cancel_run(run_or_404(run_id, transfer.KIND, occurrence_id=occurrence_id),
+                      "Cancelling: students already transferred stay transferred.",
+                      url_for(".run", occurrence_id=occurrence_id, run_id=run_id))

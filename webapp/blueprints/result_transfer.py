@@ -1,6 +1,6 @@
 """Transfer results from Canvas LMS (per occurrence): download, review, Process all / Add / Replace."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from ..extensions import htmx
@@ -10,7 +10,7 @@ from ..services.result_transfer import download as service
 from ..services.result_transfer.forms import chosen_row, posted_rows, row_named, rule_from
 from ..services.result_transfer.review import review
 from ..services.result_transfer.save import ACTIONS, process
-from .common import cancel_checked, get_or_404, render_review, require, run_or_404, run_progress, start_from_form
+from .common import cancel_run, get_or_404, render_review, require, run_or_404, run_progress, start_from_form
 
 bp = Blueprint("result_transfer", __name__, url_prefix="/occurrences/<int:occurrence_id>/canvas/results")
 
@@ -73,6 +73,6 @@ def _review_page(occurrence, job_run, students, rule, show, status=200, outcome=
 @bp.route("/runs/<int:run_id>/cancel", methods=["POST"])
 @require("result_transfer", "add")
 def cancel(occurrence_id: int, run_id: int):
-    cancel_checked(run_or_404(run_id, service.KIND, occurrence_id=occurrence_id))
-    flash("Cancelling: what was downloaded so far is kept.", "info")
-    return redirect(url_for(".run", occurrence_id=occurrence_id, run_id=run_id))
+    return cancel_run(run_or_404(run_id, service.KIND, occurrence_id=occurrence_id),
+                      "Cancelling: what was downloaded so far is kept.",
+                      url_for(".run", occurrence_id=occurrence_id, run_id=run_id))
