@@ -6,7 +6,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import JobRun, JobRunItem, Occurrence
 from ..rto_time import format_rto_time
-from ..services.canvas_links.link import current_link, current_links
+from ..services.canvas_links.link import current_link, linked_occurrences
 from ..services.oversight import exceptions
 from ..services.oversight.health import all_mapping_health
 from ..services.oversight.progress import STATE_LABELS, STATES, SYMBOLS, progress_grid
@@ -14,13 +14,6 @@ from ..services.runs import history
 from .common import csv_response, db_int, get_or_404, paginate, render, require
 
 bp = Blueprint("oversight", __name__)
-
-
-def _linked_occurrences() -> list[Occurrence]:
-    """The occurrences linked to Canvas now, the choices of the exceptions filter."""
-    occurrences = db.session.scalars(select(Occurrence).order_by(Occurrence.id)).all()
-    linked = current_links(occurrence.id for occurrence in occurrences)
-    return [occurrence for occurrence in occurrences if occurrence.id in linked]
 
 
 @bp.route("/occurrences/<int:occurrence_id>/progress")
@@ -43,7 +36,7 @@ def canvas_exceptions():
     occurrence_id, kind = _exception_filter()
     rows = exceptions.exception_list(occurrence_id, kind)
     return render("oversight/exceptions.html", rows=rows, kinds=exceptions.KINDS, kind=kind,
-                  occurrence_id=occurrence_id, occurrences=_linked_occurrences())
+                  occurrence_id=occurrence_id, occurrences=linked_occurrences())
 
 
 @bp.route("/canvas-exceptions.csv")

@@ -22,6 +22,13 @@ def current_links(occurrence_ids: Iterable[int]) -> dict[int, OccurrenceLink]:
     return {link.occurrence_id: link for link in links}
 
 
+def linked_occurrences() -> list[Occurrence]:
+    """The occurrences linked to Canvas now, by id."""
+    return db.session.scalars(select(Occurrence).join(
+        OccurrenceLink, (OccurrenceLink.occurrence_id == Occurrence.id) & OccurrenceLink.is_current)
+        .order_by(Occurrence.id)).all()
+
+
 def current_link(occurrence: Occurrence) -> OccurrenceLink | None:
     return current_links([occurrence.id]).get(occurrence.id)
 
