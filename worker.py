@@ -15,7 +15,6 @@ from webapp import create_app
 from webapp.queue import job_queue, redis_connection
 
 
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--burst", action="store_true", help="Run the jobs waiting now, then stop.")
@@ -29,7 +28,11 @@ def main() -> None:
     with app.app_context():
         connection = redis_connection()
         worker = Worker([job_queue(connection)], connection=connection)
-        worker.work(burst=args.burst, with_scheduler=True)
+        # No RQ scheduler: canvaslink enqueues no delayed or retried jobs (the nightly schedule is its own
+        # process, webapp.cron). A worker's scheduler is a forked child that, when the stop signal
+        # reached it before it had set its own handlers, never stopped, and the worker waited for it
+        # for good on shutdown (seen under load as a worker that said "quitting" and never exited).
+        worker.work(burst=args.burst)
 
 
 if __name__ == "__main__":
