@@ -152,8 +152,8 @@ def test_a_password_reset_or_deactivation_ends_the_user_s_sessions(app, client, 
 
     sign_in(client, "alex", "a brand new password")
     assert _request_in_fresh_context(app, lambda: client.get("/")).status_code == 200
-    make_user("boss")  # someone must still be able to manage security
-    update_user(db.session.get(User, user.id), display_name="Alex", email=None, active=False)
+    boss = make_user("boss")  # someone must still be able to manage security
+    update_user(boss, db.session.get(User, user.id), display_name="Alex", email=None, active=False)
     db.session.commit()
     assert _request_in_fresh_context(app, lambda: client.get("/")).status_code == 302
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import current_user
 from sqlalchemy import or_, select
 
 from ..services.records import delete_record, save_record
@@ -77,11 +78,14 @@ class Crud:
     def _store(self, obj, values: dict):
         if self.check:
             self.check(obj, values)
-        return save_record(self.model, obj, values, unique=self.unique, label=self.label)
+        return save_record(self.model, obj, values, unique=self.unique, label=self.label, entity=self.entity,
+                           actor_id=current_user.id)
 
     def delete(self, ident: int):
         obj = get_or_404(self.model, ident)
-        return confirm_delete(lambda: delete_record(obj, label=self.label, in_use=self.in_use),
+        return confirm_delete(lambda: delete_record(obj, label=self.label, entity=self.entity,
+                                                  fields=self.form.record_fields, actor_id=current_user.id,
+                                                  in_use=self.in_use),
                               what=f"{self.label} {obj}", detail=None, cancel_url=self.url("view", ident=ident),
                               done_url=self.url("index"), done=f"Deleted {self.label} {obj}.")
 

@@ -1,6 +1,7 @@
 """Occurrences: the list, the occurrence page (units, tasks, task matrix, enrolments)."""
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import selectinload
@@ -76,7 +77,7 @@ def _save(occurrence: Occurrence | None):
         values["status"] = db.session.get(OccurrenceStatus, form.status_id.data)
         if occurrence is None:
             values["id"] = form.id.data
-        saved, done = save_or_refuse(form, lambda: service.save_occurrence(occurrence, values))
+        saved, done = save_or_refuse(form, lambda: service.save_occurrence(occurrence, values, current_user.id))
         if done:
             flash(f"Saved occurrence {saved.id}.", "success")
             return redirect(url_for(".view", occurrence_id=saved.id))
@@ -125,7 +126,7 @@ def delete(occurrence_id: int):
     occurrence = get_or_404(Occurrence, occurrence_id)
     detail = (f"{len(occurrence.enrolments)} enrolment(s) must be deleted first." if occurrence.enrolments
               else "Its units, tasks and task matrix go with it.")
-    return confirm_delete(lambda: service.delete_occurrence(occurrence),
+    return confirm_delete(lambda: service.delete_occurrence(occurrence, current_user.id),
                           what=f"occurrence {occurrence.id} {occurrence.name}", detail=detail,
                           cancel_url=url_for(".view", occurrence_id=occurrence_id), done_url=url_for(".index"),
                           done=f"Deleted occurrence {occurrence_id}.")

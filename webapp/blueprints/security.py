@@ -12,8 +12,9 @@ from ..models import Role, User
 from ..services import DomainError
 from ..services.permissions import ACTIONS, ENTITIES, ENTITY_NAMES, can, grants
 from ..services.staff import security as service
-from ..services.staff.users import create_user, set_password
-from .common import confirm_delete, db_int, fragment_or_back, get_or_404, render, require, save_or_refuse
+from .common import (
+    confirm_delete, db_int, form_error, fragment_or_back, get_or_404, render, require, save_or_refuse,
+)
 
 bp = Blueprint("security", __name__, url_prefix="/manage/security")
 
@@ -46,10 +47,18 @@ def _users() -> list[User]:
     return db.session.scalars(select(User).order_by(User.username)).all()
 
 
+def _index(status: int = 200, role_form: RoleForm | None = None):
+    users = _users()
+    # Whose accounts this user may change: the page offers no change the server would refuse.
+    changeable = {user.id for user in users if service.may_change_user(current_user, user)}
+    return render("security/index.html", status=status, roles=_roles(), users=users, changeable=changeable,
+                  role_form=role_form or RoleForm())
+
+
 @bp.route("/")
 @require("role", "view")
 def index():
-    return render("security/index.html", roles=_roles(), users=_users(), role_form=RoleForm())
+    return _index()
 
 
 @bp.route("/roles/<int:role_id>")
@@ -83,18 +92,19 @@ def set_permission(role_id: int):
 def add_role():
     form = RoleForm()
     if form.validate_on_submit():
-        role, saved = save_or_refuse(form, lambda: service.create_role(form.name.data, form.description.data or ""))
+        role, saved = save_or_refuse(form, lambda: service.create_role(current_user, form.name.data,
+                                                                        form.description.data or ""))
         if saved:
             flash(f"Added role {role.name}. Tick what it may do.", "success")
             return redirect(url_for(".role", role_id=role.id))
-    return render("security/index.html", status=422, roles=_roles(), users=_users(), role_form=form)
+    return _index(status=422, role_form=form)
 
 
 @bp.route("/roles/<int:role_id>/delete", methods=["GET", "POST"])
 @require("role", "delete")
 def delete_role(role_id: int):
     role = get_or_404(Role, role_id)
-    return confirm_delete(lambda: service.delete_role(role), what=f"the role {role.name}",
+    return confirm_delete(lambda: service.delete_role(current_user, role), what=f"the role {role.name}",
                           detail=f"{len(role.users)} user(s) will lose what this role gives them.",
                           cancel_url=url_for(".role", role_id=role.id), done_url=url_for(".index"),
                           done=f"Deleted role {role.name}.")
@@ -113,7 +123,8 @@ def set_user_role(user_id: int):
         db.session.rollback()
         error = err.message
     return fragment_or_back("security/index.html", "membership", url_for(".index"), error=error, user=user,
-                            role=role, membership_error=error)
+                            role=role, membership_error=error,
+                            changeable={user.id} if service.may_change_user(current_user, user) else set())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -138,38 +149,37 @@ def edit_user(user_id: int):
     user = get_or_404(User, user_id)
     form = UserForm(obj=user)
     del form.username, form.role_ids  # usernames are fixed; roles change on the security page
+    locked = False
+    try:
+        service.check_may_change_user(current_user, user)
+    except DomainError as err:
+        locked = True  # the form is shown, but offers no save
+        if request.method == "GET":  # a save is refused with this very message
+            form_error(form, err)
     if form.validate_on_submit():
-        # A refusal naming no field (it would leave nobody to manage security) is about Active.
-        _, saved = save_or_refuse(form, lambda: _update_user(user, form), at={None: "active"})
+        _, saved = save_or_refuse(form, lambda: service.update_user(
+            current_user, user, display_name=form.display_name.data, email=form.email.data or None,
+            active=form.active.data, password=form.password.data or None))
         if saved:
             if user.id == current_user.id and user.active:
                 login_user(user)  # a new password ends the other sessions, not the one that set it
             flash(f"Saved user {user.username}.", "success")
             return redirect(url_for(".index"))
     status = 422 if request.method == "POST" else 200
-    return render("security/user_form.html", status=status, form=form, user=user)
+    return render("security/user_form.html", status=status, form=form, user=user, locked=locked)
 
 
 def _create_user(form) -> User:
     roles = [r for r in _roles() if r.id in form.role_ids.data] if "role_ids" in form else []
-    service.check_may_assign(current_user, roles)
-    user = create_user(form.username.data, form.display_name.data, form.password.data, roles,
-                       email=form.email.data or None)
-    user.active = form.active.data
-    return user
-
-
-def _update_user(user: User, form) -> None:
-    service.update_user(user, display_name=form.display_name.data, email=form.email.data or None,
-                        active=form.active.data)
-    if form.password.data:
-        set_password(user, form.password.data)
+    return service.add_user(current_user, username=form.username.data, display_name=form.display_name.data,
+                            password=form.password.data, email=form.email.data or None, active=form.active.data,
+                            roles=roles)
 
 
 @bp.route("/users/<int:user_id>/delete", methods=["GET", "POST"])
 @require("user", "delete")
 def delete_user(user_id: int):
     user = get_or_404(User, user_id)
-    return confirm_delete(lambda: service.delete_user(user, current_user.id), what=f"the user {user.username}",
+    return confirm_delete(lambda: service.delete_user(current_user, user), what=f"the user {user.username}",
                           detail="They will no longer be able to sign in.", cancel_url=url_for(".index"),
                           done_url=url_for(".index"), done=f"Deleted the user {user.username}.")

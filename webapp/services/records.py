@@ -1,7 +1,7 @@
 """Create, update and delete for the simple reference records (clients, units, ...).
 
 Uniqueness and "still in use" are checked here so staff get a message naming the
-field, never a database error page.
+field, never a database error page. Every change is audited here, with its fields before → after.
 """
 
 from collections.abc import Callable, Iterable
@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from . import DomainError
+from .audit import record_deleted, record_saved, snapshot
 
 
 def same_text(column, value):
@@ -31,23 +32,30 @@ def _check_unique(model, obj, values: dict, unique: Iterable[str], label: str) -
             raise DomainError(f"Another {label} already has {field.replace('_', ' ')} “{value}”.", field)
 
 
-def save_record(model, obj, values: dict, *, unique: Iterable[str] = (), label: str):
-    """Insert (obj None) or update obj with values; returns the record."""
+def save_record(model, obj, values: dict, *, unique: Iterable[str] = (), label: str, entity: str,
+                actor_id: int | None):
+    """Insert (obj None) or update obj with values, audited as `entity`; returns the record."""
     _check_unique(model, obj, values, unique, label)
+    before = None if obj is None else snapshot(obj, values)
     if obj is None:
         obj = model()
         db.session.add(obj)
     for field, value in values.items():
         setattr(obj, field, value)
     db.session.flush()
+    record_saved(actor_id, entity, obj, values, before, f"{label} {obj}")
     return obj
 
 
-def delete_record(obj, *, label: str, in_use: Callable[[object], str | None] | None = None) -> None:
-    """Delete obj, or refuse with the reason when other records still point at it."""
+def delete_record(obj, *, label: str, entity: str, fields: Iterable[str], actor_id: int | None,
+                  in_use: Callable[[object], str | None] | None = None) -> None:
+    """Delete obj, or refuse with the reason when other records still point at it. The audit entry
+    keeps its `fields` as they were."""
     reason = in_use(obj) if in_use else None
     if reason:
         raise DomainError(f"This {label} cannot be deleted: {reason}")
+    what = f"{label} {obj}"
+    record_deleted(actor_id, entity, obj, fields, what)
     try:
         with db.session.begin_nested():
             db.session.delete(obj)

@@ -48,14 +48,24 @@ def audited_entities() -> list[str]:
 
 
 def describe_changes(changes: dict) -> str:
-    """"field: before → after; ..." for the page and the CSV."""
+    """"field: before → after; ..." for the page and the CSV: "first name: Ada → Adah",
+    "active: yes → no", "email: — → ada@example.edu.au"."""
     parts = []
     for name, pair in changes.items():
+        label = name.replace("_", " ")
         if isinstance(pair, list) and len(pair) == 2:
-            parts.append(f"{name}: {pair[0]} → {pair[1]}")
+            parts.append(f"{label}: {_value(pair[0])} → {_value(pair[1])}")
         else:
-            parts.append(f"{name}: {pair}")
+            parts.append(f"{label}: {_value(pair)}")
     return "; ".join(parts)
+
+
+def _value(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 CSV_HEADER = ("When", "Who", "What", "Record", "Action", "Summary", "Changes")

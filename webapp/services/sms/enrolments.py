@@ -13,8 +13,12 @@ from ...models import (
 )
 from .. import DomainError
 from ..announcements import announce, enrolment_added, enrolment_removed, enrolment_status_changed
+from ..audit import record_deleted, record_saved, snapshot
 from ..clock import utcnow
 from .occurrences import check_dates, first_task_status
+
+# What an enrolment's audit entries show, before → after.
+AUDITED = ("client", "occurrence_id", "start_date", "end_date", "status")
 
 
 def enrol(occurrence: Occurrence, client: Client, *, start_date: date | None, end_date: date | None,
@@ -38,6 +42,7 @@ def enrol(occurrence: Occurrence, client: Client, *, start_date: date | None, en
             EnrolmentTask(task=task, position=task.position, task_status=first_status) for task in occurrence.tasks
         ]
     db.session.flush()
+    record_saved(actor_id, "enrolment", enrolment, AUDITED, None, _what(enrolment))
     announce(enrolment_added, enrolment.id, occurrence_id=occurrence.id, actor_id=actor_id)
     return enrolment
 
@@ -46,8 +51,10 @@ def update_enrolment(enrolment: Enrolment, *, start_date: date | None, end_date:
                      status: EnrolmentStatus, actor_id: int | None = None) -> None:
     check_dates(start_date, end_date)
     before = enrolment.status
+    audited = snapshot(enrolment, AUDITED)
     enrolment.start_date, enrolment.end_date, enrolment.status = start_date, end_date, status
     db.session.flush()
+    record_saved(actor_id, "enrolment", enrolment, AUDITED, audited, _what(enrolment))
     if before.id != status.id:
         announce(enrolment_status_changed, enrolment.id, occurrence_id=enrolment.occurrence_id,
                  before=before.name, after=status.name, actor_id=actor_id)
@@ -113,7 +120,12 @@ def _entered(enrolment_id: int, actor_id: int, previous: str, saved: str, **targ
     db.session.flush()
 
 
+def _what(enrolment: Enrolment) -> str:
+    return f"the enrolment of {enrolment.client} in occurrence {enrolment.occurrence_id}"
+
+
 def delete_enrolment(enrolment: Enrolment, actor_id: int | None = None) -> None:
+    record_deleted(actor_id, "enrolment", enrolment, AUDITED, _what(enrolment))
     announce(enrolment_removed, enrolment.id, occurrence_id=enrolment.occurrence_id, client_id=enrolment.client_id,
              actor_id=actor_id)
     db.session.delete(enrolment)

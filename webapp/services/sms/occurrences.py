@@ -11,12 +11,17 @@ from sqlalchemy import func, select, text
 from ...extensions import db
 from ...models import EnrolmentTask, Occurrence, OccurrenceUnit, Task, TaskStatus, TaskUnit, TrainingPlanUnit, Unit
 from .. import DomainError
+from ..audit import record_deleted, record_saved, snapshot
+
+# What an occurrence's audit entries show, before → after.
+AUDITED = ("name", "program_name", "start_date", "end_date", "status")
 
 
-def save_occurrence(occurrence: Occurrence | None, values: dict) -> Occurrence:
-    """Create (occurrence None) or update. A new occurrence may be given its id."""
+def save_occurrence(occurrence: Occurrence | None, values: dict, actor_id: int | None = None) -> Occurrence:
+    """Create (occurrence None) or update, audited. A new occurrence may be given its id."""
     check_dates(values.get("start_date"), values.get("end_date"))
     new_id = values.pop("id", None)
+    before = None if occurrence is None else snapshot(occurrence, AUDITED)
     if occurrence is None:
         if new_id is not None and db.session.get(Occurrence, new_id) is not None:
             raise DomainError(f"Occurrence ID {new_id} is already used.", "id")
@@ -27,6 +32,7 @@ def save_occurrence(occurrence: Occurrence | None, values: dict) -> Occurrence:
     db.session.flush()
     if new_id is not None:
         _advance_id_sequence()
+    record_saved(actor_id, "occurrence", occurrence, AUDITED, before, f"occurrence {occurrence}")
     return occurrence
 
 
@@ -43,11 +49,12 @@ def check_dates(start: date | None, end: date | None, field: str = "end_date") -
         raise DomainError("The end date is before the start date.", field)
 
 
-def delete_occurrence(occurrence: Occurrence) -> None:
+def delete_occurrence(occurrence: Occurrence, actor_id: int | None = None) -> None:
     if occurrence.enrolments:
         raise DomainError(
             f"Occurrence {occurrence.id} has {len(occurrence.enrolments)} enrolment(s); delete or move them first."
         )
+    record_deleted(actor_id, "occurrence", occurrence, AUDITED, f"occurrence {occurrence}")
     db.session.delete(occurrence)
     db.session.flush()
 
