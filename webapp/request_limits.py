@@ -16,11 +16,17 @@ MAX_DB_INT = 2**31 - 1
 
 class _FieldCountingParser(FormDataParser):
     """Werkzeug caps the parts of multipart forms only; a urlencoded body of a million empty
-    fields would still be turned into a million-entry dict. MAX_FORM_PARTS caps both."""
+    fields would still be turned into a million-entry dict. MAX_FORM_PARTS caps both. A chunked
+    urlencoded body over MAX_CONTENT_LENGTH is refused whole, as a multipart one already is."""
 
     def _parse_urlencoded(self, stream, mimetype, content_length, options):
+        body = stream.read()
+        # A chunked body has no Content-Length to refuse it by, and werkzeug's stream stops at
+        # MAX_CONTENT_LENGTH without a word: the form would be cut short (and its CSRF token with it).
+        if content_length is None and self.max_content_length is not None and len(body) >= self.max_content_length:
+            raise RequestEntityTooLarge()
         try:
-            items = parse_qsl(stream.read().decode(), keep_blank_values=True, errors="werkzeug.url_quote",
+            items = parse_qsl(body.decode(), keep_blank_values=True, errors="werkzeug.url_quote",
                               max_num_fields=self.max_form_parts)
         except ValueError:  # more fields than max_num_fields
             raise RequestEntityTooLarge() from None

@@ -11,14 +11,19 @@ from webapp.services.clock import parse_day
 
 @pytest.mark.parametrize("typed, day", [
     ("03/04/2026", date(2026, 4, 3)), ("3/4/2026", date(2026, 4, 3)), (" 31/12/2026 ", date(2026, 12, 31)),
-    ("3.4.2026", date(2026, 4, 3)), ("2026-04-03", date(2026, 4, 3)), ("", None), (None, None)])
+    ("3.4.2026", date(2026, 4, 3)), ("2026-04-03", date(2026, 4, 3)), ("", None), (None, None),
+    ("01/01/1900", date(1900, 1, 1)), ("31/12/2999", date(2999, 12, 31))])
 def test_day_first_dates_are_read(typed, day):
     assert parse_day(typed) == day
 
 
 @pytest.mark.parametrize("typed, message", [
     ("04/13/2026", "There is no such date as 04/13/2026."), ("31/02/2026", "There is no such date"),
-    ("3/4/26", "Enter the date as dd/mm/yyyy"), ("April 3rd", "Enter the date as dd/mm/yyyy")])
+    ("3/4/26", "Enter the date as dd/mm/yyyy"), ("April 3rd", "Enter the date as dd/mm/yyyy"),
+    # The calendar's edges, where adding a day or a month or applying a time zone overflows.
+    ("31/12/9999", "31/12/9999 is outside the dates canvaslink keeps: enter a date from 01/01/1900 to 31/12/2999."),
+    ("0001-01-01", "0001-01-01 is outside the dates"), ("31/12/1899", "outside the dates"),
+    ("01/01/3000", "outside the dates")])
 def test_anything_else_is_refused_with_the_format(typed, message):
     with pytest.raises(ValueError, match=message):
         parse_day(typed)

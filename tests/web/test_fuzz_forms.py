@@ -34,7 +34,11 @@ from tests.helpers import csrf_token_of, sign_in
 SKIP_POST = {"auth.logout"}
 
 HUGE = [str(2**31), str(2**63), str(2**64), "9" * 40, "-" + str(2**63)]
+# The first and last days Python's calendar has: a day added or a month or a time zone applied
+# to one of them overflows.
+CALENDAR_EDGES = ["01/01/0001", "31/12/9999", "0001-01-01", "9999-12-31", "1/1/0001", "31.12.9999"]
 BAD_VALUES = st.one_of(
+    st.sampled_from(CALENDAR_EDGES),
     st.sampled_from(["", "0", "-1", "1", "on", "y", "%", "_", "%_%", "a\r\nb", "/\r\nLocation: //evil", "\x00",
                      "²", "١٢", "1e9", "NaN", "2026-02-30", "0000-00-00", "x" * 500, "<b>", "../..",
                      "https://2130706433", "http://169.254.169.254", "finish", "authorise", "back"] + HUGE),
@@ -87,23 +91,20 @@ def fuzz_target(app, client, make_user, monkeypatch):
     make_user("fuzzer")
     sign_in(client, "fuzzer")
     ids = _ids(db.session.get(__import__("webapp.models", fromlist=["Occurrence"]).Occurrence, 121))
-    names = set()
+    names, date_names = set(), set()
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods and rule.endpoint != "static":
-            names |= set(re.findall(r'name="([^"]+)"', client.get(_url(rule, ids, None)).get_data(as_text=True)))
-    return client, ids, sorted(names - {"csrf_token"}) + ODD_NAMES
+            html = client.get(_url(rule, ids, None)).get_data(as_text=True)
+            names |= set(re.findall(r'name="([^"]+)"', html))
+            date_names |= {name for tag in re.findall(r"<input[^>]*>", html) if "dd/mm/yyyy" in tag
+                           for name in re.findall(r'name="([^"]+)"', tag)}
+    date_names |= {name for name in names if "date" in name}
+    return client, ids, sorted(names - {"csrf_token"}) + ODD_NAMES, sorted(date_names)
 
 
-@seed(int(os.environ.get("FUZZ_SEED", "0")))
-@settings(max_examples=12, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                    HealthCheck.too_slow])
-@given(data=st.data())
-def test_no_generated_input_gets_a_500(app, fuzz_target, data):
-    client, ids, names = fuzz_target
-    fields = data.draw(st.dictionaries(st.sampled_from(names), BAD_VALUES, max_size=8), label="fields")
-    bad_id = data.draw(st.one_of(st.none(), st.sampled_from(HUGE[:3] + ["0"])), label="bad id")
-    htmx = data.draw(st.booleans(), label="htmx")
-    headers = {"HX-Request": "true"} if htmx else {}
+def _broken(app, client, ids, fields: dict, bad_id: str | None = None, headers: dict | None = None) -> list[str]:
+    """Every route, sent `fields` (a POST with a valid CSRF token, a GET as its query string): the
+    calls that answered 500."""
     token = csrf_token_of(client.get("/").get_data(as_text=True))
     broken = []
     for rule in app.url_map.iter_rules():
@@ -117,10 +118,30 @@ def test_no_generated_input_gets_a_500(app, fuzz_target, data):
             calls.append(("GET", dict(query_string=fields)))
         for method, options in calls:
             try:
-                status = client.open(url, method=method, headers=headers, **options).status_code
+                status = client.open(url, method=method, headers=headers or {}, **options).status_code
             except Exception as exc:  # TESTING propagates what would have been a 500
                 status = f"{type(exc).__name__}: {exc}"
                 db.session.rollback()  # the test's app context shares one session across requests
             if not isinstance(status, int) or status >= 500:
                 broken.append(f"{method} {url}: {status}")
-    assert broken == []
+    return broken
+
+
+@seed(int(os.environ.get("FUZZ_SEED", "0")))
+@settings(max_examples=12, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                    HealthCheck.too_slow])
+@given(data=st.data())
+def test_no_generated_input_gets_a_500(app, fuzz_target, data):
+    client, ids, names, _ = fuzz_target
+    fields = data.draw(st.dictionaries(st.sampled_from(names), BAD_VALUES, max_size=8), label="fields")
+    bad_id = data.draw(st.one_of(st.none(), st.sampled_from(HUGE[:3] + ["0"])), label="bad id")
+    htmx = data.draw(st.booleans(), label="htmx")
+    assert _broken(app, client, ids, fields, bad_id, {"HX-Request": "true"} if htmx else {}) == []
+
+
+@pytest.mark.parametrize("edge", CALENDAR_EDGES[:2])
+def test_every_date_box_at_the_edge_of_the_calendar_gets_no_500(app, fuzz_target, edge):
+    """Every date any page asks for, filled at once with the first or last day there is."""
+    client, ids, _, date_names = fuzz_target
+    assert {"date_from", "date_to", "start_date", "date_of_birth"} <= set(date_names)
+    assert _broken(app, client, ids, dict.fromkeys(date_names, edge)) == []

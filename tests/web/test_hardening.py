@@ -1,20 +1,22 @@
 """What an outside probe found (issue 12): cancelling runs, bad input, limits, headers, files, and
 jobs that fail while the page waits."""
 
+import io
 import os
 import stat
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import EnrolmentStatus, JobRun, Role, RolePermission
+from webapp.models import EnrolmentStatus, JobRun, Role, RolePermission, Unit
 from webapp.services.canvas_sync import transfer as enrolment_transfer
 from webapp.services.result_transfer import bulk as bulk_results
 from webapp.services.runs.kinds import KINDS
 from webapp.services.runs.lifecycle import start_run
 
-from tests.helpers import sign_in
+from tests.helpers import PASSWORD, csrf_token_of, sign_in
 
 HUGE = str(2**63)
 
@@ -147,7 +149,6 @@ def test_line_breaks_and_backslashes_in_next_lead_home(client, make_user, target
     from urllib.parse import quote
 
     make_user("alex")
-    from tests.helpers import PASSWORD, csrf_token_of
     token = csrf_token_of(client.get("/login").get_data(as_text=True))
     response = client.post(f"/login?next={quote(target)}", data={"csrf_token": token, "username": "alex",
                                                                   "password": PASSWORD})
@@ -160,6 +161,35 @@ def test_a_10_mb_body_is_refused_before_it_is_read(client, login):
     login()
     response = client.post("/units/new", data={"code": "X", "name": "y" * 10 * 1024 * 1024})
     assert response.status_code == 413 and "Too much at once" in response.get_data(as_text=True)
+
+
+def _chunked_post(client, body: bytes, content_type: str):
+    """A body sent chunked, as a WSGI server hands it on: no Content-Length, the stream ended by the server."""
+    return client.post("/units/new", input_stream=io.BytesIO(body), content_type=content_type,
+                       headers={"Transfer-Encoding": "chunked"}, environ_overrides={"wsgi.input_terminated": True})
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=b"])
+def test_a_chunked_body_over_the_limit_is_refused_as_too_large(client, login, app, content_type):
+    login()
+    token = csrf_token_of(client.get("/units/new").get_data(as_text=True))
+    name = "y" * (app.config["MAX_CONTENT_LENGTH"] + 1024)
+    if content_type.startswith("multipart"):
+        body = "".join(f'--b\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'
+                       for key, value in {"csrf_token": token, "code": "X", "name": name}.items()) + "--b--\r\n"
+    else:
+        body = urlencode({"csrf_token": token, "code": "X", "name": name})
+    response = _chunked_post(client, body.encode(), content_type)
+    assert response.status_code == 413 and "Too much at once" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Unit).where(Unit.code == "X")) is None
+
+
+def test_a_chunked_body_within_the_limit_is_read_whole(client, login):
+    login()
+    token = csrf_token_of(client.get("/units/new").get_data(as_text=True))
+    body = urlencode({"csrf_token": token, "code": "XCHUNK", "name": "Sent in chunks"}).encode()
+    assert _chunked_post(client, body, "application/x-www-form-urlencoded").status_code == 302
+    assert db.session.scalar(select(Unit.name).where(Unit.code == "XCHUNK")) == "Sent in chunks"
 
 
 def test_the_number_of_form_fields_is_capped(client, login, app):

@@ -1,6 +1,6 @@
 """Manage › Audit: everything audited, searchable, with CSV export."""
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, request
 from sqlalchemy import select
 
 from ..extensions import db
@@ -13,27 +13,42 @@ from .common import csv_response, db_int, paginate, render, require
 bp = Blueprint("audit_log", __name__)
 
 
+# The filters typed as ids, with what to do when one cannot be read.
+_IDS = {"user": "Who: “{}” is not one of the staff listed. Choose someone from the list, or Anyone.",
+        "record": "Record id: “{}” is not the id of a record. Enter its number (digits only), or leave it empty."}
+
+
 def _filter() -> tuple[AuditFilter, str | None]:
-    """The search as typed; an unreadable date is named, not a 500."""
-    problem = None
-    days = {}
+    """The search as typed; an unreadable filter is named (and nothing is listed), not dropped
+    (which would list everything) nor a 500."""
+    problems, ids, days = [], {}, {}
+    for name, message in _IDS.items():
+        typed = request.args.get(name, "").strip()
+        ids[name] = request.args.get(name, type=db_int)
+        if typed and ids[name] is None:
+            problems.append(message.format(typed))
     for name in ("date_from", "date_to"):
         try:
             days[name] = parse_day(request.args.get(name))
         except ValueError as err:
-            days[name], problem = None, f"{'From' if name == 'date_from' else 'To'}: {err}"
-    return AuditFilter(request.args.get("user", type=db_int), request.args.get("what") or None,
-                       request.args.get("record", type=db_int), **days), problem
+            days[name] = None
+            problems.append(f"{'From' if name == 'date_from' else 'To'}: {err}")
+    chosen = AuditFilter(ids["user"], request.args.get("what") or None, ids["record"], **days)
+    return chosen, " ".join(problems) or None
 
 
 @bp.route("/manage/audit")
 @require("audit_entry", "view")
 def index():
-    chosen, problem = _filter()
+    return _page(*_filter())
+
+
+def _page(chosen: AuditFilter, problem: str | None):
     users = db.session.scalars(select(User).order_by(User.display_name)).all()
+    page = None if problem else paginate(audit_query(chosen), per_page=50)
     return render("audit_log/index.html", block="results", status=422 if problem else 200,
-                  page=paginate(audit_query(chosen), per_page=50), chosen=chosen, problem=problem, users=users,
-                  entities=audited_entities(), args=request.args, describe_changes=describe_changes,
+                  page=page, chosen=chosen, problem=problem, users=users, entities=audited_entities(),
+                  args=request.args, describe_changes=describe_changes,
                   kept={k: v for k, v in request.args.items() if k != "page"})
 
 
@@ -41,8 +56,8 @@ def index():
 @require("audit_entry", "view")
 def export():
     chosen, problem = _filter()
-    if problem:
-        abort(400)
+    if problem:  # the search page, saying what to put right, rather than a file of the wrong entries
+        return _page(chosen, problem)
     entries = db.session.scalars(audit_query(chosen)).all()
     return csv_response("audit.csv", CSV_HEADER, [
         (format_rto_time(e.at), e.user.display_name if e.user else "", e.entity, e.entity_id or "", e.action,

@@ -113,7 +113,7 @@ def add_row(run_id: int):
     run = run_or_404(run_id, service.KIND)
     page, occurrence_id, show = _page(run)
     rule, posted = rule_from(request.form), posted_rows(request.form)
-    if "open" in request.form or "close" in request.form:
+    if rule.problem or "open" in request.form or "close" in request.form:  # nothing to save: the page again
         posted.pop(row_named(request.form, "close"), None)
         students = review(run, rule, enrolment_ids=list(page.items), posted=posted,
                           opened=row_named(request.form, "open"))
@@ -137,6 +137,8 @@ def process_all(run_id: int):
     rule = rule_from(request.form)
     students = review(run, rule, enrolment_ids=list(page.items), posted=posted_rows(request.form))
     opened = opened_rows(students)
+    if rule.problem:
+        return _review(run, students, rule, page, occurrence_id, show)
     if opened:
         refusal = (f"Nothing was processed: {'; '.join(opened)} {'is' if len(opened) == 1 else 'are'} open for "
                    "replacing a kept result. Press Replace on the row to replace it, or Cancel, then Process all.")

@@ -142,12 +142,27 @@ def save_or_refuse(form, perform, *, at: dict | None = None):
     return result, True
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (a tab or CR ahead of
+# one too), so a name typed as =HYPERLINK(…) or +cmd|… would run when the export is opened.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value):
+    """`value` as a spreadsheet should show it: text that would start a formula gets a leading
+    apostrophe, which shows it as typed. Numbers stay numbers: -3 is a number, not a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_response(filename: str, header, rows) -> Response:
+    """Every CSV export: cells that could run as formulas defused, and UTF-8 with a byte-order
+    mark, without which Excel reads "→" and accented names as another encoding."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows(rows)
-    return Response(out.getvalue(), mimetype="text/csv",
+    writer.writerows([_csv_cell(value) for value in row] for row in rows)
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
@@ -243,7 +258,7 @@ def run_progress(run, occurrence, heading: str, *, done_link: tuple | None):
 def render_review(job_run, students, rule, show, *, status=200, outcome=None, **page):
     """The review of a download's proposed results, per occurrence and in bulk alike."""
     zones = {student.context.defaults.time_zone for student in students if student.context}
-    return render("result_transfer/review.html", status=status, run=job_run, review=present(students, show),
+    return render("result_transfer/review.html", status=422 if rule.problem else status, run=job_run, review=present(students, show),
                   rule=rule, rules=START_RULES, kinds=SHOW, outcome=outcome,
                   zone=zones.pop() if len(zones) == 1 else None,
                   result_types=db.session.scalars(db.select(ResultType).order_by(ResultType.national_outcome_id)).all(),

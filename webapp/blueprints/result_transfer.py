@@ -49,7 +49,7 @@ def process_rows(occurrence_id: int, run_id: int):
     job_run = run_or_404(run_id, service.KIND, occurrence_id=occurrence_id)
     occurrence = get_or_404(Occurrence, occurrence_id)
     rule, posted, show = rule_from(request.form), posted_rows(request.form), request.form.get("show")
-    if "open" in request.form or "close" in request.form:
+    if rule.problem or "open" in request.form or "close" in request.form:  # nothing to save: the page again
         posted.pop(row_named(request.form, "close"), None)
         students = review(job_run, rule, posted=posted, opened=row_named(request.form, "open"))
         return _review_page(occurrence, job_run, students, rule, show)

@@ -47,6 +47,9 @@ MESSAGE = "Enter the date as dd/mm/yyyy, e.g. 31/03/2026."
 # fields carry and which cannot be misread (the year comes first).
 _DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+# No date an RTO records lies outside these (a student's birth, a unit's result), and a day
+# near year 1 or 9999 breaks the arithmetic done on it: a month added, a day boundary in UTC.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 def parse_day(text: str | None) -> date | None:
@@ -61,6 +64,10 @@ def parse_day(text: str | None) -> date | None:
     else:
         raise ValueError(MESSAGE)
     try:
-        return date(year, month, day)
+        typed = date(year, month, day)
     except ValueError:
         raise ValueError(f"There is no such date as {text}. {MESSAGE}") from None
+    if not FIRST_DAY <= typed <= LAST_DAY:
+        raise ValueError(f"{text} is outside the dates canvaslink keeps: enter a date from "
+                         f"{FIRST_DAY:%d/%m/%Y} to {LAST_DAY:%d/%m/%Y}.")
+    return typed

@@ -174,3 +174,19 @@ def test_cancel_stops_the_run_keeps_what_it_fetched_and_resume_finishes_it(
     work()
     db.session.expire_all()
     assert db.session.get(JobRun, run.id).status == "finished" and len(_staged(run.id)) == 16
+
+
+def test_a_start_date_at_the_edge_of_the_calendar_is_a_form_error_and_nothing_is_processed(
+        client, login, transferred_121, sim, work):
+    login()
+    sim.set_module_state(canvas_user_of("C0025"), 907, "started")  # a started unit: its end is a year after the date
+    client.post("/utilities/canvas-results/start")
+    work()
+    run = db.session.scalar(select(JobRun).where(JobRun.kind == bulk.KIND))
+    said = "31/12/9999 is outside the dates canvaslink keeps: enter a date from 01/01/1900 to 31/12/2999."
+    review = client.get(f"/utilities/canvas-results/runs/{run.id}/review?start_rule=date&start_date=31/12/9999")
+    assert review.status_code == 422 and said in review.get_data(as_text=True)
+    refused = client.post(f"/utilities/canvas-results/runs/{run.id}/process",
+                          data={"start_rule": "date", "start_date": "31/12/9999"})
+    assert refused.status_code == 422 and said in refused.get_data(as_text=True)
+    assert db.session.scalar(select(JobRun).where(JobRun.kind == bulk.PROCESS_KIND)) is None

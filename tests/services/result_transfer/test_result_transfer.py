@@ -134,3 +134,23 @@ def test_trainers_may_process_but_read_only_may_not(client, login, transferred_1
     login("Read only")
     assert client.post("/occurrences/121/canvas/results/download").status_code == 403
     assert client.post("/occurrences/121/canvas/results/runs/1").status_code == 403
+
+
+def test_a_start_date_at_the_edge_of_the_calendar_is_a_form_error_and_nothing_is_saved(
+        client, login, transferred_121, sim):
+    login()
+    sim.set_module_state(canvas_user_of("C0025"), 907, "started")  # a started unit: its end is a year after the date
+    run_url = _download(client)
+    page = client.get(run_url + "?start_rule=date&start_date=31/12/9999")
+    said = ("31/12/9999 is outside the dates canvaslink keeps: enter a date from 01/01/1900 to 31/12/2999. "
+            "Nothing is saved until it is put right.")
+    assert page.status_code == 422 and said in page.get_data(as_text=True)
+    assert 'aria-invalid="true" aria-describedby="start_date-error"' in page.get_data(as_text=True)
+    form = _review_form(page.get_data(as_text=True)) | {"start_rule": "date", "start_date": "31/12/9999"}
+    refused = client.post(run_url, data=form)
+    assert refused.status_code == 422 and said in refused.get_data(as_text=True)
+    assert _plan_unit("C0025", "BSBWHS414").result_type is None
+    last = client.get(run_url + "?start_rule=date&start_date=12/10/2026").get_data(as_text=True)
+    form = _review_form(last) | {"start_rule": "date", "start_date": "12/10/2026"}
+    assert "Saved 1 row(s)." in client.post(run_url, data=form).get_data(as_text=True)
+    assert _plan_unit("C0025", "BSBWHS414").result_end == date(2027, 10, 12)

@@ -2,7 +2,6 @@
 chose. Plain mappings in (a request's form or args), plain values out."""
 
 from collections.abc import Mapping
-from datetime import date
 
 from ...request_limits import MAX_DB_INT
 from ..clock import parse_day
@@ -12,15 +11,13 @@ from .save import ADD, REPLACE
 
 
 def rule_from(values: Mapping) -> StartRule:
-    return start_rule(values.get("start_rule"), _date(values.get("start_date")))
-
-
-def _date(text: str | None) -> date | None:
-    """The page-wide "This date": an unreadable one counts as none, so every row says it needs a date."""
+    """The start-date option and the page-wide "This date"; an unreadable date is the rule's
+    problem, shown at its box, not a date taken as none (or a 500 at the calendar's edge)."""
     try:
-        return parse_day(text)
-    except ValueError:
-        return None
+        on, problem = parse_day(values.get("start_date")), ""
+    except ValueError as err:
+        on, problem = None, str(err)
+    return start_rule(values.get("start_rule"), on, problem)
 
 
 def _number(text: str | None) -> int | None:

@@ -19,11 +19,12 @@ UNATTENDED_START_RULES = (START_FROM_ENROLMENT, START_FROM_PLAN, START_FROM_UNLO
 class StartRule:
     kind: str                            # one of the START_* values
     on: date | None = None               # the typed date, for START_ON_DATE
+    problem: str = ""                    # why the date typed could not be taken; nothing is saved while it stands
 
 
-def start_rule(kind: str | None, on: date | None = None) -> StartRule:
+def start_rule(kind: str | None, on: date | None = None, problem: str = "") -> StartRule:
     """The start-date option chosen (the enrolment start date unless another known one was)."""
-    return StartRule(kind if kind in START_RULES else START_FROM_ENROLMENT, on)
+    return StartRule(kind if kind in START_RULES else START_FROM_ENROLMENT, on, problem)
 
 
 def add_months(day: date, months: int) -> date:
