@@ -12,7 +12,9 @@ pytestmark = pytest.mark.browser
 
 
 def tab_to(page, target, limit: int = 40):
-    """Press Tab until `target` has the focus, as a keyboard user would; fail if it never does."""
+    """Press Tab until `target` has the focus, as a keyboard user would; fail if it never does.
+    A person starts once the page has loaded, so its scripts (htmx, app.js) are running."""
+    page.wait_for_load_state()
     for _ in range(limit):
         page.keyboard.press("Tab")
         if target.evaluate("element => element === document.activeElement"):

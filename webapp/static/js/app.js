@@ -48,14 +48,19 @@ document.addEventListener("toggle", (event) => {
 // which announces the step, or to the first field in error.
 let focused = null;
 document.addEventListener("htmx:beforeRequest", () => { focused = document.activeElement; });
+// A wizard step reached by a full page load (the browser posted the form itself, before htmx
+// was ready) gets the same focus as one swapped in.
+const focusWizardStep = (container) => {
+  const target = container.querySelector("[aria-invalid=true]") || container.querySelector("h2[tabindex]");
+  if (target) target.focus();
+};
+document.querySelectorAll("[data-focus-on-swap]").forEach(focusWizardStep);
 // After the new content has settled, not after the request: a step answered with a redirect
 // (HX-Location) ends its request before the next step is even fetched.
 document.addEventListener("htmx:afterSettle", (event) => {
   const target = event.detail.target || event.target;
   if (!target || !target.matches("[data-focus-on-swap]")) return;
-  const invalid = target.querySelector("[aria-invalid=true]");
-  const heading = invalid || target.querySelector("h2[tabindex]");
-  if (heading) heading.focus();
+  focusWizardStep(target);
 });
 document.addEventListener("htmx:afterRequest", (event) => {
   const target = event.detail.target;
