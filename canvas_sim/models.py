@@ -16,7 +16,7 @@ ROLE_IDS = {
 # Here rather than in rights.py because specs.py checks seeds against it, and rights.py needs
 # the running simulation, which specs.py builds: the dependency has to point one way.
 PERMISSIONS = ("manage_sis", "read_sis", "view_user_logins", "manage_user_logins", "manage_students",
-               "view_all_grades", "read_roster")
+               "view_all_grades", "read_roster", "manage_account_memberships")
 
 
 @dataclass

@@ -17,6 +17,7 @@ INSUFFICIENT = {"errors": [{"message": "Insufficient scopes on access token."}]}
 
 # Canvas's own route templates, one per route and method the simulator answers.
 EXPECTED_SCOPES = sorted([
+    "url:GET|/api/v1/accounts/:account_id/admins",
     "url:GET|/api/v1/courses/:id",
     "url:GET|/api/v1/sections/:id",
     "url:GET|/api/v1/courses/:course_id/sections/:id",

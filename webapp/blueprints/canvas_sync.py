@@ -152,9 +152,10 @@ def cancel_bulk_run(run_id: int):
 # A client's details -----------------------------------------------------------------------------
 
 @bp.route("/clients/<int:client_id>/canvas", methods=["GET", "POST"])
-@require("client", "edit")
+@require("enrolment_transfer", "edit")
 def client_push(client_id: int):
-    """GET: what would be sent (the preview, nothing sent). POST: send it."""
+    """GET: what would be sent (the preview, nothing sent). POST: send it. It changes a Canvas account
+    with the integration's administrator token, so it takes the Canvas right, not client edit."""
     record = get_or_404(Client, client_id)
     try:
         if request.method == "POST":

@@ -1,6 +1,7 @@
 """Clients (students)."""
 
-from flask import Blueprint
+from flask import Blueprint, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
@@ -8,8 +9,15 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from ..forms.fields import DayMonthYearField
 from ..models import Client
 from ..request_limits import MAX_DB_INT
-from ..services.canvas_sync.accounts import check_canvas_user_id
+from ..services import DomainError
+from ..services.canvas_sync.accounts import check_canvas_user_id, look_up_canvas_account
+from ..services.permissions import can
+from .common import get_or_404, render, require
 from .crud import Crud
+
+# The Canvas user id decides whose Canvas account the integration's administrator token acts on, so
+# setting it takes the Canvas right, not client edit (security round 3, H2).
+CANVAS_RIGHT = ("enrolment_transfer", "edit")
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -32,6 +40,19 @@ class ClientForm(FlaskForm):
         "it with Canvas when you save.",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can(current_user, *CANVAS_RIGHT):
+            self.canvas_user_id.render_kw = {"readonly": True}
+            self.canvas_user_id.description = ("Set by enrolment transfer. Only staff who may transfer enrolments to "
+                                               "Canvas can change it.")
+            return
+        # Who the typed id is in Canvas, shown under the field as soon as it is typed.
+        obj = kwargs.get("obj")
+        self.canvas_user_id.render_kw = {
+            "hx-get": url_for("clients.canvas_account", client_id=obj.id if obj else None),
+            "hx-trigger": "change", "hx-target": "#canvas-account", "hx-swap": "innerHTML"}
+
 
 def _in_use(client: Client) -> str | None:
     if client.enrolments:
@@ -51,7 +72,30 @@ crud = Crud(
     search=["code", "first_name", "last_name", "email"],
     unique=("code",),
     in_use=_in_use,
-    check=lambda client, values: check_canvas_user_id(client.canvas_user_id if client else None,
-                                                      values["canvas_user_id"]),
+    check=lambda client, values: _check(client, values["canvas_user_id"]),
     view_template="clients/view.html",
+    form_template="clients/form.html",
 )
+
+
+def _check(client: Client | None, canvas_user_id: int | None) -> None:
+    if canvas_user_id != (client.canvas_user_id if client else None) and not can(current_user, *CANVAS_RIGHT):
+        raise DomainError("Only staff who may transfer enrolments to Canvas may set or change the Canvas user id: it "
+                          "decides whose Canvas account canvaslink acts on. Ask them, or leave it as it was.",
+                          "canvas_user_id")
+    check_canvas_user_id(client, canvas_user_id)
+
+
+@bp.get("/canvas-account")
+@require(*CANVAS_RIGHT)
+def canvas_account():
+    """Who a Canvas user id is, for the client form: name, login and SIS ID, or why it is refused."""
+    client = get_or_404(Client, request.args.get("client_id", type=int)) if request.args.get("client_id") else None
+    typed = request.args.get("canvas_user_id", "").strip()
+    if not typed.isdigit():
+        return render("clients/_canvas_account.html", account=None, error=None)
+    try:
+        account = look_up_canvas_account(client, int(typed))
+    except DomainError as err:
+        return render("clients/_canvas_account.html", account=None, error=err.message)
+    return render("clients/_canvas_account.html", account=account, error=None)

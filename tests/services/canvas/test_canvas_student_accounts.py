@@ -4,16 +4,17 @@ does not (reference §11.2–11.4), with Canvas mocked call by call."""
 import pytest
 
 from webapp.services.canvas import PermissionDenied
-from webapp.services.canvas_sync.accounts import CREATE, REVIVE, Refused, Student, resolve_user
+from webapp.services.canvas_sync.accounts import CREATE, REVIVE, Refused, Resolution, Student, resolve_user
 from webapp.services.canvas_sync.transfer import _transfer_in_canvas
 from webapp.services.integrations.rights import check_rights
 
-STUDENT = Student(enrolment_id=7, code="C0030", name="Oliver Nguyen", email="oliver.nguyen@student.example.edu.au",
+STUDENT = Student(enrolment_id=7, client_id=3, code="C0030", name="Oliver Nguyen", email="oliver.nguyen@student.example.edu.au",
                   canvas_user_id=None, transferred_user_id=None)
 SIS_TAKEN = {"errors": {"user": {}, "pseudonym": {"sis_user_id": [
     {"attribute": "sis_user_id", "type": "taken", "message": 'SIS ID "C0030" is already in use'}]},
     "observee": {}, "pairing_code": {}, "recaptcha": None}}
 NOT_FOUND = {"errors": [{"message": "The specified resource does not exist."}]}
+NOT_LOOKED_UP = Resolution(CREATE, None)  # looked up beforehand: nobody, so the transfer creates the user
 SETTINGS = {"account": "self", "section_id": 87, "state": "active", "limit": True, "notify": False,
             "zone": "Australia/Sydney", "reopen": set()}
 
@@ -45,7 +46,7 @@ def test_a_login_canvas_cannot_restore_refuses_that_student_and_sends_no_enrolme
     _nobody_found(canvas_mock, url)
     canvas_mock.post(url("/api/v1/accounts/self/users"), status=400, json=SIS_TAKEN)
 
-    outcome = _transfer_in_canvas(canvas_client, SETTINGS, {}, STUDENT)
+    outcome = _transfer_in_canvas(canvas_client, SETTINGS, {}, STUDENT, NOT_LOOKED_UP)
 
     assert isinstance(outcome, Refused)
     assert str(outcome).startswith("Canvas keeps the SIS user ID C0030 on a deleted login and could not restore it")
@@ -73,7 +74,7 @@ def test_a_sub_account_admin_is_told_what_the_empty_403_means(canvas_mock, canva
     canvas_mock.post(url("/api/v1/accounts/self/users"), status=403, json={})
 
     with pytest.raises(PermissionDenied) as refused:  # one student's failure: the run lists it, and goes on
-        _transfer_in_canvas(canvas_client, SETTINGS, {}, STUDENT)
+        _transfer_in_canvas(canvas_client, SETTINGS, {}, STUDENT, NOT_LOOKED_UP)
 
     assert "the integration's Canvas user is an admin of a sub-account only" in str(refused.value)
     assert "authorise the integration as an admin of the root account" in str(refused.value)
@@ -82,7 +83,7 @@ def test_a_sub_account_admin_is_told_what_the_empty_403_means(canvas_mock, canva
 
 @pytest.mark.parametrize("email", ["a" * 90 + "@example.edu", "tab\there@example.edu"])
 def test_a_login_canvas_would_refuse_is_refused_before_asking_canvas(canvas_mock, canvas_client, url, email):
-    student = Student(7, "C0030", "Oliver Nguyen", email, None, None)
+    student = Student(7, 3, "C0030", "Oliver Nguyen", email, None, None)
     canvas_mock.get(url("/api/v1/users/sis_user_id:C0030"), status=404, json=NOT_FOUND)
 
     with pytest.raises(Refused) as refused:
@@ -101,8 +102,9 @@ def test_test_connection_fails_a_token_that_is_no_admin(canvas_mock, canvas_clie
     report = check_rights(canvas_client)
 
     assert not report.ready
-    assert report.summary.startswith("Connected as Ella Wright (Canvas user 1001), but not ready: 7 of 7 checks fail")
+    assert report.summary.startswith("Connected as Ella Wright (Canvas user 1001), but not ready: 8 of 8 checks fail")
     assert report.checks[0].label == "Admin of the root account" and "Account Admin" in report.checks[0].fix
     assert [c.label for c in report.checks[1:]] == ["Read SIS IDs", "See login IDs", "Create users",
-                                                    "Give users SIS IDs", "Enrol students", "Read module progress"]
+                                                    "Give users SIS IDs", "Enrol students", "See who is staff",
+                                                    "Read module progress"]
     assert "“SIS Data - manage”" in report.checks[4].fix

@@ -18,14 +18,14 @@ from .errors import (
 from .fanout import run_concurrently
 from .limiter import ConcurrencyLimiter, SharedLimiter
 from .models import (
-    Account, CompletionRequirement, Course, CourseProgress, Enrollment, Login, Module, ModuleItem, Section,
+    Account, Admin, CompletionRequirement, Course, CourseProgress, Enrollment, Login, Module, ModuleItem, Section,
     StudentProgress, User,
 )
 from .scopes import SCOPES
 from .tokens import OAuthTokenProvider, OAuthTokens, StaticToken, TokenProvider, exchange_authorization_code
 
 __all__ = [
-    "Account", "AuthError", "Backoff", "BadResponse", "CanvasClient", "CanvasError", "CanvasValidationError",
+    "Account", "Admin", "AuthError", "Backoff", "BadResponse", "CanvasClient", "CanvasError", "CanvasValidationError",
     "CompletionRequirement", "ConcurrencyLimiter", "Course", "CourseProgress", "Enrollment", "FieldError", "Login", "MissingScope", "Module",
     "ModuleItem", "NotFound", "OAuthTokenProvider", "OAuthTokens", "PermissionDenied", "SCOPES", "Section", "SharedLimiter", "StaticToken",
     "StudentProgress", "ThrottledTooLong", "TokenProvider", "Unavailable", "User", "exchange_authorization_code",

@@ -11,7 +11,7 @@ from .errors import BadResponse, CanvasError, CanvasValidationError, NotFound, P
 from .fanout import run_concurrently
 from .limiter import ConcurrencyLimiter, SharedLimiter
 from .models import (
-    Account, CanvasObject, parse_answer, Course, Enrollment, Login, Module, ModuleItem, Section, StudentProgress, User,
+    Account, Admin, CanvasObject, parse_answer, Course, Enrollment, Login, Module, ModuleItem, Section, StudentProgress, User,
 )
 from .tokens import TokenProvider
 from .transport import Params, Timeout, Transport
@@ -251,6 +251,17 @@ class CanvasClient:
             params.append(("user_id", user_id))
         return self._list(Enrollment, f"/api/v1/sections/{section_id}/enrollments",
                           f"enrolments in section {section_id}", params)
+
+    def list_user_enrollments(self, user_id: int, *, types: Sequence[str] = ()) -> list[Enrollment]:
+        """The user's current enrolments in every course (active and invited, §5.3)."""
+        return self._list(Enrollment, f"/api/v1/users/{user_id}/enrollments", f"enrolments of user {user_id}",
+                          [("type[]", t) for t in types])
+
+    def list_account_admins(self, account_id: int | str, user_id: int) -> list[Admin]:
+        """The account roles this user holds on the account itself (not above or below it); needs
+        “Users - manage account memberships” (admins_controller#index)."""
+        return self._list(Admin, f"/api/v1/accounts/{account_id}/admins", f"admins of account {account_id}",
+                          [("user_id[]", user_id)])
 
     def conclude_enrollment(self, course_id: int, enrollment_id: int) -> Enrollment:
         return self._end_enrollment(course_id, enrollment_id, "conclude")

@@ -183,6 +183,14 @@ class Enrollment(CanvasObject):
     user: User | None = _optional(User.from_json)
 
 
+@dataclass(frozen=True)
+class Admin(CanvasObject):
+    """An account role given to a user (admins_controller: AccountAdmin or a custom account role)."""
+    id: int
+    role: str
+    user: User = field(metadata={"parse": User.from_json})
+
+
 C = TypeVar("C", bound=CanvasObject)
 
 

@@ -15,6 +15,8 @@ ROUTES = (
     ("POST", "/api/v1/accounts/:account_id/users"),              # create a student
     ("GET", "/api/v1/users/:user_id/logins"),                    # find the login to give a SIS ID
     ("PUT", "/api/v1/accounts/:account_id/logins/:id"),          # set that SIS ID; push a new login
+    ("GET", "/api/v1/users/:user_id/enrollments"),              # a student's Canvas user teaches nowhere
+    ("GET", "/api/v1/accounts/:account_id/admins"),              # ... and administers nothing
     ("GET", "/api/v1/accounts/:id"),                             # Test connection: admin of the root account?
     ("GET", "/api/v1/accounts/:account_id/permissions"),         # Test connection: each right the flows need
     ("GET", "/api/v1/courses/:id"),                              # link: the section's course

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Enrolment, LmsIntegration
+from ...models import Client, Enrolment, LmsIntegration
 from .. import DomainError
-from ..canvas import CanvasClient, CanvasError, CanvasValidationError, NotFound, PermissionDenied, Unavailable
+from ..canvas import (
+    CanvasClient, CanvasError, CanvasValidationError, NotFound, PermissionDenied, Unavailable, User,
+)
 from ..integrations.connection import QUICK, canvas_client
+from .sharing import others_on, sis_owner, staff_refusal
 
 # What happens / happened to a student's Canvas user, in the words the pages use.
 CREATE, REVIVE, LINK_ID, LINK_SIS, LINK_LOGIN, ALREADY = (
@@ -37,6 +40,7 @@ class Student:
     """What the Canvas side needs of one enrolment, read from the database beforehand."""
 
     enrolment_id: int
+    client_id: int
     code: str
     name: str
     email: str | None
@@ -49,6 +53,14 @@ class Resolution:
     action: str
     canvas_user_id: int | None
     detail: str = ""
+    name: str | None = None  # the Canvas user's name, when it was read
+
+    @property
+    def who(self) -> str:
+        """The Canvas user in the preview's and the run's words."""
+        if not self.canvas_user_id:
+            return self.detail
+        return f"Canvas user {self.canvas_user_id}" + (f" “{self.name}”" if self.name else "")
 
 
 class Refused(Exception):
@@ -56,7 +68,7 @@ class Refused(Exception):
 
 
 def students_of(enrolments: list[Enrolment]) -> list[Student]:
-    return [Student(e.id, e.client.code, e.client.full_name, e.client.email, e.client.canvas_user_id,
+    return [Student(e.id, e.client_id, e.client.code, e.client.full_name, e.client.email, e.client.canvas_user_id,
                     e.transfer.canvas_user_id if e.transfer else None) for e in enrolments]
 
 
@@ -66,18 +78,20 @@ def resolve_user(client: CanvasClient, integration_account: str, student: Studen
         return Resolution(ALREADY, student.transferred_user_id)
     if student.canvas_user_id:
         try:
-            return Resolution(LINK_ID, client.get_user(student.canvas_user_id).id)
+            user = client.get_user(student.canvas_user_id)
+            return Resolution(LINK_ID, user.id, name=user.name)
         except NotFound:
             raise Refused(f"The Canvas user id {student.canvas_user_id} on the client's page does not exist in "
                           "Canvas. Correct or clear it on the client's page, then transfer again.") from None
     try:
-        return Resolution(LINK_SIS, client.get_user_by_sis_id(student.code).id)
+        user = client.get_user_by_sis_id(student.code)
+        return Resolution(LINK_SIS, user.id, name=user.name)
     except NotFound:
         pass
     _check_login(student.email)
     same_login = _user_by_login(client, student.email)
     if same_login is not None:
-        return Resolution(LINK_LOGIN, _same_person(student, same_login))
+        return Resolution(LINK_LOGIN, _same_person(student, same_login), name=same_login.name)
     if not create:
         return Resolution(CREATE, None, f"login {student.email}")
     return _create_user(client, integration_account, student)
@@ -118,7 +132,7 @@ def _create_once(client: CanvasClient, account: str, student: Student) -> Resolu
             return _revive(client, account, student)
         raise Refused(f"Canvas says the login {student.email} is already in use, yet no Canvas user can be found "
                       "by it. Ask your Canvas administrator who holds that login, then transfer again.") from None
-    return Resolution(CREATE, user.id, _sis_check(user, student.code))
+    return Resolution(CREATE, user.id, _sis_check(user, student.code), name=user.name)
 
 
 def _revive(client: CanvasClient, account: str, student: Student) -> Resolution:
@@ -130,7 +144,7 @@ def _revive(client: CanvasClient, account: str, student: Student) -> Resolution:
         raise Refused(f"Canvas keeps the SIS user ID {student.code} on a deleted login and could not restore it "
                       f"({err}). Ask your Canvas administrator to restore that student's deleted login, or to clear "
                       "its SIS ID, then transfer again.") from None
-    return Resolution(REVIVE, user.id, _sis_check(user, student.code))
+    return Resolution(REVIVE, user.id, _sis_check(user, student.code), name=user.name)
 
 
 def _sis_check(user, code: str) -> str:
@@ -185,11 +199,32 @@ def _same_person(student: Student, user) -> int:
 
 def _folded(name: str | None) -> str:
     return " ".join((name or "").casefold().split())
-def check_canvas_user_id(previous: int | None, canvas_user_id: int | None) -> None:
-    """Refuse, naming the reason, a Canvas user id that no configured Canvas knows: enrolment
-    transfer would enrol whoever has it. An unchanged or empty id needs no check."""
-    if canvas_user_id is None or canvas_user_id == previous:
-        return
+@dataclass(frozen=True)
+class CanvasAccount:
+    """A Canvas user as the client form shows it: who they are, and why they may not be linked."""
+
+    integration: str
+    user: User
+    refusal: str | None = None
+
+    @property
+    def said(self) -> str:
+        user = self.user
+        parts = [f"“{user.name}”", f"login {user.login_id}" if user.login_id else "login not shown",
+                 (f"SIS ID {user.sis_user_id}" if user.sis_user_id else "no SIS ID") if user.sis_shown
+                 else "SIS ID not shown"]
+        return f"Canvas user {user.id} in {self.integration}: {', '.join(parts)}."
+
+
+def look_up_canvas_account(client: Client | None, canvas_user_id: int) -> CanvasAccount:
+    """The Canvas user this id names, in the first integration that knows it, with the reason it may
+    not be this client's account: already another client's, its SIS ID another client's code, or
+    staff. DomainError (on the field) when no configured Canvas knows it or another client has it."""
+    others = others_on(canvas_user_id, client.id if client else None)
+    if others:
+        raise DomainError(f"Canvas user {canvas_user_id} is already {others}'s Canvas account. One Canvas account "
+                          "belongs to one student: check the id in Canvas, or correct the other client first.",
+                          "canvas_user_id")
     integrations = db.session.scalars(select(LmsIntegration).order_by(LmsIntegration.name)).all()
     if not integrations:
         raise DomainError("There is no LMS integration to check this Canvas user id against: add one under "
@@ -197,12 +232,31 @@ def check_canvas_user_id(previous: int | None, canvas_user_id: int | None) -> No
     reasons = []
     for integration in integrations:
         try:
-            with canvas_client(integration, QUICK) as client:
-                client.get_user(canvas_user_id)
-            return
+            with canvas_client(integration, QUICK) as api:
+                user = api.get_user(canvas_user_id)
+                return CanvasAccount(integration.name, user, _not_a_student_of(api, integration, client, user))
         except NotFound:
             reasons.append(f"{integration.name} ({integration.base_url}) has no user with id {canvas_user_id}")
         except (CanvasError, DomainError) as err:
             reasons.append(f"{integration.name} could not be asked: {getattr(err, 'message', None) or err}")
     raise DomainError(f"Canvas user id {canvas_user_id} was not saved: {'; '.join(reasons)}. Check the id in "
                       "Canvas (People › the student › the number in the address).", "canvas_user_id")
+
+
+def _not_a_student_of(api: CanvasClient, integration: LmsIntegration, client: Client | None, user: User) -> str | None:
+    owner = sis_owner(user.sis_user_id if user.sis_shown else None, client.id if client else None)
+    if owner is not None:
+        return (f"Canvas user {user.id} (“{user.name}”) has SIS ID {user.sis_user_id}, the client code of {owner}: "
+                "it is that student's account. Check the id in Canvas.")
+    return staff_refusal(api, integration.account_id, user.id)
+
+
+def check_canvas_user_id(client: Client | None, canvas_user_id: int | None) -> None:
+    """Refuse, naming the reason, a Canvas user id that is not plainly this student's account:
+    enrolment transfer would enrol whoever has it, and a push would rename them. An unchanged or
+    empty id needs no check."""
+    if canvas_user_id is None or canvas_user_id == (client.canvas_user_id if client else None):
+        return
+    account = look_up_canvas_account(client, canvas_user_id)
+    if account.refusal:
+        raise DomainError(f"{account.refusal} Not saved.", "canvas_user_id")

@@ -6,9 +6,10 @@ Posting an enrolment again re-opens one that staff concluded in Canvas, and rese
 section limit and dates: so we only post for students with no enrolment in the section, or
 whose ended enrolment a person chose to re-open."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import (
@@ -24,6 +25,7 @@ from .accounts import (
     ACTIONS, ALREADY, CHECK, CREATE, LINK_ID, LINK_LOGIN, LINK_SIS, REVIVE, Refused, Resolution, Student, give_sis_id,
     resolve_user, students_of,
 )
+from .sharing import others_on, shared_accounts
 from .states import ENDED_STATES, canvas_enrolments, describe_state
 
 KIND = "enrolment_transfer"
@@ -65,13 +67,17 @@ def preview(link: OccurrenceLink, enrolments: list[Enrolment], client: CanvasCli
         except Refused as refusal:
             return refusal
 
+    found = dict(client.run_concurrently(look, list(students)))
+    shared = _shared(students, found)
     plan = {}
-    for enrolment_id, result in client.run_concurrently(look, list(students)):
-        if not isinstance(result, Resolution):
-            plan[enrolment_id] = Plan("Cannot transfer", str(result), refused=True)
+    for enrolment_id, result in found.items():
+        if not isinstance(result, Resolution) or enrolment_id in shared:
+            plan[enrolment_id] = Plan("Cannot transfer", shared.get(enrolment_id) or str(result), refused=True)
             continue
-        user = f"Canvas user {result.canvas_user_id}" if result.canvas_user_id else result.detail
         existing = in_canvas.get(result.canvas_user_id) if result.canvas_user_id else None
+        if result.name is None and existing is not None and existing.user is not None:
+            result = replace(result, name=existing.user.name)
+        user = result.who
         if existing is not None and existing.enrollment_state in ENDED_STATES:
             plan[enrolment_id] = Plan("Leave as it is in Canvas", f"{user}: {describe_state(existing, zone)}. "
                                       "Tick “Re-open in Canvas” to give access again.", reopenable=True)
@@ -93,10 +99,18 @@ class Done:
     notes: list[str] = field(default_factory=list)
 
 
-def _transfer_in_canvas(client: CanvasClient, link: dict, in_canvas: dict[int, Enrollment], student: Student):
-    """The Canvas half of one student's transfer (runs in a worker thread: no database here)."""
+def _shared(students: dict[int, Student], found: dict) -> dict[int, str]:
+    """The enrolments that may not go on because their Canvas user is another client's too."""
+    return shared_accounts((enrolment_id, students[enrolment_id].client_id, result.canvas_user_id)
+                           for enrolment_id, result in found.items() if isinstance(result, Resolution))
+
+
+def _transfer_in_canvas(client: CanvasClient, link: dict, in_canvas: dict[int, Enrollment], student: Student,
+                        found: Resolution):
+    """The Canvas half of one student's transfer (runs in a worker thread: no database here).
+    `found`: the student's Canvas user as looked up beforehand (none yet: create one now)."""
     try:
-        resolution = resolve_user(client, link["account"], student, create=True)
+        resolution = found if found.canvas_user_id else resolve_user(client, link["account"], student, create=True)
         if not resolution.canvas_user_id:  # never post an enrolment without a user (§11.2)
             raise Refused("canvaslink could not find or create this student's Canvas user; nothing was sent.")
         notes = [resolution.detail] if resolution.detail else []
@@ -171,13 +185,45 @@ def transfer_each(run: JobRun, link: OccurrenceLink, client: CanvasClient, in_ca
                 "limit": integration.limit_to_section, "notify": integration.notify,
                 "zone": integration.time_zone, "reopen": set(reopen_ids)}
     students = {s.enrolment_id: s for s in students_of(enrolments)}
+
+    def look(key):
+        try:
+            return resolve_user(client, settings["account"], students[key], create=False)
+        except Refused as refusal:
+            return refusal
+
+    # Everyone is looked up first, so that every student of a group sharing one Canvas user is
+    # refused before any of them is enrolled as that user.
+    found = dict(client.run_concurrently(look, list(students)))
+    shared = _shared(students, found)
+    refused = {key: Refused(shared.get(key) or str(result)) for key, result in found.items()
+               if key in shared or not isinstance(result, Resolution)}
+    for enrolment_id, result in refused.items():
+        _save(run, link, enrolment_id, result)
     for enrolment_id, result in client.run_concurrently(
-            lambda key: _transfer_in_canvas(client, settings, in_canvas, students[key]), list(students)):
-        _save_outcome(run, link, db.session.get(Enrolment, enrolment_id), result)
-        db.session.commit()
+            lambda key: _transfer_in_canvas(client, settings, in_canvas, students[key], found[key]),
+            [key for key in students if key not in refused]):
+        _save(run, link, enrolment_id, result)
         if stopped_by_cancel(run, "those transferred stay transferred."):
             return False
     return True
+
+
+def _save(run: JobRun, link: OccurrenceLink, enrolment_id: int, result) -> None:
+    """One student's outcome, in its own transaction. The database refuses a second client on one
+    Canvas user (a transfer elsewhere linked it meanwhile): then the student is reported, not saved."""
+    _save_outcome(run, link, db.session.get(Enrolment, enrolment_id), result)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        enrolment = db.session.get(Enrolment, enrolment_id)
+        user_id = result.resolution.canvas_user_id
+        _save_outcome(run, link, enrolment, Refused(
+            f"Canvas user {user_id} was linked to {others_on(user_id, enrolment.client_id)} while this transfer "
+            "ran; one Canvas account belongs to one student. Check both clients' pages; the enrolment in Canvas "
+            "was made and may need removing there."))
+        db.session.commit()
 
 
 def _save_outcome(run: JobRun, link: OccurrenceLink, enrolment: Enrolment, result) -> None:
@@ -212,7 +258,7 @@ def _save_outcome(run: JobRun, link: OccurrenceLink, enrolment: Enrolment, resul
     notes = [note for note in result.notes if note]
     warned = any(note.startswith(f"{CHECK}: ") for note in notes)
     said = OUTCOMES.get(action, "Not changed in Canvas")
-    message = " ".join([f"{said} (Canvas user {resolution.canvas_user_id}, enrolment {enrollment.id}, "
+    message = " ".join([f"{said} ({resolution.who}, enrolment {enrollment.id}, "
                         f"{enrollment.enrollment_state}).", *(note.removeprefix(f"{CHECK}: ") for note in notes)])
     outcome = CHECK if warned else action
     record_item(run, enrolment.id, label, outcome, message)

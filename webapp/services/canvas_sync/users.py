@@ -15,6 +15,7 @@ from .. import DomainError
 from ..audit import record
 from ..canvas import CanvasClient, CanvasError, CanvasValidationError, Login, NotFound, User
 from .accounts import MAX_LOGIN
+from .sharing import others_on, staff_refusal
 from ..integrations.connection import PAGE, canvas_client
 
 
@@ -70,6 +71,9 @@ def _preview(api: CanvasClient, integration: LmsIntegration, client: Client) -> 
         push.refusal = (f"Canvas has no user {client.canvas_user_id}. Correct the Canvas user id on the client's "
                         "page; nothing was sent.")
         return push
+    push.refusal = _not_theirs(api, integration, client, user)
+    if push.refusal:
+        return push
     name, sortable = client.full_name, f"{client.last_name}, {client.first_name}"
     if (user.name, user.short_name, user.sortable_name) != (name, name, sortable):
         push.changes.append(Change("Name", user.name, name, f"PUT /api/v1/users/{user.id} user[name]={name} "
@@ -95,6 +99,27 @@ def _preview(api: CanvasClient, integration: LmsIntegration, client: Client) -> 
     if (user.email or "").casefold() != email.casefold():
         push.changes.append(Change("E-mail", user.email, email, f"PUT /api/v1/users/{user.id} user[email]={email}"))
     return push
+
+
+def _not_theirs(api: CanvasClient, integration: LmsIntegration, client: Client, user: User) -> str | None:
+    """Why this Canvas user is not plainly the client's own account, or None. The push acts with the
+    integration's administrator token: it goes only to the user canvaslink itself linked to the client
+    (by a transfer, or by SIS user ID = client code), never to another student's or to staff."""
+    who = f"Canvas user {user.id} (“{user.name}”)"
+    if user.sis_shown and user.sis_user_id and user.sis_user_id != client.code:
+        return (f"{who} has SIS user ID {user.sis_user_id}, not {client.full_name}'s client code {client.code}: it is "
+                "not their account. Nothing was sent. Check the Canvas user id on the client's page.")
+    transferred = db.session.scalar(select(EnrolmentTransfer.id).where(
+        EnrolmentTransfer.client_id == client.id, EnrolmentTransfer.canvas_user_id == user.id).limit(1))
+    if transferred is None and not (user.sis_shown and user.sis_user_id == client.code):
+        return (f"canvaslink did not link {who} to {client.full_name} itself: no enrolment of theirs was transferred "
+                f"to it, and its SIS user ID is not {client.code}. Nothing was sent. Transfer an enrolment first, or "
+                "ask your Canvas administrator to give that login the client code as SIS ID.")
+    others = others_on(user.id, client.id)
+    if others:
+        return (f"{who} is also linked to {others}. One Canvas account belongs to one student: nothing was sent. "
+                "Correct the wrong client's Canvas user id first.")
+    return staff_refusal(api, integration.account_id, user.id)
 
 
 def _login_of(logins: list[Login], client: Client, user: User) -> Login | None:

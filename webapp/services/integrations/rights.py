@@ -49,6 +49,9 @@ RIGHTS = (
      "Canvas keeps the client code as the SIS user ID instead of silently dropping it", "SIS Data - manage"),
     ("Enrol students", ("manage_students", "add_student_to_course"),
      "students are enrolled in the linked section", "Users - add / remove students in courses"),
+    ("See who is staff", ("manage_account_memberships",),
+     "canvaslink can check that a student's Canvas account is no administrator's before it links or changes it",
+     "Users - manage account memberships"),
     ("Read module progress", ("view_all_grades", "manage_grades"),
      "results are transferred from students' module progress", "Grades - view all grades"),
 )

@@ -5,15 +5,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import (
-    Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, JobRunItem, ModuleStateDownload, Occurrence, OccurrenceLink,
+    Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, JobRunItem, ModuleStateDownload, Occurrence, OccurrenceLink,
     StatusType,
 )
 from ..canvas_sync import transfer as enrolment_transfer
+from ..canvas_sync.sharing import others_on
 from .progress import COMPLETED, DISAGREE, LOCKED, UNLOCKED, progress_grid
 
 
@@ -133,6 +134,30 @@ def held_by_guard(occurrence_id: int | None) -> list[ExceptionRow]:
             for t in db.session.scalars(query)]
 
 
+def shares_account(occurrence_id: int | None) -> list[ExceptionRow]:
+    """Transferred students whose Canvas user is another client's too (linked before canvaslink kept
+    one Canvas account to one student): downloads and pushes skip them until a person sorts it out."""
+    pairs = union(select(EnrolmentTransfer.canvas_user_id.label("user_id"), EnrolmentTransfer.client_id)
+                  .where(EnrolmentTransfer.client_id.is_not(None)),
+                  select(Client.canvas_user_id.label("user_id"), Client.id.label("client_id"))
+                  .where(Client.canvas_user_id.is_not(None))).subquery()
+    shared = (select(pairs.c.user_id).group_by(pairs.c.user_id)
+              .having(func.count(func.distinct(pairs.c.client_id)) > 1))
+    query = (select(EnrolmentTransfer).where(EnrolmentTransfer.canvas_user_id.in_(shared),
+                                             EnrolmentTransfer.enrolment_id.is_not(None))
+             .options(joinedload(EnrolmentTransfer.enrolment).joinedload(Enrolment.client)))
+    if occurrence_id is not None:
+        query = query.where(EnrolmentTransfer.enrolment.has(Enrolment.occurrence_id == occurrence_id))
+    rows = []
+    for t in db.session.scalars(query):
+        others = others_on(t.canvas_user_id, t.enrolment.client_id)
+        rows.append(ExceptionRow("shares_account", t.enrolment.occurrence_id, t.enrolment_id, _label(t.enrolment),
+                                 f"Canvas user {t.canvas_user_id} is also {others}'s Canvas account. Result downloads "
+                                 "and pushes skip both until the wrong client's Canvas user id is corrected.",
+                                 t.transferred_at))
+    return rows
+
+
 # kind → (heading, query).
 KINDS: dict[str, tuple[str, Callable[[int | None], list[ExceptionRow]]]] = {
     "not_transferred": ("Not transferred", not_transferred),
@@ -142,6 +167,7 @@ KINDS: dict[str, tuple[str, Callable[[int | None], list[ExceptionRow]]]] = {
     "saved_not_started": ("Result saved, Canvas shows not started", saved_but_not_started),
     "held": ("Held by the mass-change guard", held_by_guard),
     "concluded": ("Concluded in Canvas: progress no longer readable", concluded_in_canvas),
+    "shares_account": ("Shares a Canvas account", shares_account),
 }
 
 

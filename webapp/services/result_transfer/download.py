@@ -13,6 +13,7 @@ from ...models import (
 )
 from .. import DomainError
 from ..canvas_links.link import current_links
+from ..canvas_sync.sharing import shared_accounts
 from ..clock import utcnow
 from ..runs.lifecycle import end_run, execute, mark_running, start_run, stopped_by_cancel
 from .claims import Claims, new_claims_key
@@ -135,12 +136,14 @@ def _plan(run: JobRun) -> dict[int, list[Fetch]]:
     # Plain rows, not ORM objects: every per-student commit expires all the objects the session
     # holds, which for thousands of loaded enrolments made the run CPU-bound.
     rows = db.session.execute(
-        select(Enrolment.id, Enrolment.occurrence_id, EnrolmentTransfer.canvas_user_id, Client.first_name,
-               Client.last_name, Client.code)
+        select(Enrolment.id, Enrolment.occurrence_id, EnrolmentTransfer.canvas_user_id, Client.id.label("client_id"),
+               Client.first_name, Client.last_name, Client.code)
         .join(EnrolmentTransfer, EnrolmentTransfer.enrolment_id == Enrolment.id)
         .join(Client, Client.id == Enrolment.client_id)
         .where(Enrolment.id.in_(run.params["enrolment_ids"]))).all()
     links = current_links({r.occurrence_id for r in rows})
+    # One Canvas user's progress is never staged for two clients: such students are refused, unread.
+    shared = shared_accounts((r.id, r.client_id, r.canvas_user_id) for r in rows)
     plan: dict[int, list[Fetch]] = {}
     for r in rows:
         link = links.get(r.occurrence_id)
@@ -149,7 +152,7 @@ def _plan(run: JobRun) -> dict[int, list[Fetch]]:
             continue
         fetches.append(Fetch(r.id, r.occurrence_id, link.integration_id, link.canvas_course_id,
                                             link.canvas_section_id, r.canvas_user_id,
-                                            f"{r.first_name} {r.last_name} ({r.code})"))
+                                            f"{r.first_name} {r.last_name} ({r.code})", refusal=shared.get(r.id)))
     db.session.commit()
     return plan
 

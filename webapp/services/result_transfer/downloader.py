@@ -153,6 +153,12 @@ class Downloader:
         """The claimed occurrence's students that need Canvas; the others are staged at once."""
         fetches = self.plan[occurrence_id]
         self.left[occurrence_id] = len(fetches)
+        refused = [(fetch, Failed(fetch.refusal)) for fetch in fetches if fetch.refusal]
+        if refused:
+            self._stage_results(refused)
+            fetches = [fetch for fetch in fetches if not fetch.refusal]
+            if not fetches:
+                return []
         client = self._client(integration_id)
         if client is None:
             self._stage_results([(fetch, Failed(self.refusals[integration_id])) for fetch in fetches])

@@ -25,6 +25,7 @@ class Fetch:
     canvas_user_id: int
     label: str
     seen: CourseProgress | None = None  # Canvas's counters for the student, when read
+    refusal: str | None = None  # why this student's progress may not be read (sharing.py)
 
 
 class Failed(str):
