@@ -27,14 +27,20 @@ def _sign_in_with(client, make_user, role_name: str, *rights) -> None:
     sign_in(client, "someone")
 
 
-@pytest.mark.parametrize("label, path", [("Canvas exceptions", "/canvas-exceptions"), ("Run history", "/runs")])
-def test_a_role_without_the_right_neither_sees_the_link_nor_gets_in(client, make_user, label, path):
-    # Enrolment transfer alone opens the Utilities menu, but these pages need result transfer.
+def test_a_role_without_the_right_neither_sees_the_link_nor_gets_in(client, make_user):
+    # Enrolment transfer alone opens the Utilities menu, but Canvas exceptions need result transfer.
     _sign_in_with(client, make_user, "Sync clerk", ("enrolment_transfer", "view"))
     menu = _menu(client)
     assert "Transfer enrolments to Canvas LMS" in menu
-    assert label not in menu
-    assert client.get(path).status_code == 403
+    assert "Canvas exceptions" not in menu
+    assert client.get("/canvas-exceptions").status_code == 403
+
+
+def test_the_run_history_opens_to_either_kind_of_transfer(client, make_user):
+    # Each kind of run shows to those with its kind's right: enrolment transfer sees its own runs.
+    _sign_in_with(client, make_user, "Sync clerk", ("enrolment_transfer", "view"))
+    assert _menu(client)["Run history"] == "/runs"
+    assert client.get("/runs").status_code == 200
 
 
 @pytest.mark.parametrize("label, path", [("Canvas exceptions", "/canvas-exceptions"), ("Run history", "/runs")])

@@ -23,6 +23,10 @@ def _url(rule) -> str:
     return re.sub(r"<(?:[^:>]+:)?[^>]+>", "1", rule.rule)
 
 
+def _is_right(right) -> bool:
+    return isinstance(right, tuple) and len(right) == 2 and right[0] in ENTITY_NAMES and right[1] in ACTIONS
+
+
 def test_every_route_declares_its_permission_check(app):
     unguarded = []
     for rule, view in _routes(app):
@@ -31,7 +35,7 @@ def test_every_route_declares_its_permission_check(app):
             continue
         if access == "signed_in":
             continue
-        if not (isinstance(access, tuple) and access[0] in ENTITY_NAMES and access[1] in ACTIONS):
+        if not (_is_right(access) or (isinstance(access, frozenset) and access and all(map(_is_right, access)))):
             unguarded.append(f"{rule.rule} ({rule.endpoint})")
     assert not unguarded, "routes without a permission check: " + ", ".join(unguarded)
 
@@ -55,7 +59,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(app, client):
 def _guarded(app, method):
     for rule, view in _routes(app):
         access = getattr(view, "access", None)
-        if isinstance(access, tuple) and method in rule.methods:
+        if isinstance(access, tuple | frozenset) and method in rule.methods:
             yield rule, access
 
 
@@ -80,7 +84,8 @@ def test_a_role_without_rights_gets_403_on_every_guarded_route(app, no_rights_cl
 
 def test_read_only_gets_403_on_every_mutating_route(app, client, login):
     login("Read only")
-    mutating = [(rule, access) for rule, access in _guarded(app, "POST") if access[1] != "view"]
+    mutating = [(rule, access) for rule, access in _guarded(app, "POST") if isinstance(access, tuple)
+                and access[1] != "view"]
     assert len(mutating) > 20
     for rule, _access in mutating:
         response = client.post(_url(rule), data={"x": "1"})

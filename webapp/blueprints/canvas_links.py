@@ -10,8 +10,7 @@ from ..services import DomainError
 from ..services.canvas_links import link as linking
 from ..services.canvas_links import modules as module_list
 from ..services.integrations.connection import PAGE, canvas_client
-from ..services.oversight.history import occurrence_history
-from .common import confirm_delete, db_int, get_or_404, linked_or_back, render, require
+from .common import confirm_delete, db_int, get_or_404, history_of, linked_or_back, render, require
 
 bp = Blueprint("canvas_links", __name__, url_prefix="/occurrences/<int:occurrence_id>/canvas")
 
@@ -40,7 +39,7 @@ def link(occurrence_id: int):
             return redirect(url_for(".modules", occurrence_id=occurrence.id))
     return render("canvas_links/link.html", status=422 if error else 200, occurrence=occurrence, link=current,
                   integrations=integrations, error=error, history=linking.link_history(occurrence),
-                  events=occurrence_history(occurrence, limit=50), zone=current.integration if current else None)
+                  events=history_of(occurrence, 50), zone=current.integration if current else None)
 
 
 @bp.route("/unlink", methods=["GET", "POST"])

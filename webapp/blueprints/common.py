@@ -1,8 +1,10 @@
 """What every blueprint shares: permission marks and checks, block rendering, paging, service
 errors on forms, starting and polling runs. Blueprints import this module, never each other.
 
-Every view is marked with exactly one of `public`, `signed_in` or `require(entity, action)`.
-`tests/web/test_route_permissions.py` walks the URL map and fails on an unmarked view.
+Every view is marked with exactly one of `public`, `signed_in`, `require(entity, action)` or
+`require_any(*rights)`. `tests/web/test_route_permissions.py` walks the URL map and fails on an
+unmarked view; `tests/web/test_authorisation_probe.py` requests every route as every role and
+compares the answers with the marks.
 """
 
 import csv
@@ -19,6 +21,7 @@ from ..models import JobRun, Occurrence, ResultType, TaskStatus
 from ..request_limits import MAX_DB_INT
 from ..services import DomainError
 from ..services.canvas_links.link import current_link
+from ..services.oversight.history import occurrence_history
 from ..services.runs.kinds import KINDS
 from ..services.permissions import ACTIONS, ENTITY_NAMES, can
 from ..services.result_transfer.review import SHOW, present
@@ -57,6 +60,38 @@ def require(entity: str, action: str):
     return decorate
 
 
+def require_any(*rights: tuple[str, str]):
+    """403 unless a role of the signed-in user grants one of `rights`: for a page whose records each
+    need one of them, which the view then checks record by record (the run history: each kind of run
+    needs its own right)."""
+    for entity, action in rights:
+        if entity not in ENTITY_NAMES or action not in ACTIONS:
+            raise ValueError(f"unknown permission {entity}.{action}")
+
+    def decorate(view):
+        @wraps(view)
+        def checked(*args, **kwargs):
+            if not passes(frozenset(rights)):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped = login_required(checked)
+        wrapped.access = frozenset(rights)
+        return wrapped
+
+    return decorate
+
+
+def passes(access) -> bool:
+    """Whether the signed-in user passes an access mark: `public`, `signed_in`, one right (a pair),
+    or any of several (a frozenset of pairs)."""
+    if isinstance(access, tuple):
+        return can(current_user, *access)
+    if isinstance(access, frozenset):
+        return any(can(current_user, *right) for right in access)
+    return access == "public" or (access == "signed_in" and current_user.is_authenticated)
+
+
 def require_can(entity: str, action: str) -> None:
     """403 unless the signed-in user may; for a check that depends on the record (which right a
     draft or a run needs), made inside the view after loading it."""
@@ -67,10 +102,7 @@ def require_can(entity: str, action: str) -> None:
 def may_visit(endpoint: str) -> bool:
     """Whether the signed-in user passes the access mark of the view at `endpoint`. Menus show a
     link by this, so a link follows the very right its route checks and the two cannot drift."""
-    access = getattr(current_app.view_functions[endpoint], "access", None)
-    if isinstance(access, tuple):
-        return can(current_user, *access)
-    return access == "public" or current_user.is_authenticated
+    return passes(getattr(current_app.view_functions[endpoint], "access", None))
 
 
 def render(template: str, block: str | None = None, status: int = 200, **context):
@@ -175,6 +207,12 @@ def linked_or_back(occurrence_id: int):
         abort(redirect(url_for("occurrences.view", occurrence_id=occurrence_id, _anchor="enrolments")))
     return occurrence, link
 
+
+def history_of(occurrence: Occurrence, limit: int):
+    """An occurrence's history as the signed-in user may see it: the audit entries (who changed what,
+    the calls made in Canvas) with the audit log's right, the results saved with the enrolments' right."""
+    return occurrence_history(occurrence, limit, audit=can(current_user, "audit_entry", "view"),
+                              results=can(current_user, "enrolment", "view"))
 
 
 def confirm_delete(perform, *, what: str, detail: str | None, cancel_url: str, done_url: str, done: str):

@@ -14,10 +14,11 @@ from ..models import Client, Enrolment, Occurrence, OccurrenceStatus, StatusType
 from ..request_limits import MAX_DB_INT
 from ..services import DomainError
 from ..services.canvas_links.link import current_link
-from ..services.oversight.history import occurrence_history
 from ..services.records import same_text
 from ..services.sms import occurrences as service
-from .common import confirm_delete, db_int, fragment_or_back, get_or_404, paginate, render, require, save_or_refuse
+from .common import (
+    confirm_delete, db_int, fragment_or_back, get_or_404, history_of, paginate, render, require, save_or_refuse,
+)
 
 bp = Blueprint("occurrences", __name__, url_prefix="/occurrences")
 
@@ -116,7 +117,7 @@ def _enrolments_with_results(occurrence: Occurrence) -> list[Enrolment]:
 def history(occurrence_id: int):
     occurrence = get_or_404(Occurrence, occurrence_id)
     link = current_link(occurrence)
-    return render("occurrences/history.html", occurrence=occurrence, events=occurrence_history(occurrence),
+    return render("occurrences/history.html", occurrence=occurrence, events=history_of(occurrence, 200),
                   limit=200, zone=link.integration if link else None)
 
 

@@ -1,6 +1,7 @@
 """Seeing what goes on: the progress picture, Canvas exceptions, run history and mapping health."""
 
-from flask import Blueprint, request
+from flask import Blueprint, abort, request
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
@@ -11,7 +12,16 @@ from ..services.oversight import exceptions
 from ..services.oversight.health import all_mapping_health
 from ..services.oversight.progress import STATE_LABELS, STATES, SYMBOLS, progress_grid
 from ..services.runs import history
-from .common import csv_response, db_int, get_or_404, paginate, render, require
+from ..services.runs.kinds import VIEW_RIGHTS
+from .common import (
+    csv_response,
+    db_int,
+    get_or_404,
+    paginate,
+    render,
+    require,
+    require_any,
+)
 
 bp = Blueprint("oversight", __name__)
 
@@ -50,17 +60,21 @@ def canvas_exceptions_csv():
 
 
 @bp.route("/runs")
-@require("result_transfer", "view")
+@require_any(*VIEW_RIGHTS)
 def run_history():
+    """The runs of the kinds this user may see (each kind its own right), and only those."""
+    kinds = history.kinds_shown_to(current_user)
     kind = request.args.get("kind") or None
-    return render("oversight/runs.html", block="results", page=paginate(history.runs_query(kind), per_page=50),
-                  kind=kind, kinds=history.known_kinds(), runs=history)
+    return render("oversight/runs.html", block="results", page=paginate(history.runs_query(kinds, kind), per_page=50),
+                  kind=kind, kinds=history.kind_choices(kinds), runs=history)
 
 
 @bp.route("/runs/<int:run_id>")
-@require("result_transfer", "view")
+@require_any(*VIEW_RIGHTS)
 def run_detail(run_id: int):
     run = get_or_404(JobRun, run_id)
+    if run.kind not in history.kinds_shown_to(current_user):
+        abort(403)  # its names, Canvas ids and calls are for those with its kind's right
     only_failed = request.args.get("failed") == "1"
     query = select(JobRunItem).where(JobRunItem.run_id == run.id).order_by(JobRunItem.id)
     if only_failed:

@@ -162,6 +162,8 @@ def test_connection_names_who_the_token_acts_as(client, login, sim):
     ("canvas.example.edu.au", "https://canvas.example.edu.au"),
     ("http://127.0.0.1:8081", "http://127.0.0.1:8081"),
     ("http://localhost:8081/", "http://localhost:8081"),
+    ("https://canvas.example.edu.au./", "https://canvas.example.edu.au"),
+    ("http://localhost.:8081", "http://localhost:8081"),
 ])
 def test_canvas_addresses_are_normalised(typed, expected):
     assert normalise_canvas_address(typed) == expected
@@ -177,6 +179,8 @@ def test_canvas_addresses_are_normalised(typed, expected):
     ("https://canvas.example.edu.au:99999", "is not a web address"),
     # Refused even here, where the tests allow private networks (for the simulator):
     ("https://169.254.169.254", "link-local or cloud metadata"),
+    ("https://169.254.169.254./", "link-local or cloud metadata"),
+    ("https://100.100.100.200", "link-local or cloud metadata"),
     ("https://[fd00:ec2::254]", "link-local or cloud metadata"),
     ("https://[fe80::1]", "link-local or cloud metadata"),
     ("https://metadata.google.internal", "cloud metadata service"),

@@ -50,7 +50,7 @@ def test_start_run_is_the_only_place_a_run_is_made():
 
 
 def test_the_run_history_names_the_sync_kinds(app):
-    kinds = dict(history.known_kinds())
+    kinds = dict(history.kind_choices(list(KINDS)))
     assert (kinds[sync.KIND], kinds[sync.BULK_KIND]) == ("Canvas sync", "Canvas sync, every occurrence")
     assert history.kind_label(JobRun(kind="canvas_refresh", params={})) == "Canvas refresh"
 

@@ -12,6 +12,7 @@ from .errors import (
     MissingScope,
     NotFound,
     PermissionDenied,
+    RefusedAddress,
     ThrottledTooLong,
     Unavailable,
 )
@@ -21,13 +22,14 @@ from .models import (
     Account, Admin, CompletionRequirement, Course, CourseProgress, Enrollment, Login, Module, ModuleItem, Section,
     StudentProgress, User,
 )
+from .peers import AddressCheck, IPAddress
 from .scopes import SCOPES
 from .tokens import OAuthTokenProvider, OAuthTokens, StaticToken, TokenProvider, exchange_authorization_code
 
 __all__ = [
-    "Account", "Admin", "AuthError", "Backoff", "BadResponse", "CanvasClient", "CanvasError", "CanvasValidationError",
-    "CompletionRequirement", "ConcurrencyLimiter", "Course", "CourseProgress", "Enrollment", "FieldError", "Login", "MissingScope", "Module",
-    "ModuleItem", "NotFound", "OAuthTokenProvider", "OAuthTokens", "PermissionDenied", "SCOPES", "Section", "SharedLimiter", "StaticToken",
+    "Account", "AddressCheck", "Admin", "AuthError", "Backoff", "BadResponse", "CanvasClient", "CanvasError", "CanvasValidationError",
+    "CompletionRequirement", "ConcurrencyLimiter", "Course", "CourseProgress", "Enrollment", "FieldError", "IPAddress", "Login", "MissingScope", "Module",
+    "ModuleItem", "NotFound", "OAuthTokenProvider", "OAuthTokens", "PermissionDenied", "RefusedAddress", "SCOPES", "Section", "SharedLimiter", "StaticToken",
     "StudentProgress", "ThrottledTooLong", "TokenProvider", "Unavailable", "User", "exchange_authorization_code",
     "run_concurrently", "sis_path_id",
 ]

@@ -13,6 +13,7 @@ from .limiter import ConcurrencyLimiter, SharedLimiter
 from .models import (
     Account, Admin, CanvasObject, parse_answer, Course, Enrollment, Login, Module, ModuleItem, Section, StudentProgress, User,
 )
+from .peers import AddressCheck
 from .tokens import TokenProvider
 from .transport import Params, Timeout, Transport
 
@@ -29,7 +30,8 @@ class CanvasClient:
     retried until `max_throttle_wait` seconds of waiting in total. `limiter` lets clients
     that use one token share one limiter; otherwise it is sized by `max_concurrency`.
     `sleep` is injectable so tests need not wait. `observe(throttled, error)` hears of every attempt
-    (the integration's call counts).
+    (the integration's call counts). `check_address` is asked about every address a connection is
+    about to reach, and refuses it with its reason (`peers`; RefusedAddress).
 
     Every method raises a `CanvasError` subclass whose message names the Canvas object.
     """
@@ -38,10 +40,12 @@ class CanvasClient:
                  max_concurrency: int = 8, max_attempts: int = 5, max_throttle_wait: float = 600.0,
                  backoff: Backoff = Backoff(), sleep: Callable[[float], None] = time.sleep,
                  limiter: ConcurrencyLimiter | SharedLimiter | None = None,
-                 observe: Callable[[bool, bool], None] | None = None) -> None:
+                 observe: Callable[[bool, bool], None] | None = None,
+                 check_address: AddressCheck | None = None) -> None:
         self._http = Transport(base_url, token_provider, timeout=timeout,
                                limiter=limiter or ConcurrencyLimiter(max_concurrency), max_attempts=max_attempts,
-                               max_throttle_wait=max_throttle_wait, backoff=backoff, sleep=sleep, observe=observe)
+                               max_throttle_wait=max_throttle_wait, backoff=backoff, sleep=sleep, observe=observe,
+                               check_address=check_address)
 
     @property
     def base_url(self) -> str:

@@ -43,6 +43,10 @@ class Unavailable(CanvasError):
     """Canvas could not be reached or kept failing (5xx, timeouts, dropped connections)."""
 
 
+class RefusedAddress(CanvasError):
+    """canvaslink would not connect: the Canvas host name resolves to an address it never reaches."""
+
+
 class BadResponse(CanvasError):
     """The answer is not what Canvas sends: wrong address, a proxy, or a damaged body."""
 

@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
-import requests
-
 from .diagnosis import TRANSPORT_ERRORS, json_body, not_canvas, read_error_body
 from .errors import AuthError, Unavailable
+from .peers import AddressCheck, new_session
 
 
 class TokenProvider(Protocol):
@@ -50,7 +49,8 @@ class OAuthTokenProvider:
     """Access tokens from a developer key and a refresh token (the refresh_token grant, §8.1).
 
     Renews shortly before a known expiry and whenever Canvas rejects the token; every new
-    token goes to `on_new_tokens` so the caller can store it.
+    token goes to `on_new_tokens` so the caller can store it. The token requests' connections meet
+    `check_address` as the API calls' do.
     """
 
     # Renewing a minute early keeps requests sent just before the expiry from bouncing.
@@ -59,7 +59,8 @@ class OAuthTokenProvider:
     def __init__(self, base_url: str, client_id: str, client_secret: str, refresh_token: str, *,
                  access_token: str | None = None, expires_at: float | None = None,
                  on_new_tokens: Callable[[OAuthTokens], None] | None = None,
-                 timeout: float | tuple[float, float] = (10, 30), clock: Callable[[], float] = time.time) -> None:
+                 timeout: float | tuple[float, float] = (10, 30), clock: Callable[[], float] = time.time,
+                 check_address: AddressCheck | None = None) -> None:
         self._base_url = base_url.rstrip("/")
         self._client_id = client_id
         self._client_secret = client_secret
@@ -69,6 +70,7 @@ class OAuthTokenProvider:
         self._on_new_tokens = on_new_tokens
         self._timeout = timeout
         self._clock = clock
+        self._check_address = check_address
         self._lock = threading.Lock()
 
     def get_token(self) -> str:
@@ -86,7 +88,7 @@ class OAuthTokenProvider:
         tokens = request_tokens(self._base_url, {
             "grant_type": "refresh_token", "client_id": self._client_id,
             "client_secret": self._client_secret, "refresh_token": self._refresh,
-        }, timeout=self._timeout, clock=self._clock)
+        }, timeout=self._timeout, clock=self._clock, check_address=self._check_address)
         # Canvas keeps the original refresh token valid and usually sends no new one.
         tokens = OAuthTokens(tokens.access_token, tokens.refresh_token or self._refresh, tokens.expires_at)
         self._access_token, self._expires_at = tokens.access_token, tokens.expires_at
@@ -100,24 +102,26 @@ class OAuthTokenProvider:
 
 def exchange_authorization_code(base_url: str, client_id: str, client_secret: str, code: str,
                                 redirect_uri: str, *, timeout: float | tuple[float, float] = (10, 30),
-                                clock: Callable[[], float] = time.time) -> OAuthTokens:
+                                clock: Callable[[], float] = time.time,
+                                check_address: AddressCheck | None = None) -> OAuthTokens:
     """Step 3 of the OAuth flow: trade the `code` Canvas sent to `redirect_uri` for tokens."""
     return request_tokens(base_url.rstrip("/"), {
         "grant_type": "authorization_code", "client_id": client_id, "client_secret": client_secret,
         "redirect_uri": redirect_uri, "code": code,
-    }, timeout=timeout, clock=clock)
+    }, timeout=timeout, clock=clock, check_address=check_address)
 
 
 def request_tokens(base_url: str, form: dict[str, str], *, timeout: float | tuple[float, float],
-                   clock: Callable[[], float]) -> OAuthTokens:
+                   clock: Callable[[], float], check_address: AddressCheck | None) -> OAuthTokens:
     """POST to Canvas's token endpoint. Not retried here: the client retries the call that needed the token.
 
     A fresh connection each time: tokens are renewed about hourly, not worth a pool to close.
     """
     host = urlsplit(base_url).netloc
     try:
-        response = requests.post(f"{base_url}/login/oauth2/token", data=form, timeout=timeout,
-                                 allow_redirects=False)
+        with new_session(check_address) as session:
+            response = session.post(f"{base_url}/login/oauth2/token", data=form, timeout=timeout,
+                                    allow_redirects=False)
     except TRANSPORT_ERRORS as exc:
         raise Unavailable(f"Could not reach Canvas at {host} to obtain an access token; try again later.") from exc
     body = json_body(response)

@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from .backoff import Backoff
 from .diagnosis import (
@@ -18,13 +17,14 @@ from .diagnosis import (
     is_token_rejected,
     not_canvas,
     rate_limit_remaining,
-    request_cost,
     raw_detail,
+    request_cost,
     retry_after,
 )
 from .errors import AuthError, BadResponse, ThrottledTooLong, Unavailable
 from .limiter import ConcurrencyLimiter, SharedLimiter
 from .pagination import next_page_url
+from .peers import AddressCheck, new_session
 from .tokens import TokenProvider
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,8 @@ class _Bearer(requests.auth.AuthBase):
 class Transport:
     def __init__(self, base_url: str, tokens: TokenProvider, *, timeout: Timeout, limiter: ConcurrencyLimiter | SharedLimiter,
                  max_attempts: int, max_throttle_wait: float, backoff: Backoff,
-                 sleep: Callable[[float], None], observe: Callable[[bool, bool], None] | None = None) -> None:
+                 sleep: Callable[[float], None], observe: Callable[[bool, bool], None] | None = None,
+                 check_address: AddressCheck | None = None) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"{base_url!r} is not a web address such as https://canvas.example.edu")
@@ -64,7 +65,7 @@ class Transport:
         self._backoff = backoff
         self._sleep = sleep
         self._observe = observe
-        self._session = _new_session(limiter.ceiling)
+        self._session = new_session(check_address, limiter.ceiling)
         # Proxy and certificate settings from the environment, read once: they depend only on the host.
         self._send_settings = self._session.merge_environment_settings(self.base_url, {}, None, None, None)
         self._renewing = threading.Lock()
@@ -184,13 +185,3 @@ class Transport:
             raise _DamagedBody(f"Canvas sent a damaged answer for {what}; try again later.",
                                status=response.status_code, detail=raw_detail(response)) from exc
 
-
-def _new_session(pool_size: int) -> requests.Session:
-    session = requests.Session()
-    # No urllib3 Retry here: Transport retries itself, so that the limiter, the throttle
-    # budget and the injected sleep see every attempt.
-    adapter = HTTPAdapter(pool_maxsize=pool_size, max_retries=0)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    session.headers.update({"Accept": "application/json", "User-Agent": "canvaslink"})
-    return session

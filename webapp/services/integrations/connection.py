@@ -14,9 +14,11 @@ from ...queue import redis_connection
 from .. import DomainError
 from ..audit import record
 from ..canvas import (
-    BadResponse, CanvasClient, CanvasError, OAuthTokenProvider, OAuthTokens, SharedLimiter, StaticToken, Unavailable,
+    AddressCheck, BadResponse, CanvasClient, CanvasError, OAuthTokenProvider, OAuthTokens, SharedLimiter, StaticToken,
+    Unavailable,
 )
 from ..clock import from_epoch, to_epoch, utcnow
+from .address import connection_check
 from .drafts import draft_secrets, effective_secret, store_draft_secrets
 from .rights import ConnectionReport, check_rights
 from .secrets import decrypt, encrypt
@@ -41,10 +43,10 @@ PAGE = Patience(timeout=(5, 30), max_attempts=3, max_throttle_wait=60)   # a pag
 
 
 def _token_provider(base_url: str, client_id: str | None, client_secret: str | None, access_token: str | None,
-                    refresh_token: str | None, expires_at: float | None, on_new_tokens):
+                    refresh_token: str | None, expires_at: float | None, on_new_tokens, check_address: AddressCheck):
     if refresh_token and client_id and client_secret:
         return OAuthTokenProvider(base_url, client_id, client_secret, refresh_token, access_token=access_token,
-                                  expires_at=expires_at, on_new_tokens=on_new_tokens)
+                                  expires_at=expires_at, on_new_tokens=on_new_tokens, check_address=check_address)
     if access_token:
         return StaticToken(access_token)
     raise DomainError("The integration is not authorised yet: use Authorise with Canvas, or paste an access "
@@ -53,8 +55,10 @@ def _token_provider(base_url: str, client_id: str | None, client_secret: str | N
 
 
 def canvas_client(integration: LmsIntegration, patience: Patience | None = None, **options) -> CanvasClient:
-    """A client for a saved integration; renewed tokens are written back (encrypted) as they arrive."""
+    """A client for a saved integration; renewed tokens are written back (encrypted) as they arrive.
+    Every connection it makes, token requests included, checks the address it reaches (`address`)."""
     integration_id = integration.id
+    check_address = connection_check()
     if patience is not None:
         options = patience._asdict() | options
 
@@ -72,14 +76,15 @@ def canvas_client(integration: LmsIntegration, patience: Patience | None = None,
     access_token = decrypt(integration.access_token_enc)
     provider = _token_provider(integration.base_url, integration.client_id, decrypt(integration.client_secret_enc),
                                access_token, decrypt(integration.refresh_token_enc),
-                               to_epoch(integration.token_expires_at), keep)
+                               to_epoch(integration.token_expires_at), keep, check_address)
     if current_app.config.get("REDIS_URL") and "limiter" not in options:
         # Canvas keeps one bucket per token (§7): every worker on every machine shares its limiter.
         token_key = hashlib.sha256(f"{integration.base_url}|{access_token}".encode()).hexdigest()[:24]
         options["limiter"] = SharedLimiter(redis_connection(), f"canvaslink:canvas-token:{token_key}",
                                            ceiling=options.pop("max_concurrency", 8),
                                            lease_seconds=current_app.config.get("LEASE_SECONDS", 30))
-    return CanvasClient(integration.base_url, provider, observe=call_counter(integration_id), **options)
+    return CanvasClient(integration.base_url, provider, observe=call_counter(integration_id),
+                        check_address=check_address, **options)
 
 
 def draft_client(draft: IntegrationDraft) -> tuple[CanvasClient, dict]:
@@ -91,10 +96,11 @@ def draft_client(draft: IntegrationDraft) -> tuple[CanvasClient, dict]:
 
     expires_at = pending.get("token_expires_at") if "token_expires_at" in pending else (
         to_epoch(draft.integration.token_expires_at) if draft.integration else None)
+    check_address = connection_check()
     provider = _token_provider(draft.data["base_url"], draft.data.get("client_id"),
                                effective_secret(draft, "client_secret"), effective_secret(draft, "access_token"),
-                               effective_secret(draft, "refresh_token"), expires_at, keep)
-    client = CanvasClient(draft.data["base_url"], provider, **QUICK._asdict())
+                               effective_secret(draft, "refresh_token"), expires_at, keep, check_address)
+    client = CanvasClient(draft.data["base_url"], provider, check_address=check_address, **QUICK._asdict())
     return client, pending
 
 

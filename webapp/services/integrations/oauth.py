@@ -11,6 +11,7 @@ from ...extensions import db
 from ...models import IntegrationDraft
 from .. import DomainError
 from ..canvas import SCOPES, CanvasError, exchange_authorization_code
+from .address import connection_check
 from .connection import test_connection
 from .drafts import effective_secret, store_draft_secrets
 from .rights import ConnectionReport
@@ -45,7 +46,8 @@ def complete_authorisation(draft: IntegrationDraft, code: str, redirect_uri: str
     draft.oauth_state_hash = None  # a state is good for one answer only
     try:
         tokens = exchange_authorization_code(draft.data["base_url"], draft.data["client_id"],
-                                             effective_secret(draft, "client_secret"), code, redirect_uri)
+                                             effective_secret(draft, "client_secret"), code, redirect_uri,
+                                             check_address=connection_check())
     except CanvasError as err:
         raise DomainError(str(err)) from None
     store_draft_secrets(draft, {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token or "",

@@ -23,15 +23,27 @@ class Event:
     lines: list[str] = field(default_factory=list)
 
 
-def occurrence_history(occurrence: Occurrence, limit: int = 200) -> list[Event]:
-    """The newest `limit` events, newest first."""
+def occurrence_history(occurrence: Occurrence, limit: int = 200, *, audit: bool, results: bool) -> list[Event]:
+    """The newest `limit` events, newest first. Audit entries (who changed what, the Canvas calls) only
+    with `audit`, for those who may view the audit log; saved results only with `results`, for those
+    who may view enrolments and their results."""
+    entries = _audit_entries(occurrence, limit) if audit else []
+    saves = _saves(occurrence, limit) if results else []
+    events = [_from_audit(entry) for entry in entries] + [_from_save(*row) for row in saves]
+    return sorted(events, key=lambda event: event.at, reverse=True)[:limit]
+
+
+def _audit_entries(occurrence: Occurrence, limit: int) -> list[AuditEntry]:
     enrolment_ids = select(Enrolment.id).where(Enrolment.occurrence_id == occurrence.id)
-    entries = db.session.scalars(
+    return db.session.scalars(
         select(AuditEntry).where(or_(
             and_(AuditEntry.entity == "occurrence", AuditEntry.entity_id == occurrence.id),
             and_(AuditEntry.entity == "enrolment", AuditEntry.entity_id.in_(enrolment_ids))))
-        .options(joinedload(AuditEntry.user)).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))
-    saves = db.session.execute(
+        .options(joinedload(AuditEntry.user)).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)).all()
+
+
+def _saves(occurrence: Occurrence, limit: int) -> list:
+    return db.session.execute(
         select(ResultProvenance, Client, Unit.code, Task.name)
         .join(Enrolment, Enrolment.id == ResultProvenance.enrolment_id).join(Client, Client.id == Enrolment.client_id)
         .outerjoin(TrainingPlanUnit, TrainingPlanUnit.id == ResultProvenance.plan_unit_id)
@@ -40,8 +52,6 @@ def occurrence_history(occurrence: Occurrence, limit: int = 200) -> list[Event]:
         .outerjoin(Task, Task.id == EnrolmentTask.task_id)
         .where(Enrolment.occurrence_id == occurrence.id).options(joinedload(ResultProvenance.processed_by))
         .order_by(ResultProvenance.processed_at.desc()).limit(limit)).all()
-    events = [_from_audit(entry) for entry in entries] + [_from_save(*row) for row in saves]
-    return sorted(events, key=lambda event: event.at, reverse=True)[:limit]
 
 
 def _from_audit(entry: AuditEntry) -> Event:

@@ -1,4 +1,4 @@
-"""Run history: every JobRun, whatever its kind, with who started it and how long it took."""
+"""Run history: the JobRuns of the kinds someone may see, with who started them and how long they took."""
 
 import logging
 from datetime import timedelta
@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import JobRun, User
+from ..permissions import can
 from .kinds import KINDS, label_of
 from .nightly import NIGHTLY
 
@@ -37,11 +38,22 @@ def describe_duration(span: timedelta | None) -> str:
     return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
 
 
-def runs_query(kind: str | None = None):
-    query = select(JobRun).outerjoin(User, JobRun.started_by_id == User.id).order_by(JobRun.id.desc())
+def kinds_shown_to(user) -> list[str]:
+    """The kinds of run `user` may see: each kind's runs need its view right (RunKind.view_right). A kind
+    this version does not know (an older run's) has no right to go by: only who sees every kind sees it."""
+    shown = [name for name, kind in KINDS.items() if can(user, *kind.view_right)]
+    if len(shown) < len(KINDS):
+        return shown
+    return shown + [kind for kind in db.session.scalars(select(JobRun.kind).distinct()) if kind not in KINDS]
+
+
+def runs_query(kinds: list[str], kind: str | None = None):
+    """Runs of `kinds`, newest first; of `kind` alone when it is one of them (none when it is not)."""
+    query = (select(JobRun).outerjoin(User, JobRun.started_by_id == User.id).where(JobRun.kind.in_(kinds))
+             .order_by(JobRun.id.desc()))
     return query.where(JobRun.kind == kind) if kind else query
 
 
-def known_kinds() -> list[tuple[str, str]]:
-    kinds = set(db.session.scalars(select(JobRun.kind).distinct())) | set(KINDS)
+def kind_choices(kinds: list[str]) -> list[tuple[str, str]]:
+    """The run history's filter: (kind, its name), by name."""
     return sorted(((kind, label_of(kind)) for kind in kinds), key=lambda pair: pair[1])

@@ -23,6 +23,12 @@ class RunKind(NamedTuple):
     # A run split into one RQ job per occurrence, which any number of workers take: its occurrences.
     parts: Callable[[JobRun], list[int]] | None = None
 
+    @property
+    def view_right(self) -> tuple[str, str]:
+        """Seeing its runs (the run history, a run's items) takes the view right of the entity whose
+        right starts it: who may see enrolment transfers may see their runs."""
+        return self.right[0], "view"
+
 
 KINDS = {kind.name: kind for kind in (
     RunKind(enrolment_transfer.KIND, "Enrolment transfer", enrolment_transfer.run_transfer,
@@ -35,6 +41,9 @@ KINDS = {kind.name: kind for kind in (
     RunKind(sync.KIND, "Canvas sync", sync.run_sync, ("enrolment_transfer", "add")),
     RunKind(sync.BULK_KIND, "Canvas sync, every occurrence", sync.run_bulk_sync, ("enrolment_transfer", "add")),
 )}
+
+# Whoever holds one of these sees the runs of some kind: the run history's own right.
+VIEW_RIGHTS = tuple(sorted({kind.view_right for kind in KINDS.values()}))
 
 
 def label_of(kind: str) -> str:
