@@ -47,7 +47,8 @@ class ClientForm(FlaskForm):
             self.canvas_user_id.description = ("Set by enrolment transfer. Only staff who may transfer enrolments to "
                                                "Canvas can change it.")
             return
-        # Who the typed id is in Canvas, shown under the field as soon as it is typed.
+        # Who the typed id is in Canvas, shown under the field as soon as it is typed (clients/form.html
+        # asks for the saved one when the form opens).
         obj = kwargs.get("obj")
         self.canvas_user_id.render_kw = {
             "hx-get": url_for("clients.canvas_account", client_id=obj.id if obj else None),
