@@ -5,10 +5,10 @@ from datetime import date
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
+from .base import Base, Versioned
 
 
-class Client(Base):
+class Client(Versioned, Base):
     __tablename__ = "client"
 
     id: Mapped[int] = mapped_column(primary_key=True)
