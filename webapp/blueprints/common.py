@@ -140,8 +140,7 @@ def save_or_refuse(form, perform, *, at: dict | None = None, record=None, entity
     than the one the form was opened at (its `version` field): `refusal_status` then says 409."""
     try:
         if record is not None:
-            check_version(record, form.version.data,
-                          audited(entity, f"This {entity.replace('_', ' ')}", form_words(form)))
+            check_edit(form, record, entity)
         result = perform()
         db.session.commit()
     except DomainError as err:
@@ -149,6 +148,12 @@ def save_or_refuse(form, perform, *, at: dict | None = None, record=None, entity
         form_error(form, err, at=at)
         return None, False
     return result, True
+
+
+def check_edit(form, record, entity: str) -> None:
+    """Refuse (NewerVersion) an edit of `record`, audited as `entity`, when the record has a newer
+    version than the form was opened at (its `version` field), naming what changed in the form's words."""
+    check_version(record, form.version.data, audited(entity, f"This {entity.replace('_', ' ')}", form_words(form)))
 
 
 def refusal_status(form) -> int:

@@ -13,7 +13,9 @@ from sqlalchemy import or_, select
 
 from ..forms.fields import VersionField
 from ..services.records import delete_record, save_record
-from .common import confirm_delete, get_or_404, paginate, refusal_status, render, require, save_or_refuse
+from .common import (
+    check_edit, confirm_delete, get_or_404, paginate, refusal_status, render, require, save_or_refuse,
+)
 
 
 @dataclass
@@ -71,7 +73,7 @@ class Crud:
         form = self.form(obj=obj)
         if form.validate_on_submit():
             values = {name: _clean(form[name].data) for name in form.record_fields}
-            saved, done = save_or_refuse(form, lambda: self._store(obj, values), record=obj, entity=self.entity)
+            saved, done = save_or_refuse(form, lambda: self._store(form, obj, values))
             if done:
                 flash(f"Saved {self.label} {saved}.", "success")
                 return redirect(self.url("view", ident=saved.id))
@@ -79,9 +81,12 @@ class Crud:
         status = refusal_status(form) if request.method == "POST" else 200
         return render(self.form_template, status=status, crud=self, form=form, obj=obj)
 
-    def _store(self, obj, values: dict):
+    def _store(self, form, obj, values: dict):
         if self.check:
             self.check(obj, values)
+        if obj is not None:
+            # After the check, which may ask Canvas: the version check holds the row until the commit.
+            check_edit(form, obj, self.entity)
         return save_record(self.model, obj, values, unique=self.unique, label=self.label, entity=self.entity,
                            actor_id=current_user.id)
 

@@ -87,8 +87,9 @@ def provenance(target, what: str) -> Changed:
                                    .order_by(ResultProvenance.processed_at.desc(), ResultProvenance.id.desc()).limit(1))
         if latest is None:
             return f"{what} was changed after you opened the page"
-        return (f"{what} was changed after you opened the page, by {who(latest.processed_by)} on "
-                f"{when(latest.processed_at)} ({latest.previous} → {latest.saved})")
+        by = latest.processed_by.display_name if latest.processed_by else "canvaslink's automatic transfer from Canvas"
+        return (f"{what} was changed after you opened the page, by {by} on {when(latest.processed_at)} "
+                f"({latest.previous} → {latest.saved})")
 
     return changed
 
@@ -137,7 +138,9 @@ def _fields(changes: dict, words: Words) -> str:
     for field, change in changes.items():
         label, choices = words.get(field, (field.replace("_", " ").capitalize(), {}))
         if isinstance(change, list | tuple) and len(change) == 2:
-            said.append(f"{label}: {shown(change[0], choices)} → {shown(change[1], choices)}")
+            before, after = shown(change[0], choices), shown(change[1], choices)
+            if before != after:  # "" and None alike are nothing to a reader
+                said.append(f"{label}: {before} → {after}")
         else:  # a secret: only that it was set, replaced or removed
             said.append(f"{label} {change}")
     return f" ({'; '.join(said)})" if said else ""
