@@ -50,7 +50,8 @@ def page(browser, live_server):
 
     def on_console(message):
         ours = message.location.get("url", "").startswith(live_server)  # not Canvas's (the simulator's) pages
-        refused_form = message.text.endswith("status of 422 (UNPROCESSABLE ENTITY)")  # shown to the user on purpose
+        # A form sent back refused (422), or refused over a newer version of its record (409), is shown on purpose.
+        refused_form = message.text.endswith(("status of 422 (UNPROCESSABLE ENTITY)", "status of 409 (CONFLICT)"))
         if message.type == "error" and ours and not refused_form:
             errors.append(f"{message.text} at {message.location.get('url')}")
 

@@ -10,6 +10,7 @@ from ..services import DomainError
 from ..services.canvas_links import link as linking
 from ..services.canvas_links import modules as module_list
 from ..services.integrations.connection import PAGE, canvas_client
+from ..services.versions import NewerVersion, check_version, mentioned
 from .common import confirm_delete, db_int, get_or_404, history_of, linked_or_back, render, require
 
 bp = Blueprint("canvas_links", __name__, url_prefix="/occurrences/<int:occurrence_id>/canvas")
@@ -101,8 +102,17 @@ def save_modules(occurrence_id: int):
     chosen = {m.id: (request.form.get(f"unit-{m.id}", type=db_int) or None, request.form.get(f"task-{m.id}", type=db_int)
                      or None) for m in current.modules}
     try:
+        # Each module's row carries the version it was opened at: one changed since refuses them all.
+        for m in current.modules:
+            check_version(m, request.form.get(f"version-{m.id}", type=db_int),
+                          mentioned("occurrence", occurrence.id, m.name, f"The mapping of “{m.name}”",
+                                    ("mapping", "modules")), again="Save mappings")
         changed = module_list.save_mappings(current, chosen, current_user.id)
         db.session.commit()
+    except NewerVersion as err:
+        db.session.rollback()
+        return render("canvas_links/modules.html", status=409, occurrence=occurrence, link=current, typed=chosen,
+                      error=err.message)
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")

@@ -27,6 +27,7 @@ from ..services.permissions import ACTIONS, ENTITY_NAMES, can
 from ..services.result_transfer.review import SHOW, present
 from ..services.result_transfer.start_rules import START_RULES
 from ..services.runs.lifecycle import request_cancel
+from ..services.versions import NewerVersion, Words, audited, check_version
 
 
 def public(view):
@@ -117,13 +118,14 @@ def render(template: str, block: str | None = None, status: int = 200, **context
 
 
 def fragment_or_back(template: str, block: str, back_url: str, *, error: str | None = None, done: str = "Saved.",
-                     **context):
+                     newer: bool = False, **context):
     """The answer to a row or cell that htmx saves in place. A plain form post (no JS, or a
-    script) gets no fragment, which alone is no page: it goes back to the page, with the outcome."""
+    script) gets no fragment, which alone is no page: it goes back to the page, with the outcome.
+    `newer`: the error is a save refused over a newer version (409)."""
     if not htmx:
         flash(error or done, "error" if error else "success")
         return redirect(back_url)
-    return render(template, block=block, status=422 if error else 200, **context)
+    return render(template, block=block, status=(409 if newer else 422) if error else 200, **context)
 
 
 def get_or_404(model, ident):
@@ -154,6 +156,8 @@ def form_error(form, err: DomainError, *, at: dict | None = None) -> None:
     """Put a service's refusal on the form: under the field it names, or above the form (the
     `form_errors` macro) when it names none or one the form lacks. `at` maps a service's field
     name (or None) to the form's field where the two differ."""
+    if isinstance(err, NewerVersion) and "version" in form:
+        form.version.refused_over(err.version)
     name = (at or {}).get(err.field, err.field)
     if name and name in form:
         form[name].errors = [*form[name].errors, err.message]
@@ -161,10 +165,14 @@ def form_error(form, err: DomainError, *, at: dict | None = None) -> None:
         form.form_errors.append(err.message)
 
 
-def save_or_refuse(form, perform, *, at: dict | None = None):
+def save_or_refuse(form, perform, *, at: dict | None = None, record=None, entity: str | None = None):
     """Run `perform()` and commit. A DomainError it raises is rolled back and put on the form
-    (`form_error`, with `at`). Returns (what `perform` returned, True), or (None, False) when refused."""
+    (`form_error`, with `at`). Returns (what `perform` returned, True), or (None, False) when refused.
+    An edit of `record` (audited as `entity`) is refused first when the record has a newer version
+    than the one the form was opened at (its `version` field): `refusal_status` then says 409."""
     try:
+        if record is not None:
+            check_edit(form, record, entity)
         result = perform()
         db.session.commit()
     except DomainError as err:
@@ -172,6 +180,25 @@ def save_or_refuse(form, perform, *, at: dict | None = None):
         form_error(form, err, at=at)
         return None, False
     return result, True
+
+
+def check_edit(form, record, entity: str) -> None:
+    """Refuse (NewerVersion) an edit of `record`, audited as `entity`, when the record has a newer
+    version than the form was opened at (its `version` field), naming what changed in the form's words."""
+    check_version(record, form.version.data, audited(entity, f"This {entity.replace('_', ' ')}", form_words(form)))
+
+
+def refusal_status(form) -> int:
+    """The status of a form sent back refused: 409 when it was opened at an older version of the
+    record than the one saved since, else 422 (what was typed is at fault)."""
+    return 409 if "version" in form and form.version.newer else 422
+
+
+def form_words(form) -> Words:
+    """The form's fields as a refusal names them: their labels, and the words of their choices."""
+    return {f.name: (f.label.text, {choice.value: choice.label for choice in f.iter_choices()}
+                     if hasattr(f, "iter_choices") else {})
+            for f in form if f.name not in ("csrf_token", "version")}
 
 
 # A spreadsheet reads a cell that starts with one of these as a formula (a tab or CR ahead of

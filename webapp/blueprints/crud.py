@@ -11,8 +11,11 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from ..forms.fields import VersionField
 from ..services.records import delete_record, save_record
-from .common import confirm_delete, get_or_404, paginate, render, require, save_or_refuse
+from .common import (
+    check_edit, confirm_delete, get_or_404, paginate, refusal_status, render, require, save_or_refuse,
+)
 
 
 @dataclass
@@ -34,6 +37,9 @@ class Crud:
     form_template: str = "crud/form.html"
 
     def __post_init__(self):
+        # Every edit carries the version of the record it was opened at, so a save over a newer one is
+        # refused instead of undoing someone else's change.
+        self.form = type(self.form.__name__, (self.form,), {"version": VersionField()})
         bp, e = self.blueprint, self.entity
         bp.add_url_rule("/", "index", require(e, "view")(self.index))
         bp.add_url_rule("/new", "new", require(e, "add")(self.new), methods=["GET", "POST"])
@@ -67,17 +73,20 @@ class Crud:
         form = self.form(obj=obj)
         if form.validate_on_submit():
             values = {name: _clean(form[name].data) for name in form.record_fields}
-            saved, done = save_or_refuse(form, lambda: self._store(obj, values))
+            saved, done = save_or_refuse(form, lambda: self._store(form, obj, values))
             if done:
                 flash(f"Saved {self.label} {saved}.", "success")
                 return redirect(self.url("view", ident=saved.id))
-        # A POST that reaches here was refused: 422 lets htmx swap the form with its errors.
-        status = 422 if request.method == "POST" else 200
+        # A POST that reaches here was refused: 422 (or 409, over a newer version) lets htmx swap the form.
+        status = refusal_status(form) if request.method == "POST" else 200
         return render(self.form_template, status=status, crud=self, form=form, obj=obj)
 
-    def _store(self, obj, values: dict):
+    def _store(self, form, obj, values: dict):
         if self.check:
             self.check(obj, values)
+        if obj is not None:
+            # After the check, which may ask Canvas: the version check holds the row until the commit.
+            check_edit(form, obj, self.entity)
         return save_record(self.model, obj, values, unique=self.unique, label=self.label, entity=self.entity,
                            actor_id=current_user.id)
 

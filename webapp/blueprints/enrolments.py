@@ -15,7 +15,8 @@ from ..models import (
 from ..services import DomainError
 from ..services.records import same_text
 from ..services.sms import enrolments as service
-from .common import confirm_delete, fragment_or_back, get_or_404, render, require, save_or_refuse
+from ..services.versions import NewerVersion, check_version, provenance as changed_by
+from .common import confirm_delete, fragment_or_back, get_or_404, refusal_status, render, require, save_or_refuse
 
 bp = Blueprint("enrolments", __name__)
 
@@ -85,11 +86,12 @@ def edit(enrolment_id: int):
     if form.validate_on_submit():
         _, saved = save_or_refuse(form, lambda: service.update_enrolment(
             enrolment, start_date=form.start_date.data, end_date=form.end_date.data,
-            status=db.session.get(EnrolmentStatus, form.status_id.data), actor_id=current_user.id))
+            status=db.session.get(EnrolmentStatus, form.status_id.data), actor_id=current_user.id),
+            record=enrolment, entity="enrolment")
         if saved:
             flash("Saved the enrolment.", "success")
             return redirect(url_for(".view", enrolment_id=enrolment.id))
-    status = 422 if request.method == "POST" else 200
+    status = refusal_status(form) if request.method == "POST" else 200
     return render("enrolments/edit.html", status=status, form=form, enrolment=enrolment)
 
 
@@ -119,21 +121,25 @@ def record_result(enrolment_id: int, plan_unit_id: int):
     if plan_unit is None or plan_unit.enrolment_id != enrolment_id:
         abort(404)
     form = UnitResultForm()
-    error = None
+    error, newer = None, False
     if form.validate_on_submit():
         try:
+            check_version(plan_unit, form.version.data,
+                          changed_by(ResultProvenance.plan_unit_id, f"The result of {plan_unit.unit.code}"))
             service.enter_unit_result(plan_unit, current_user.id,
                                       result_type=db.session.get(ResultType, form.result_type_id.data),
                                       start=form.result_start.data, end=form.result_end.data)
             db.session.commit()
         except DomainError as err:
             db.session.rollback()
-            error = err.message
+            error, newer = err.message, isinstance(err, NewerVersion)
     else:
         error = "Check the dates: " + "; ".join(e for errs in form.errors.values() for e in errs)
+    # Refused over a newer version, the row shows what was typed (and the version it now carries).
     return fragment_or_back("enrolments/view.html", "plan_unit_row", url_for(".view", enrolment_id=enrolment_id),
-                            error=error, done="Saved the unit result.", enrolment=plan_unit.enrolment,
-                            plan_unit=plan_unit, result_form=form, row_error=error, saved=not error)
+                            error=error, newer=newer, done="Saved the unit result.", enrolment=plan_unit.enrolment,
+                            plan_unit=plan_unit, result_form=form, typed=form if newer else None, row_error=error,
+                            saved=not error)
 
 
 @bp.route("/enrolments/<int:enrolment_id>/tasks/<int:enrolment_task_id>", methods=["POST"])
@@ -143,16 +149,24 @@ def set_task_status(enrolment_id: int, enrolment_task_id: int):
     if enrolment_task is None or enrolment_task.enrolment_id != enrolment_id:
         abort(404)
     form = TaskStatusForm()
-    error = None
+    error, newer = None, False
     if form.validate_on_submit():
-        service.enter_task_status(enrolment_task, current_user.id,
-                                  status=db.session.get(TaskStatus, form.task_status_id.data), on=form.status_date.data)
-        db.session.commit()
+        try:
+            check_version(enrolment_task, form.version.data,
+                          changed_by(ResultProvenance.enrolment_task_id, f"The status of “{enrolment_task.task.name}”"))
+            service.enter_task_status(enrolment_task, current_user.id,
+                                      status=db.session.get(TaskStatus, form.task_status_id.data),
+                                      on=form.status_date.data)
+            db.session.commit()
+        except NewerVersion as err:
+            db.session.rollback()
+            error, newer = err.message, True
     else:
         error = "; ".join(e for errs in form.errors.values() for e in errs)
     return fragment_or_back("enrolments/view.html", "task_row", url_for(".view", enrolment_id=enrolment_id),
-                            error=error, done="Saved the task status.", enrolment=enrolment_task.enrolment,
-                            enrolment_task=enrolment_task, task_form=form, row_error=error, saved=not error)
+                            error=error, newer=newer, done="Saved the task status.",
+                            enrolment=enrolment_task.enrolment, enrolment_task=enrolment_task, task_form=form,
+                            typed=form if newer else None, row_error=error, saved=not error)
 
 
 @bp.route("/enrolments/<int:enrolment_id>/delete", methods=["GET", "POST"])

@@ -14,7 +14,10 @@ from ..services.audit import history
 from ..services.canvas import SCOPES
 from ..services.integrations import connection, drafts, oauth, wizard
 from ..services.oversight.health import integration_health, recheck_rights
-from .common import confirm_delete, form_error, fragment_or_back, get_or_404, render, require, require_can
+from ..services.versions import NewerVersion
+from .common import (
+    confirm_delete, form_error, form_words, fragment_or_back, get_or_404, render, require, require_can,
+)
 
 bp = Blueprint("integrations", __name__, url_prefix="/manage/lms-integrations")
 
@@ -149,8 +152,14 @@ def _wizard_step(draft_id: str, step: int, integration_id: int | None = None):
             url, state = oauth.authorisation_url(draft, url_for(".oauth_callback", _external=True))
             session["canvas_oauth_state"] = state
         elif nav == "finish":
-            integration = wizard.finish(draft, current_user.id)
+            integration = wizard.finish(draft, current_user.id, _wizard_words())
         db.session.commit()
+    except NewerVersion as err:
+        db.session.rollback()
+        wizard.reopen(draft, err.version)
+        db.session.commit()
+        form_error(form, err)
+        return _render_step(draft, step, form, status=409)
     except DomainError as err:
         db.session.rollback()
         form_error(form, err)
@@ -161,6 +170,13 @@ def _wizard_step(draft_id: str, step: int, integration_id: int | None = None):
         flash(f"Saved LMS integration {integration.name}.", "success")
         return _redirect_htmx(url_for(".view", integration_id=integration.id))
     return _redirect_htmx(_step_url(draft, min(step + 1, len(STEP_FORMS))), in_wizard=True)
+
+
+def _wizard_words():
+    """Every page's fields as a refused Finish names them (secrets only as set, replaced or removed)."""
+    words = {name: said for form in STEP_FORMS.values() for name, said in form_words(form(formdata=None)).items()}
+    return words | {"client_secret": ("Client Secret", {}), "access_token": ("Access token", {}),
+                    "refresh_token": ("Refresh token", {})}
 
 
 def _redirect_htmx(url: str, *, in_wizard: bool = False):

@@ -9,7 +9,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..extensions import db
-from ..forms.fields import DayMonthYearField, status_choices
+from ..forms.fields import DayMonthYearField, VersionField, status_choices
 from ..models import Client, Enrolment, Occurrence, OccurrenceStatus, StatusType, Task, TrainingPlanUnit, Unit
 from ..request_limits import MAX_DB_INT
 from ..services import DomainError
@@ -17,7 +17,8 @@ from ..services.canvas_links.link import current_link
 from ..services.records import same_text
 from ..services.sms import occurrences as service
 from .common import (
-    confirm_delete, db_int, fragment_or_back, get_or_404, history_of, paginate, render, require, save_or_refuse,
+    confirm_delete, db_int, fragment_or_back, get_or_404, history_of, paginate, refusal_status, render, require,
+    save_or_refuse,
 )
 
 bp = Blueprint("occurrences", __name__, url_prefix="/occurrences")
@@ -31,6 +32,7 @@ class OccurrenceForm(FlaskForm):
     start_date = DayMonthYearField("Start date", validators=[Optional()])
     end_date = DayMonthYearField("End date", validators=[Optional()])
     status_id = SelectField("Status", coerce=int, choices=lambda: status_choices(OccurrenceStatus))
+    version = VersionField()
 
 
 class UnitChoiceForm(FlaskForm):
@@ -78,11 +80,12 @@ def _save(occurrence: Occurrence | None):
         values["status"] = db.session.get(OccurrenceStatus, form.status_id.data)
         if occurrence is None:
             values["id"] = form.id.data
-        saved, done = save_or_refuse(form, lambda: service.save_occurrence(occurrence, values, current_user.id))
+        saved, done = save_or_refuse(form, lambda: service.save_occurrence(occurrence, values, current_user.id),
+                                     record=occurrence, entity="occurrence")
         if done:
             flash(f"Saved occurrence {saved.id}.", "success")
             return redirect(url_for(".view", occurrence_id=saved.id))
-    status = 422 if request.method == "POST" else 200
+    status = refusal_status(form) if request.method == "POST" else 200
     return render("occurrences/form.html", status=status, form=form, occurrence=occurrence)
 
 

@@ -7,11 +7,12 @@ from sqlalchemy import select
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ..extensions import db
+from ..extensions import db, htmx
 from ..models import Role, User
 from ..services import DomainError
 from ..services.permissions import ACTIONS, ENTITIES, ENTITY_NAMES, can, grants
 from ..services.staff import security as service
+from ..services.versions import NewerVersion, audited, check_version
 from .common import (
     confirm_delete, db_int, form_error, fragment_or_back, get_or_404, render, require, save_or_refuse,
 )
@@ -78,13 +79,26 @@ def set_permission(role_id: int):
     granted = request.form.get("granted") == "on"
     error = None
     try:
+        # The page carries the role's version: a tick on a page opened before someone changed the role's
+        # rights is refused, and the page shows the rights as they stand now.
+        check_version(role, request.form.get("version", type=db_int), audited("role", f"The role {role.name}"))
         service.change_permission(current_user, role, entity, action, granted)
         db.session.commit()
+    except NewerVersion as err:
+        db.session.rollback()
+        said = (f"{err.changed}. Your change ({action} {entity.replace('_', ' ')}) was not saved: the boxes show "
+                "the rights as they stand now. Tick again what you still want to change.")
+        if not htmx:
+            flash(said, "error")
+            return redirect(url_for(".role", role_id=role.id))
+        body, _ = render("security/role.html", block="matrix", role=role, entities=ENTITIES, actions=ACTIONS,
+                         granted=grants(role), matrix_error=said)
+        return body, 409, {"HX-Retarget": "#permissions", "HX-Reswap": "innerHTML"}
     except DomainError as err:
         db.session.rollback()
         error = err.message
     return fragment_or_back("security/role.html", "cell", url_for(".role", role_id=role.id), error=error, role=role,
-                            entity=entity, action=action, granted=grants(role), cell_error=error)
+                            entity=entity, action=action, granted=grants(role), cell_error=error, saved=not error)
 
 
 @bp.route("/roles", methods=["POST"])

@@ -5,7 +5,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Optional
 
 from ..models import EnrolmentStatus, ResultType, TaskStatus
-from .fields import DayMonthYearField, model_choices, status_choices
+from .fields import DayMonthYearField, VersionField, model_choices, status_choices
 
 
 class EnrolmentForm(FlaskForm):
@@ -14,6 +14,7 @@ class EnrolmentForm(FlaskForm):
     end_date = DayMonthYearField("End date", validators=[Optional()],
                                  description="Empty takes the occurrence's end date.")
     status_id = SelectField("Status", coerce=int, choices=lambda: status_choices(EnrolmentStatus))
+    version = VersionField()
 
 
 class EnrolForm(EnrolmentForm):
@@ -26,9 +27,11 @@ class UnitResultForm(FlaskForm):
         ResultType, [ResultType.national_outcome_id], lambda r: f"{r.national_outcome_id} {r.name}", "— none —"))
     result_start = DayMonthYearField("Start", validators=[Optional()])
     result_end = DayMonthYearField("End", validators=[Optional()])
+    version = VersionField()
 
 
 class TaskStatusForm(FlaskForm):
     task_status_id = SelectField("Status", coerce=int, choices=lambda: model_choices(
         TaskStatus, [TaskStatus.position], blank="— none —"))
     status_date = DayMonthYearField("Date", validators=[Optional()])
+    version = VersionField()

@@ -6,7 +6,7 @@ dd/mm/yyyy, so date inputs are text inputs read here instead.
 """
 
 from sqlalchemy import select
-from wtforms import DateField
+from wtforms import DateField, HiddenField
 from wtforms.widgets import TextInput
 
 from ..extensions import db
@@ -26,6 +26,12 @@ class DayMonthYearField(DateField):
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs["render_kw"] = INPUT_ATTRS | kwargs.get("render_kw", {})
         super().__init__(label, validators, format="%d/%m/%Y", **kwargs)
+
+    newer = False  # refused over a newer version (and now carrying that version)
+
+    def refused_over(self, version: int) -> None:
+        """The form goes back opened at `version`: saving it again is a choice made knowing the change."""
+        self.data, self.newer = version, True
 
     def process_formdata(self, valuelist):
         if not valuelist:
@@ -48,3 +54,19 @@ def model_choices(model, order, label=str, blank: str | None = None) -> list[tup
 def status_choices(model) -> list[tuple[int, str]]:
     """An occurrence's or enrolment's status: its name and what kind of status it is."""
     return model_choices(model, [model.id], lambda s: f"{s.name} ({s.status_type.value})")
+
+
+class VersionField(HiddenField):
+    """The version of the record the form was opened at (services/versions.py): a save over a newer
+    version is refused. A form filled from the record (`obj=`) takes its version. Anything but a whole
+    number reads as none, which is not checked, as for a form that carries no version at all."""
+
+    newer = False  # refused over a newer version (and now carrying that version)
+
+    def refused_over(self, version: int) -> None:
+        """The form goes back opened at `version`: saving it again is a choice made knowing the change."""
+        self.data, self.newer = version, True
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0].strip() if valuelist else ""
+        self.data = int(text) if text.isdigit() and len(text) < 10 else None

@@ -20,5 +20,8 @@ class AuditEntry(Base):
     summary: Mapped[str] = mapped_column(String(255), default="")
     # {field: [before, after]}; secrets appear as "set"/"replaced"/"removed", never their value.
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The version a change left a versioned record at (models.base.Versioned): what changed since
+    # the version a refused form was opened at is every entry above it.
+    record_version: Mapped[int | None]
 
     user: Mapped["User | None"] = relationship()  # noqa: F821

@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
+from .base import Base, Versioned
 
 
 class OccurrenceLink(Base):
@@ -51,7 +51,7 @@ class OccurrenceLink(Base):
         return cls.unlinked_at.is_(None)
 
 
-class CanvasModule(Base):
+class CanvasModule(Versioned, Base):
     """A module of the linked course and what it maps to. Gone from Canvas → `removed_at`, never deleted."""
 
     __tablename__ = "canvas_module"

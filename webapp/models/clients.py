@@ -5,10 +5,10 @@ from datetime import date
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
+from .base import Base, Versioned
 
 
-class Client(Base):
+class Client(Versioned, Base):
     __tablename__ = "client"
     __table_args__ = (Index("uq_client_canvas_user_id", "canvas_user_id", unique=True),)
 

@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, StatusType
+from .base import Base, StatusType, Versioned
 
 
 class EnrolmentStatus(Base):
@@ -19,7 +19,7 @@ class EnrolmentStatus(Base):
         return self.name
 
 
-class Enrolment(Base):
+class Enrolment(Versioned, Base):
     __tablename__ = "enrolment"
     __table_args__ = (UniqueConstraint("client_id", "occurrence_id"),)
 
@@ -44,7 +44,7 @@ class Enrolment(Base):
         back_populates="enrolment", uselist=False)
 
 
-class TrainingPlanUnit(Base):
+class TrainingPlanUnit(Versioned, Base):
     """A unit on an enrolment's training plan with its recorded unit result."""
 
     __tablename__ = "training_plan_unit"
@@ -67,7 +67,7 @@ class TrainingPlanUnit(Base):
         order_by="ResultProvenance.processed_at.desc()", viewonly=True)
 
 
-class EnrolmentTask(Base):
+class EnrolmentTask(Versioned, Base):
     __tablename__ = "enrolment_task"
     __table_args__ = (UniqueConstraint("enrolment_id", "task_id"),)
 

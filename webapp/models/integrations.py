@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
+from .base import Base, Versioned
 
 ENROL_ACTIVE = "active"
 ENROL_INVITED = "invited"
@@ -13,7 +13,7 @@ ENROL_INVITED = "invited"
 LEAVE_CONCLUDE, LEAVE_DEACTIVATE, LEAVE_DELETE = "conclude", "deactivate", "delete"
 
 
-class LmsIntegration(Base):
+class LmsIntegration(Versioned, Base):
     __tablename__ = "lms_integration"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,6 +90,8 @@ class IntegrationDraft(Base):
     id: Mapped[str] = mapped_column(String(43), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     integration_id: Mapped[int | None] = mapped_column(ForeignKey("lms_integration.id", ondelete="CASCADE"))
+    # The version of the integration this Edit was opened at: Finish over a newer one is refused.
+    integration_version: Mapped[int | None]
     step: Mapped[int] = mapped_column(default=1)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     # Encrypted JSON of the secrets typed or obtained in this draft (client secret, tokens).

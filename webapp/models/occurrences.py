@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, StatusType
+from .base import Base, StatusType, Versioned
 
 
 class OccurrenceStatus(Base):
@@ -19,7 +19,7 @@ class OccurrenceStatus(Base):
         return self.name
 
 
-class Occurrence(Base):
+class Occurrence(Versioned, Base):
     __tablename__ = "occurrence"
 
     # The occurrence ID; Canvas sections carry it as their SIS ID.

@@ -3,10 +3,10 @@
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
+from .base import Base, Versioned
 
 
-class Unit(Base):
+class Unit(Versioned, Base):
     __tablename__ = "unit"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -17,7 +17,7 @@ class Unit(Base):
         return f"{self.code} {self.name}"
 
 
-class ResultType(Base):
+class ResultType(Versioned, Base):
     """A unit result, e.g. Competent (national outcome 20)."""
 
     __tablename__ = "result_type"
@@ -32,7 +32,7 @@ class ResultType(Base):
         return f"{self.name} ({self.national_outcome_id})"
 
 
-class TaskStatus(Base):
+class TaskStatus(Versioned, Base):
     __tablename__ = "task_status"
 
     id: Mapped[int] = mapped_column(primary_key=True)

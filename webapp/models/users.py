@@ -6,7 +6,7 @@ from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
+from .base import Base, Versioned
 
 user_role = Table(
     "user_role",
@@ -41,7 +41,7 @@ class User(UserMixin, Base):
         return self.display_name
 
 
-class Role(Base):
+class Role(Versioned, Base):
     __tablename__ = "role"
 
     id: Mapped[int] = mapped_column(primary_key=True)

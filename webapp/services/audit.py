@@ -9,9 +9,11 @@ from .clock import utcnow
 
 
 def record(actor_id: int | None, entity: str, entity_id: int | None, action: str, summary: str = "",
-           changes: dict | None = None) -> AuditEntry:
+           changes: dict | None = None, *, version: int | None = None) -> AuditEntry:
+    """`version`: the version the change left a versioned record at (services/versions.py says what
+    changed since a refused form was opened from the entries above it)."""
     entry = AuditEntry(at=utcnow(), user_id=actor_id, entity=entity, entity_id=entity_id, action=action,
-                       summary=summary[:255], changes=changes or {})
+                       summary=summary[:255], changes=changes or {}, record_version=version)
     db.session.add(entry)
     db.session.flush()
     return entry
@@ -52,7 +54,7 @@ def record_saved(actor_id: int | None, entity: str, obj, fields: Iterable[str], 
         return None
     creating = before is None
     return record(actor_id, entity, obj.id, "create" if creating else "edit",
-                  f"{'Added' if creating else 'Edited'} {what}", changes)
+                  f"{'Added' if creating else 'Edited'} {what}", changes, version=getattr(obj, "version", None))
 
 
 def record_deleted(actor_id: int | None, entity: str, obj, fields: Iterable[str], what: str) -> AuditEntry:

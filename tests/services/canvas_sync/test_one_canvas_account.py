@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tests.canvas_fixtures import canvas_user_of, link_and_transfer
+from tests.canvas_fixtures import canvas_user_of
 from webapp.extensions import db
 from webapp.models import Client, EnrolmentTransfer, ModuleStateDownload, Role, RolePermission
 from webapp.services.canvas_links.link import current_link

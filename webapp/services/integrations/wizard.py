@@ -15,6 +15,7 @@ from .. import DomainError
 from ..audit import record
 from ..clock import from_epoch, utcnow
 from ..records import same_text
+from ..versions import Words, audited, check_version
 from ..result_transfer.start_rules import START_RULES, UNATTENDED_START_RULES
 from .address import normalise_canvas_address
 from .drafts import SECRETS, draft_secrets, forget_old_drafts, forget_secrets_if_moved, store_draft_secrets
@@ -72,6 +73,7 @@ def start_draft(user_id: int, integration: LmsIntegration | None = None) -> Inte
     data = defaults() if integration is None else {f: getattr(integration, f) for f in SETTINGS}
     now = utcnow()
     draft = IntegrationDraft(id=random_tokens.token_urlsafe(24), user_id=user_id, integration=integration,
+                             integration_version=integration.version if integration else None,
                              step=1, data=data, created_at=now, updated_at=now)
     db.session.add(draft)
     forget_old_drafts(now)
@@ -174,11 +176,17 @@ def _check_task_statuses(draft, values):
 _CHECKS = {1: _check_integration, 2: _check_connection, 3: _check_unit_results, 4: _check_task_statuses}
 
 
-def finish(draft: IntegrationDraft, actor_id: int) -> LmsIntegration:
-    """Save the draft as the integration (new or edited), record what changed, drop the draft."""
+def finish(draft: IntegrationDraft, actor_id: int, words: Words | None = None) -> LmsIntegration:
+    """Save the draft as the integration (new or edited), record what changed, drop the draft.
+
+    An Edit opened before someone saved the integration again is refused (NewerVersion, saying what
+    they changed, in `words`); the draft stays as it was, to be finished again knowingly (`reopen`)."""
+    integration = draft.integration
+    if integration is not None:
+        check_version(integration, draft.integration_version,
+                      audited("lms_integration", "This LMS integration", words), again="Finish")
     for step in STEP_FIELDS:  # another tab may have changed the data behind an earlier page
         _CHECKS[step](draft, dict(draft.data))
-    integration = draft.integration
     creating = integration is None
     if creating:
         integration = LmsIntegration()
@@ -202,8 +210,17 @@ def finish(draft: IntegrationDraft, actor_id: int) -> LmsIntegration:
     db.session.delete(draft)
     db.session.flush()
     record(actor_id, "lms_integration", integration.id, "create" if creating else "edit",
-           f"{'Added' if creating else 'Edited'} LMS integration {integration.name}", _jsonable(changes))
+           f"{'Added' if creating else 'Edited'} LMS integration {integration.name}", _jsonable(changes),
+           version=integration.version)
     return integration
+
+
+def reopen(draft: IntegrationDraft, version: int) -> None:
+    """After Finish was refused over a newer version of the integration: the draft, as it was, is now
+    opened at that version, so Finish again saves it over the change it was told of."""
+    draft.integration_version = version
+    draft.updated_at = utcnow()
+    db.session.flush()
 
 
 def _jsonable(changes: dict) -> dict:

@@ -11,6 +11,7 @@ from .. import DomainError
 from ..audit import changes_since, record, record_deleted, record_saved, snapshot
 from ..permissions import ENTITIES, grants, permission_set, set_permission
 from ..records import same_text
+from ..versions import touch
 from .users import create_user, end_sessions, set_password
 
 # What a user's audit entries show, before → after (never the password or its hash).
@@ -78,12 +79,14 @@ def change_permission(actor: User, role: Role, entity: str, action: str, granted
     set_permission(role, entity, action, granted)
     _guard()
     if before != granted:
+        touch(role)  # its rights are rows of their own: the role's version says they changed
+        db.session.flush()
         label = dict(ENTITIES)[entity]
         record(actor.id, "role", role.id, "permission",
                f"{'Granted' if granted else 'Took away'} {action} {label.lower()} "
                f"{'to' if granted else 'from'} {role.name}",
                {f"{action} {label.lower()}": ["granted" if before else "not granted",
-                                              "granted" if granted else "not granted"]})
+                                              "granted" if granted else "not granted"]}, version=role.version)
 
 
 def change_user_role(actor: User, user: User, role: Role, member: bool) -> None:
