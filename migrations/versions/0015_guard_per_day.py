@@ -47,8 +47,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('enrolment_transfer') as batch:
-        batch.drop_column('held_at')
+    op.drop_column('enrolment_transfer', 'held_at')
     op.drop_index('ix_access_ending_at', table_name='access_ending')
     op.drop_index('ix_access_ending_integration_id', table_name='access_ending')
     op.drop_table('access_ending')

@@ -82,7 +82,7 @@ def test_change_status_asks_for_what_it_needs_and_saves_nothing_it_cannot(
     nothing = client.get(url)
     assert nothing.status_code == 302 and "Select the students whose status changes first" in _words(
         client.get(f"/occurrences/{occurrence.id}"))
-    no_status = client.post(url, data={"enrolment": [first.id, second.id], "end_date": "01/04/2026"})
+    no_status = client.post(url, data={"enrolment": [first.id, second.id], "status_id": 0, "end_date": "01/04/2026"})
     assert no_status.status_code == 422 and "Choose the new status." in _words(no_status)
     no_date = client.post(url, data={"enrolment": [first.id, second.id], "status_id": _status_id("Cancelled")})
     assert no_date.status_code == 422

@@ -65,8 +65,8 @@ def check(run: JobRun, plan: OccurrencePlan, *, confirmed: bool) -> Tally | None
     are counted from now on). `confirmed`: a person typed the count of these endings. Commits."""
     if not plan.endings or plan.error is not None:
         return None
-    # One decision at a time per integration (PostgreSQL; SQLite takes one writer at a time anyway),
-    # held until the commit that counts these endings or holds them.
+    # One decision at a time per integration: a row lock (PostgreSQL) held until the commit that counts
+    # these endings or holds them. SQLite, for the demo and tests on one machine, has no row locks.
     db.session.execute(select(LmsIntegration.id).where(LmsIntegration.id == plan.link.integration_id)
                        .with_for_update())
     counted = tally(plan)

@@ -16,9 +16,7 @@ from sqlalchemy.orm import Session
 from ...extensions import db
 from ...models import QUEUED, Client, Enrolment, EnrolmentTransfer, JobRun, User
 from ...queue import QueueUnavailable, enqueue_run
-from ..announcements import (
-    enrolment_added, enrolment_removed, enrolment_status_changed, enrolment_statuses_changed,
-)
+from ..announcements import enrolment_added, enrolment_removed, enrolment_status_changed, enrolment_statuses_changed
 from ..canvas_links.link import current_links
 from ..runs.lifecycle import fail_run, start_run
 from .plan import options_for, steps_of
