@@ -12,6 +12,7 @@ from ..services import DomainError
 from ..services.canvas_links.link import current_link
 from ..services.canvas_sync import runs as sync
 from ..services.canvas_sync import users
+from ..services.canvas_sync.guard import ended_unconfirmed
 from ..services.canvas_sync.standing import held_changes, unaccepted_invitations
 from ..services.result_transfer import download
 from .common import cancel_run, db_int, get_or_404, poll_response, render, require, run_or_404, start_from_form
@@ -40,6 +41,16 @@ def _trigger(what: str) -> str:
 
 # One occurrence ------------------------------------------------------------------------------
 
+def _to_confirm(occurrence: Occurrence) -> tuple[list[EnrolmentTransfer], int | None, int]:
+    """What waits for a person's confirmation: the students the guard holds; the students applying
+    would hold, as the latest dry run found them; and the number to type, whichever it is (0: none)."""
+    held = held_changes(occurrence.id)
+    run = _latest(sync.KIND, occurrence.id)
+    guard = run.params.get("guard", {}).get(str(occurrence.id)) if run and run.ended and run.params.get(
+        "dry_run") else None
+    return held, guard, len(held) or guard or 0
+
+
 def _occurrence_page(occurrence: Occurrence, link: OccurrenceLink | None, status: int = 200, **extra):
     transfers = db.session.scalars(select(EnrolmentTransfer).where(EnrolmentTransfer.link_id == link.id)).all() \
         if link else []
@@ -47,9 +58,11 @@ def _occurrence_page(occurrence: Occurrence, link: OccurrenceLink | None, status
     downloads = db.session.scalars(select(JobRun).where(JobRun.kind == download.KIND,
                                                         JobRun.occurrence_id == occurrence.id)
                                    .order_by(JobRun.id.desc()).limit(20))
+    held, guard, waiting = _to_confirm(occurrence)
     return render("canvas_sync/occurrence.html", status=status, occurrence=occurrence, link=link,
                   transfers=sorted(transfers, key=_by_name), run=run, items=_items(run),
-                  held=held_changes(occurrence.id),
+                  held=held, guard=guard, waiting=waiting,
+                  ended_today=ended_unconfirmed(link.integration_id) if link and link.integration_id else 0,
                   staged=[d for d in downloads if d.params.get("before_leaving")][:5],
                   invitations=unaccepted_invitations(occurrence.id), **extra)
 
@@ -76,12 +89,19 @@ def refresh(occurrence_id: int):
 @bp.route(f"{OCCURRENCE}/apply", methods=["POST"])
 @require("enrolment_transfer", "add")
 def apply(occurrence_id: int):
-    """Make the changes due; a count typed for the guard lets a held mass change through."""
-    confirmed = request.form.get("confirm", type=db_int)
-    if "confirm" in request.form and confirmed is None:
+    """Make the changes due; the count typed for the guard lets a held mass change through. A count that
+    is not the one asked for starts nothing: the students stay held and the page says what to type."""
+    confirmed = None
+    if "confirm" in request.form:
         occurrence = get_or_404(Occurrence, occurrence_id)
-        flash("Type the number of students whose access ends, as a number, to confirm.", "error")
-        return _occurrence_page(occurrence, current_link(occurrence), status=422)
+        held, _, expected = _to_confirm(occurrence)
+        typed = request.form.get("confirm", "").strip()[:20]
+        confirmed = request.form.get("confirm", type=db_int) if expected else None  # nothing waits any more
+        if expected and confirmed != expected:
+            error = (f"Type {expected}, the number of students whose Canvas access ends, to confirm. "
+                     f"{typed + ' is not ' + str(expected) if typed else 'Nothing was typed'}: nothing was started"
+                     f"{', and they stay held' if held else ''}.")
+            return _occurrence_page(occurrence, current_link(occurrence), status=422, confirm_error=error, typed=typed)
     return _start(occurrence_id, dry_run=False, confirmed=confirmed,
                   inline=current_app.config["TRANSFER_INLINE_LIMIT"])
 

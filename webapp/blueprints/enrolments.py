@@ -7,16 +7,20 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy import or_, select
 
 from ..extensions import db
-from ..forms.enrolments import EnrolForm, EnrolmentForm, TaskStatusForm, UnitResultForm
+from ..forms.enrolments import EnrolForm, EnrolmentForm, StatusChangeForm, TaskStatusForm, UnitResultForm
 from ..models import (
-    Client, Enrolment, EnrolmentStatus, EnrolmentTask, Occurrence, ResultProvenance, ResultType, TaskStatus,
-    TrainingPlanUnit,
+    Client, Enrolment, EnrolmentStatus, EnrolmentTask, Occurrence, ResultProvenance, ResultType, StatusType,
+    TaskStatus, TrainingPlanUnit,
 )
+from ..rto_time import rto_today
 from ..services import DomainError
+from ..services.canvas_links.link import current_link
 from ..services.records import same_text
 from ..services.sms import enrolments as service
 from ..services.versions import NewerVersion, check_version, provenance as changed_by
-from .common import confirm_delete, fragment_or_back, get_or_404, refusal_status, render, require, save_or_refuse
+from .common import (
+    confirm_delete, db_int, fragment_or_back, get_or_404, refusal_status, render, require, save_or_refuse,
+)
 
 bp = Blueprint("enrolments", __name__)
 
@@ -93,6 +97,41 @@ def edit(enrolment_id: int):
             return redirect(url_for(".view", enrolment_id=enrolment.id))
     status = refusal_status(form) if request.method == "POST" else 200
     return render("enrolments/edit.html", status=status, form=form, enrolment=enrolment)
+
+
+@bp.route("/occurrences/<int:occurrence_id>/enrolments/status", methods=["GET", "POST"])
+@require("enrolment", "edit")
+def change_status(occurrence_id: int):
+    """Change status… for the students selected on the occurrence's Enrolments: choose the status (and
+    the end date it needs), see how many students it changes, confirm. Each change is saved and
+    audited as a single edit; the whole batch is announced as one."""
+    occurrence = get_or_404(Occurrence, occurrence_id)
+    back = url_for("occurrences.view", occurrence_id=occurrence.id, _anchor="enrolments")
+    ids = set(request.values.getlist("enrolment", type=db_int))
+    chosen = db.session.scalars(select(Enrolment).join(Enrolment.client).where(
+        Enrolment.occurrence_id == occurrence.id, Enrolment.id.in_(ids))
+        .order_by(Client.last_name, Client.first_name)).all() if ids else []
+    if not chosen:
+        flash("Select the students whose status changes first: tick them in the Enrolments table.", "error")
+        return redirect(back)
+    form = StatusChangeForm()
+    if request.method == "GET":
+        form.end_date.data = rto_today()
+    confirming = form.validate_on_submit() and "edit" not in request.form
+    if confirming and request.form.get("confirmed"):
+        status = form.status()
+        changed, saved = save_or_refuse(form, lambda: service.change_statuses(
+            chosen, status, end_date=form.end_date.data if status.status_type != StatusType.ACTIVE else None,
+            actor_id=current_user.id))
+        if saved:
+            same = len(chosen) - changed
+            flash(f"Changed the status of {changed} student{'s' if changed != 1 else ''} to {status.name}"
+                  + (f" ({same} had it already)." if same else "."), "success")
+            return redirect(back)
+        confirming = False
+    refused = request.method == "POST" and bool(form.errors or form.form_errors)
+    return render("enrolments/change_status.html", status=422 if refused else 200, form=form, occurrence=occurrence,
+                  chosen=chosen, confirming=confirming, back=back, canvas_link=current_link(occurrence))
 
 
 @bp.route("/enrolments/<int:enrolment_id>/provenance/<int:provenance_id>")

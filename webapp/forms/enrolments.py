@@ -1,10 +1,12 @@
-"""The forms of an enrolment: enrol, edit, and a training plan row's unit result or task status."""
+"""The forms of an enrolment: enrol, edit, the status of several at once, and a training plan row's unit
+result or task status."""
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired, Optional, ValidationError
 
-from ..models import EnrolmentStatus, ResultType, TaskStatus
+from ..extensions import db
+from ..models import EnrolmentStatus, ResultType, StatusType, TaskStatus
 from .fields import DayMonthYearField, VersionField, model_choices, status_choices
 
 
@@ -20,6 +22,35 @@ class EnrolmentForm(FlaskForm):
 class EnrolForm(EnrolmentForm):
     client_code = StringField("Client code", validators=[DataRequired()],
                               render_kw={"autocomplete": "off", "list": "client-suggestions"})
+
+
+class StatusChangeForm(FlaskForm):
+    """Change status… on an occurrence's Enrolments: one new status for the students selected."""
+
+    status_id = SelectField("New status", coerce=int, choices=lambda: model_choices(
+        EnrolmentStatus, [EnrolmentStatus.id], lambda s: f"{s.name} ({s.status_type.value})", "— choose —"))
+    end_date = DayMonthYearField("End date", validators=[Optional()],
+                                 description="For a status that ends the enrolment (Completed, Cancelled, "
+                                 "Withdrawn): the day it ends, for every student selected. An Active status keeps "
+                                 "each end date.")
+
+    def status(self) -> EnrolmentStatus | None:
+        """The status chosen; None until one of the choices is (a number that is none is never looked up)."""
+        field = self.status_id
+        return db.session.get(EnrolmentStatus, field.data) if field.data and not field.errors else None
+
+    def validate_status_id(self, field):
+        if self.status() is None and not field.errors:
+            raise ValidationError("Choose the new status.")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Not an inline validator: an empty date stops the field's validators (Optional) before one would run.
+        status, end = self.status(), self.end_date
+        if status is not None and status.status_type != StatusType.ACTIVE and end.data is None and not end.errors:
+            end.errors.append(f"{status.name} ends the enrolment: type the day it ends, as dd/mm/yyyy.")
+            return False
+        return valid
 
 
 class UnitResultForm(FlaskForm):

@@ -45,11 +45,13 @@ class ConnectionStep(FlaskForm):
                                       "pushed.")
     invitation_days = IntegerField("List invitations not accepted after (days)",
                                    validators=[NumberRange(min=1, max=365)])
-    guard_students = IntegerField("Mass-change guard: students", validators=[NumberRange(min=1, max=10000)],
-                                  description="A run that would end Canvas access for more students than this…")
+    guard_students = IntegerField("Mass-change guard: students a day", validators=[NumberRange(min=1, max=10000)],
+                                  description="Ending Canvas access for more students than this in 24 hours, counted "
+                                  "across every sync…")
     guard_percent = IntegerField("Mass-change guard: % of a section", validators=[NumberRange(min=1, max=100)],
-                                 description="…or for more than this share of a section waits until a person "
-                                 "types the number of students to confirm it. The nightly run never passes it.")
+                                 description="…or for more than this share of a section waits until a person types "
+                                 "the number of students to confirm it. Students a person confirmed are not counted "
+                                 "again. The nightly run never passes it.")
 
 
 def _result_types():

@@ -112,8 +112,10 @@ class EnrolmentTransfer(Base):
     # ACCESS_LIVE or ACCESS_ENDED: what canvaslink last carried out. A sync acts only when the
     # enrolment now asks for other access, so it never undoes what a teacher changed in Canvas.
     access: Mapped[str] = mapped_column(String(10), default=ACCESS_LIVE, server_default=ACCESS_LIVE)
-    # The run whose mass-change guard holds this student's loss of access until a person confirms.
+    # The run whose mass-change guard holds this student's loss of access until a person confirms,
+    # and when the guard first held it (a later run holding it again keeps that time).
     held_run_id: Mapped[int | None] = mapped_column(ForeignKey("job_run.id", ondelete="SET NULL"))
+    held_at: Mapped[datetime | None]
     # Why the last attempt to change this enrolment in Canvas failed; cleared when one succeeds.
     sync_error: Mapped[str | None] = mapped_column(Text)
     transferred_at: Mapped[datetime]
@@ -123,3 +125,24 @@ class EnrolmentTransfer(Base):
     client: Mapped["Client | None"] = relationship()  # noqa: F821
     link: Mapped[OccurrenceLink] = relationship()
     transferred_by: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class AccessEnding(Base):
+    """A student's Canvas access that the mass-change guard let a sync end: what the guard counts per
+    integration over its rolling window (services/canvas_sync/guard.py).
+
+    Written when the guard lets the ending through, before the call, so that two runs deciding at
+    once each count the other's; removed again when the ending did not happen (the call failed, the
+    run was cancelled), since the next sync tries it and counts it then. `confirmed`: a person typed
+    the count for it, so it is never counted against the guard again.
+    """
+
+    __tablename__ = "access_ending"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("lms_integration.id", ondelete="CASCADE"), index=True)
+    occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrence.id", ondelete="CASCADE"))
+    run_id: Mapped[int] = mapped_column(ForeignKey("job_run.id", ondelete="CASCADE"))
+    item_key: Mapped[str] = mapped_column(String(40))   # the run item's key: the enrolment id, or "t<transfer id>"
+    at: Mapped[datetime] = mapped_column(index=True)
+    confirmed: Mapped[bool] = mapped_column(default=False)

@@ -22,6 +22,9 @@ _signals = Namespace()
 enrolment_added = _signals.signal("enrolment-added")
 # sender: the enrolment id; occurrence_id, before and after (status names), actor_id.
 enrolment_status_changed = _signals.signal("enrolment-status-changed")
+# sender: the occurrence id; before ({enrolment id: status name before}), after (the status name), actor_id.
+# Several enrolments changed at once (Change status…): one announcement, so they are acted on as one.
+enrolment_statuses_changed = _signals.signal("enrolment-statuses-changed")
 # sender: the enrolment id (gone); occurrence_id, client_id, actor_id.
 enrolment_removed = _signals.signal("enrolment-removed")
 

@@ -6,13 +6,14 @@ from datetime import timedelta
 import requests
 from sqlalchemy import select
 
-from tests.helpers import run_queued_jobs
+from tests.helpers import run_queued_jobs, sign_in
 from tests.canvas_fixtures import canvas_user_of
 from webapp.extensions import db
 from webapp.jobs import nightly_sync
 from webapp.models import (
     AuditEntry, Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, JobRunItem, ModuleStateDownload,
 )
+from webapp.rto_time import format_rto_time
 from webapp.services.clock import utcnow
 from webapp.services.canvas_sync.standing import canvas_standing, held_changes, unaccepted_invitations
 from webapp.services.sms.enrolments import delete_enrolment, enrol, update_enrolment
@@ -243,17 +244,111 @@ def test_the_guard_holds_a_12_student_withdrawal_until_the_count_is_typed(
     listed = client.get("/canvas-exceptions.csv?kind=held").get_data(as_text=True)
     assert all(code in listed for code in codes) and listed.count("\r\nHeld by the mass-change guard,121,") == 12
 
-    refused = client.post("/occurrences/121/canvas/enrolments/apply", data={"confirm": "11"})
-    run_queued_jobs(app, redis_url)
-    assert refused.status_code == 302 and {_canvas_state(sim, code) for code in codes} == {"active"}
-    assert len(held_changes(121)) == 12
-
     client.post("/occurrences/121/canvas/enrolments/apply", data={"confirm": "12"})
     run_queued_jobs(app, redis_url)
     assert {_canvas_state(sim, code) for code in codes} == {"completed"}
     assert held_changes() == []
     assert "Held by the mass-change guard" not in client.get("/canvas-exceptions.csv?kind=held").get_data(as_text=True)
     assert {_canvas_state(sim, code) for code in ("C0037", "C0038", "C0039", "C0040")} == {"active"}
+
+
+def _withdraw_in_the_form(client, code):
+    """As staff withdraw one student: the enrolment's Edit, status Withdrawn, Save."""
+    enrolment = _enrolment(code)
+    response = client.post(f"/enrolments/{enrolment.id}/edit", data={
+        "start_date": f"{enrolment.start_date:%d/%m/%Y}", "end_date": f"{enrolment.end_date:%d/%m/%Y}",
+        "status_id": _status("Withdrawn").id})
+    assert response.status_code == 302
+
+
+def test_withdrawals_a_few_at_a_time_meet_the_guard_as_the_day_adds_up(
+        client, login, make_user, app, redis_url, transferred_121, sim, integration):
+    """Issue 22 M3: a trainer withdrew 25 of 67 students in runs each under the limit, and all were concluded.
+    The guard counts the integration's endings over the last 24 hours, so the limit is students a day."""
+    integration.guard_percent = 100  # only the number of students counts here, not the share of the section
+    db.session.commit()
+    login("Trainer")  # may withdraw students, may not confirm the guard
+    groups = [[f"C00{n}" for n in range(first, first + 3)] for first in (25, 28, 31, 34)]
+    for group in groups[:3]:
+        for code in group:
+            _withdraw_in_the_form(client, code)
+        run_queued_jobs(app, redis_url)
+    assert {_canvas_state(sim, code) for group in groups[:3] for code in group} == {"completed"}  # 9 today
+
+    for code in groups[3]:
+        _withdraw_in_the_form(client, code)
+    run_queued_jobs(app, redis_url)
+
+    assert {_canvas_state(sim, code) for code in groups[3]} == {"active"}  # 9 + 3 is more than 10 a day
+    assert len(held_changes(121)) == 3
+    run = db.session.scalar(select(JobRun).where(JobRun.kind == "canvas_sync").order_by(JobRun.id.desc()))
+    assert "which makes 12 for this LMS integration in the last 24 hours" in run.message
+    page = " ".join(client.get("/occurrences/121/canvas/enrolments").get_data(as_text=True).split())
+    assert "Held by the mass-change guard" in page and "Type 3 to end their access" not in page
+    assert "end the Canvas access of up to 10 students a day through Demo Canvas" in page
+    assert "ended the access of 9 students through Demo Canvas without a person's confirmation" in page
+    assert client.post("/occurrences/121/canvas/enrolments/apply", data={"confirm": "3"}).status_code == 403
+
+    login()  # an administrator confirms the three
+    assert "Type 3 to end their access" in client.get("/occurrences/121/canvas/enrolments").get_data(as_text=True)
+    client.post("/occurrences/121/canvas/enrolments/apply", data={"confirm": "3"})
+    run_queued_jobs(app, redis_url)
+    assert {_canvas_state(sim, code) for code in groups[3]} == {"completed"} and held_changes() == []
+
+    sign_in(client, "trainer-user")  # endings a person confirmed are not counted again: 9 + 1 passes
+    _withdraw_in_the_form(client, "C0037")
+    run_queued_jobs(app, redis_url)
+    assert _canvas_state(sim, "C0037") == "completed"
+
+
+def _withdraw_twelve_unannounced():
+    for code in [f"C00{n}" for n in range(25, 37)]:
+        _enrolment(code).status = _status("Withdrawn")
+    db.session.commit()
+
+
+def test_a_wrong_guard_number_says_so_keeps_them_held_and_starts_nothing(client, login, transferred_121, sim):
+    """Issue 21 §3: a wrong number gave no message and started another held run."""
+    _withdraw_twelve_unannounced()
+    nightly_sync()
+    login()
+    runs = db.session.scalar(select(db.func.count()).select_from(JobRun))
+    sim.simulation.counters.reset()
+
+    for typed, said in (("11", "11 is not 12"), ("twelve", "twelve is not 12"), ("", "Nothing was typed")):
+        response = client.post("/occurrences/121/canvas/enrolments/apply", data={"confirm": typed})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert (f'<p id="confirm-error" class="error">Type 12, the number of students whose Canvas access ends, '
+                f"to confirm. {said}: nothing was started, and they stay held.</p>") in page
+        assert f'value="{typed}"' in page and 'aria-invalid="true"' in page
+
+    assert db.session.scalar(select(db.func.count()).select_from(JobRun)) == runs
+    assert len(held_changes(121)) == 12 and _writes(sim) == {}
+
+
+def test_a_hold_shows_since_when_it_was_held(client, login, transferred_121, sim):
+    """Issue 21 §3: Canvas exceptions showed a held student "Since" their transfer, not since the hold."""
+    transferred = utcnow() - timedelta(days=3)
+    for transfer in db.session.scalars(select(EnrolmentTransfer)):
+        transfer.transferred_at = transfer.canvas_state_at = transferred
+    _withdraw_twelve_unannounced()
+
+    before = utcnow()
+    nightly_sync()
+    held = held_changes(121)
+    assert len(held) == 12 and all(before <= t.held_at <= utcnow() for t in held)
+    # As if that was early this morning: held again by the next run, they are still held since then.
+    first = utcnow() - timedelta(hours=5)
+    for transfer in held:
+        transfer.held_at = first
+    db.session.commit()
+    nightly_sync()
+
+    login()
+    page = client.get("/canvas-exceptions?kind=held").get_data(as_text=True)
+    assert page.count(f'<td class="nowrap">{format_rto_time(first)}</td>') == 12
+    assert format_rto_time(transferred) not in page
 
 
 def test_the_nightly_run_never_passes_the_guard_and_lists_what_it_held(transferred_121, sim):

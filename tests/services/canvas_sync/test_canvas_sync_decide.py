@@ -78,4 +78,15 @@ def test_every_standing(status, transferred, access, state, options):
     (12, 16, True),
 ])
 def test_the_guard(endings, section, held):
-    assert guard_holds(endings, section, Options()) is held
+    assert guard_holds(endings, endings, section, Options()) is held
+
+
+@pytest.mark.parametrize("endings, section_endings, section, held", [
+    (25, 9, 67, True),    # issue 22: 2 + 6 + 8 + 9 of 67 in 30 s; the run of 9 is the 25th ending of the day
+    (10, 2, 67, False),   # ten a day across the integration, whatever the runs
+    (11, 1, 67, True),    # the 11th of the day is held, though it is one student
+    (6, 6, 16, True),     # 2 + 2 + 2 of a section of 16: more than 25% of it in a day
+    (4, 4, 16, False),
+])
+def test_the_guard_counts_a_day(endings, section_endings, section, held):
+    assert guard_holds(endings, section_endings, section, Options()) is held

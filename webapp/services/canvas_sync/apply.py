@@ -58,9 +58,14 @@ def preview(run: JobRun, plan: OccurrencePlan, client: CanvasClient) -> None:
 
 
 def hold(run: JobRun, plan: OccurrencePlan) -> None:
-    """The guard holds every ending of the plan until a person confirms it; each is listed."""
+    """The guard holds every ending of the plan until a person confirms it; each is listed. A student
+    held already keeps the time they were first held."""
+    now = utcnow()
     for step in plan.endings:
-        db.session.get(EnrolmentTransfer, step.transfer_id).held_run_id = run.id
+        transfer = db.session.get(EnrolmentTransfer, step.transfer_id)
+        if transfer.held_run_id is None:
+            transfer.held_at = now
+        transfer.held_run_id = run.id
         record_item(run, step.key, _label(run, step), HELD, f"Held by the mass-change guard: not ended in Canvas "
                     f"({step.reason}) — {call_of(step, plan.link)} waits for a person to confirm.")
     db.session.commit()
@@ -74,7 +79,7 @@ def carry_out(run: JobRun, plan: OccurrencePlan, client: CanvasClient, held: boo
     keep_held = {step.transfer_id for step in plan.endings} if held else set()
     db.session.execute(update(EnrolmentTransfer).where(
         EnrolmentTransfer.link_id == link.id, EnrolmentTransfer.held_run_id.is_not(None),
-        EnrolmentTransfer.id.not_in(keep_held)).values(held_run_id=None))
+        EnrolmentTransfer.id.not_in(keep_held)).values(held_run_id=None, held_at=None))
     if plan.error is not None:
         for step in steps:
             _failed(run, step, f"Not done: canvaslink must first read the Canvas section, and {plan.error} {RETRIED}")
@@ -142,7 +147,7 @@ def _change(run: JobRun, link, step: Step, client: CanvasClient, staging_run: in
         transfer.canvas_state, transfer.canvas_state_at, transfer.canvas_state_by = state, now, BY_SYNC
         transfer.refreshed_at = now
     transfer.access = ACCESS_ENDED if ending else ACCESS_LIVE
-    transfer.sync_error, transfer.held_run_id = None, None
+    transfer.sync_error, transfer.held_run_id, transfer.held_at = None, None, None
     if ending and transfer.enrolment_id is None:
         db.session.delete(transfer)  # a removed student's access has ended: the history keeps the rest
     staged = f"; module progress staged first (download run {staging_run})" if staging_run else ""

@@ -1,4 +1,4 @@
-"""The pure decision: what canvaslink does in Canvas for one student, and when a run is a mass change.
+"""The pure decision: what canvaslink does in Canvas for one student, and when ending access is a mass change.
 
 No I/O: a student's standing in both systems and the integration's options in, an action out.
 
@@ -76,9 +76,12 @@ def decide(standing: Standing, options: Options) -> str | None:
     return REACTIVATE if state == "inactive" else REENROL
 
 
-def guard_holds(endings: int, section_students: int, options: Options) -> bool:
-    """Whether ending access for `endings` students of a section that has `section_students`
-    with access is a mass change a person must confirm. One student is never a mass change."""
+def guard_holds(endings: int, section_endings: int, section_students: int, options: Options) -> bool:
+    """Whether ending access now makes a mass change a person must confirm. The guard's limits are per
+    day, unless a person confirms: `endings` counts the integration's students losing access over the
+    day without a person's confirmation (these, those ended earlier in the day and those held);
+    `section_endings` counts the same within this section, of `section_students` who had access there
+    before the day's endings. One student is never a mass change of a section."""
     if endings > options.guard_students:
         return True
-    return endings > 1 and endings * 100 > options.guard_percent * section_students
+    return section_endings > 1 and section_endings * 100 > options.guard_percent * section_students

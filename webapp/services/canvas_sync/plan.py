@@ -16,7 +16,7 @@ from ...models import (
 from ..clock import naive_utc, utcnow
 from ..canvas import CanvasClient, CanvasError, Enrollment
 from .states import LIVE_STATES, MISSING, canvas_enrolments
-from .decide import ENDS, ENROL, REENROL, REACTIVATE, Options, Standing, decide, guard_holds
+from .decide import ENDS, ENROL, REENROL, REACTIVATE, Options, Standing, decide
 
 
 def options_for(integration: LmsIntegration, *, transfer_all: bool = False) -> Options:
@@ -73,11 +73,6 @@ class OccurrencePlan:
     @property
     def section_students(self) -> int:
         return sum(1 for e in (self.in_canvas or {}).values() if e.enrollment_state in LIVE_STATES)
-
-    @property
-    def guarded(self) -> bool:
-        """The mass-change guard holds this plan's endings for a person to confirm."""
-        return guard_holds(len(self.endings), self.section_students, self.options)
 
 
 def plan_occurrence(link: OccurrenceLink, client: CanvasClient | None, *, transfer_all: bool = False,

@@ -19,7 +19,8 @@ from ..integrations.connection import canvas_client
 from ..clock import utcnow
 from ..canvas_links.link import current_links
 from ..runs.lifecycle import StartedRun, end_run, mark_running, start_run
-from .apply import carry_out, hold, preview
+from . import guard
+from .apply import carry_out, preview
 from .plan import OccurrencePlan, options_for, plan_occurrence, steps_of
 
 KIND = "canvas_sync"
@@ -94,19 +95,20 @@ def _sync(run: JobRun, links: list[OccurrenceLink]) -> None:
         guarded, why = {}, []
         for plan, client in plans:
             occurrence = str(plan.link.occurrence_id)
-            if plan.guarded and plan.error is None:
-                guarded[occurrence] = len(plan.endings)
             if params.get("dry_run"):
+                if plan.error is None and guard.tally(plan).holds:
+                    guarded[occurrence] = len(plan.endings)
                 preview(run, plan, client)
                 continue
-            held = occurrence in guarded and (params.get("unattended")
-                                              or params.get("confirmed", {}).get(occurrence) != guarded[occurrence])
-            if held:
-                hold(run, plan)
-                why.append(_confirm_how(plan, params.get("unattended")))
-            else:
-                guarded.pop(occurrence, None)
-            if not carry_out(run, plan, client, held=held):
+            confirmed = (not params.get("unattended")
+                         and params.get("confirmed", {}).get(occurrence) == len(plan.endings))
+            held = guard.check(run, plan, confirmed=confirmed)
+            if held is not None:
+                guarded[occurrence] = len(plan.endings)
+                why.append(_confirm_how(plan, held, params.get("unattended")))
+            finished = carry_out(run, plan, client, held=held is not None)
+            guard.settle(run, plan)
+            if not finished:
                 return
     finally:
         for client in clients.values():
@@ -129,11 +131,12 @@ def _client(clients: dict, link: OccurrenceLink):
     return client, None if client is not None else "the integration is not authorised."
 
 
-def _confirm_how(plan: OccurrencePlan, unattended: bool) -> str:
+def _confirm_how(plan: OccurrencePlan, held: guard.Tally, unattended: bool) -> str:
     count, options = len(plan.endings), plan.options
-    said = (f"Occurrence {plan.link.occurrence_id}: {count} students would lose access at once, more than the guard "
-            f"lets through ({options.guard_students} students, or {options.guard_percent}% of the "
-            f"{plan.section_students} with access in the section).")
+    said = (f"Occurrence {plan.link.occurrence_id}: {count} student{'s' if count != 1 else ''} would lose access, "
+            f"which makes {held.counted} for this LMS integration in the last 24 hours without a person's "
+            f"confirmation: more than the mass-change guard lets through ({options.guard_students} students a day, "
+            f"or {options.guard_percent}% of the {held.section_students} with access in the section).")
     how = "on the occurrence's Canvas enrolments page"
     if unattended:
         return f"{said} A run nobody watches never passes the guard: a person confirms it by typing {count} {how}."

@@ -122,7 +122,8 @@ def concluded_in_canvas(occurrence_id: int | None) -> list[ExceptionRow]:
 
 def held_by_guard(occurrence_id: int | None) -> list[ExceptionRow]:
     """Students whose loss of Canvas access the mass-change guard holds until a person confirms
-    (Canvas enrolments page of the occurrence); the unattended run never confirms it."""
+    (Canvas enrolments page of the occurrence); the unattended run never confirms it. Since: when the
+    guard first held them."""
     query = (select(EnrolmentTransfer).where(EnrolmentTransfer.held_run_id.is_not(None),
                                              EnrolmentTransfer.enrolment_id.is_not(None))
              .options(joinedload(EnrolmentTransfer.enrolment).joinedload(Enrolment.client)))
@@ -130,7 +131,7 @@ def held_by_guard(occurrence_id: int | None) -> list[ExceptionRow]:
         query = query.where(EnrolmentTransfer.enrolment.has(Enrolment.occurrence_id == occurrence_id))
     return [ExceptionRow("held", t.enrolment.occurrence_id, t.enrolment_id, _label(t.enrolment),
                          f"Held by the mass-change guard (run {t.held_run_id}): their Canvas access ends when a "
-                         "person confirms the count on the occurrence's Canvas enrolments page.", t.canvas_state_at)
+                         "person confirms the count on the occurrence's Canvas enrolments page.", t.held_at)
             for t in db.session.scalars(query)]
 
 

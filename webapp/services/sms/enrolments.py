@@ -12,7 +12,9 @@ from ...models import (
     TaskStatus, TrainingPlanUnit,
 )
 from .. import DomainError
-from ..announcements import announce, enrolment_added, enrolment_removed, enrolment_status_changed
+from ..announcements import (
+    announce, enrolment_added, enrolment_removed, enrolment_status_changed, enrolment_statuses_changed,
+)
 from ..audit import record_deleted, record_saved, snapshot
 from ..clock import utcnow
 from .occurrences import check_dates, first_task_status
@@ -49,15 +51,44 @@ def enrol(occurrence: Occurrence, client: Client, *, start_date: date | None, en
 
 def update_enrolment(enrolment: Enrolment, *, start_date: date | None, end_date: date | None,
                      status: EnrolmentStatus, actor_id: int | None = None) -> None:
+    before = _save_enrolment(enrolment, start_date=start_date, end_date=end_date, status=status, actor_id=actor_id)
+    if before.id != status.id:
+        announce(enrolment_status_changed, enrolment.id, occurrence_id=enrolment.occurrence_id,
+                 before=before.name, after=status.name, actor_id=actor_id)
+
+
+def change_statuses(enrolments: list[Enrolment], status: EnrolmentStatus, *, end_date: date | None,
+                    actor_id: int | None = None) -> int:
+    """Several enrolments of one occurrence set to one status at once (Enrolments › Change status…),
+    each saved and audited as a single edit is; how many changed status. `end_date`: their new end
+    date, for a status that ends an enrolment; None keeps each one's. All or none: a date before a
+    student's start refuses the whole change, naming them. The change is announced once, for the
+    whole batch, so whatever keeps other systems in step acts on it as one."""
+    early = [e for e in enrolments if end_date and e.start_date and end_date < e.start_date]
+    if early:
+        names = ", ".join(f"{e.client.full_name} ({e.start_date:%d/%m/%Y})" for e in early[:5])
+        more = f" and {len(early) - 5} more" if len(early) > 5 else ""
+        raise DomainError(f"{end_date:%d/%m/%Y} is before the start date of {names}{more}. Type a later end "
+                          "date, or leave those students out.", "end_date")
+    before = {e.id: _save_enrolment(e, start_date=e.start_date, end_date=end_date or e.end_date, status=status,
+                                    actor_id=actor_id) for e in enrolments}
+    changed = {enrolment_id: was.name for enrolment_id, was in before.items() if was.id != status.id}
+    if changed:
+        announce(enrolment_statuses_changed, enrolments[0].occurrence_id, before=changed, after=status.name,
+                 actor_id=actor_id)
+    return len(changed)
+
+
+def _save_enrolment(enrolment: Enrolment, *, start_date: date | None, end_date: date | None,
+                    status: EnrolmentStatus, actor_id: int | None) -> EnrolmentStatus:
+    """Save an edit of the enrolment and audit it; the status it had before."""
     check_dates(start_date, end_date)
     before = enrolment.status
     audited = snapshot(enrolment, AUDITED)
     enrolment.start_date, enrolment.end_date, enrolment.status = start_date, end_date, status
     db.session.flush()
     record_saved(actor_id, "enrolment", enrolment, AUDITED, audited, _what(enrolment))
-    if before.id != status.id:
-        announce(enrolment_status_changed, enrolment.id, occurrence_id=enrolment.occurrence_id,
-                 before=before.name, after=status.name, actor_id=actor_id)
+    return before
 
 
 def record_unit_result(plan_unit: TrainingPlanUnit, *, result_type: ResultType | None,

@@ -121,3 +121,29 @@ document.addEventListener("keydown", (event) => {
   const add = event.target.closest("tr").querySelector("button[name=add], button[name=replace]");
   if (add) add.click();
 });
+
+// Selecting students in a table (the occurrence's Enrolments, for Change status…): the header's
+// [data-select-all=name] box ticks or clears every box of that name in its form, and shows "some"
+// while only some are ticked; [data-selected-count] says how many are. The boxes are the form's own
+// fields, so the keyboard (Tab, Space) and a page without this script select the same way.
+function showSelection(form) {
+  const all = form.querySelector("[data-select-all]");
+  if (!all) return;
+  const boxes = [...form.querySelectorAll(`input[type=checkbox][name="${all.dataset.selectAll}"]`)];
+  const ticked = boxes.filter((box) => box.checked).length;
+  all.checked = ticked > 0 && ticked === boxes.length;
+  all.indeterminate = ticked > 0 && ticked < boxes.length;
+  const count = form.querySelector("[data-selected-count]");
+  if (count) count.textContent = ticked ? `${ticked} selected` : "Select students to change their status together.";
+}
+document.addEventListener("change", (event) => {
+  const form = event.target.form;
+  if (!form || !form.querySelector("[data-select-all]")) return;
+  if (event.target.matches("[data-select-all]")) {
+    const name = event.target.dataset.selectAll;
+    form.querySelectorAll(`input[type=checkbox][name="${name}"]`).forEach((box) => { box.checked = event.target.checked; });
+  }
+  showSelection(form);
+});
+// A page come back to (the browser's Back) keeps its ticks: say so from the start.
+document.querySelectorAll("form [data-select-all]").forEach((all) => showSelection(all.form));
