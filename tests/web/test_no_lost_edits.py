@@ -371,7 +371,7 @@ def test_two_tabs_on_the_integration_wizard(my_tab, login, second_tab):
     html = refused.get_data(as_text=True)
     assert refused.status_code == 409
     assert (f"This LMS integration was changed after you opened it, by {bea.display_name} on "
-            f"{said_when(last_edit('lms_integration', integration.id))} (Mass-change guard: students: 10 → 25). "
+            f"{said_when(last_edit('lms_integration', integration.id))} (Mass-change guard: students a day: 10 → 25). "
             "Nothing was saved") in html and "press Finish again" in html
     assert re.search(r'id="nightly_pull" name="nightly_pull" type="checkbox" value="y"', html)  # as ticked
     db.session.expire_all()
