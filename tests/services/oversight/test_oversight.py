@@ -192,7 +192,7 @@ def test_mapping_health_names_renamed_and_unmapped_modules(client, login, transf
     db.session.commit()
     html = client.get("/mapping-health?occurrence=121").get_data(as_text=True)
     assert f"“{old}” is now “Renamed after a course copy”" in html
-    assert "No unit or task matches the new name" in html
+    assert "The mapping was kept: still mapped to" in html and "The new name matches no unit or task" in html
     assert client.get("/mapping-health?occurrence=999999").status_code == 404
 
 
