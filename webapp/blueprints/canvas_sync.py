@@ -67,8 +67,8 @@ def _grouped(staged: list[JobRun]) -> list[list[JobRun]]:
     """Stagings of the same minute and size, newest first, as one line with a count: withdrawing a
     few students one by one stages each apart, and five equal lines read as a mistake."""
     groups: dict[tuple, list[JobRun]] = {}
-    for download in staged:
-        groups.setdefault((download.created_at.replace(second=0, microsecond=0), download.total), []).append(download)
+    for staging in staged:
+        groups.setdefault((staging.created_at.replace(second=0, microsecond=0), staging.total), []).append(staging)
     return list(groups.values())
 
 
