@@ -5,6 +5,7 @@ import pytest
 
 from webapp.extensions import db
 from webapp.models import AuditEntry, EnrolmentStatus, Occurrence, OccurrenceStatus
+from webapp.services.oversight.audit_words import field_label
 
 
 def _entries(entity):
@@ -39,7 +40,7 @@ def test_a_record_s_add_edit_and_delete_are_audited(client, login, path, created
     assert delete.summary.startswith(f"Deleted {label} ") and delete.changes["code"] == [created["code"], None]
     page = client.get(f"/manage/audit?what={label}").get_data(as_text=True)
     before, after = next(iter(changed.values()))
-    assert f"{next(iter(changed)).replace('_', ' ')}: {before} → {after}".replace("'", "&#39;") in page
+    assert f"{field_label(next(iter(changed)))}: {before} → {after}".replace("'", "&#39;") in page
 
 
 def test_an_occurrence_and_an_enrolment_are_audited(client, login, make_client):
@@ -72,4 +73,4 @@ def test_an_occurrence_and_an_enrolment_are_audited(client, login, make_client):
     assert enrolment[0].changes["client"] == [None, "Grace Hopper (C8001)"]
     assert enrolment[1].changes == {"end_date": ["18/12/2026", "19/12/2026"], "status": ["Enrolled", "Withdrawn"]}
     page = client.get("/manage/audit?what=enrolment").get_data(as_text=True)
-    assert "status: Enrolled → Withdrawn" in page
+    assert "Status: Enrolled → Withdrawn" in page

@@ -32,7 +32,7 @@ def test_the_audit_export_shows_a_formula_in_a_name_as_typed(client, login, make
     assert sorted(row[5] for row in rows[1:]) == sorted(
         ["'+cmd|' /C calc'!A0", "'-2+3", "'@SUM(A1)", "'\tTabbed", "'\rReturned", "Renamed Zoë → Zoé"])
     # A number stays a number; text that merely holds one is left alone unless it starts a formula.
-    assert {row[3] for row in rows[1:]} == {"7"} and {row[6] for row in rows[1:]} == {"name: Zoë → Zoé"}
+    assert {row[3] for row in rows[1:]} == {"7"} and {row[6] for row in rows[1:]} == {"Name: Zoë → Zoé"}
 
 
 def test_the_canvas_exceptions_export_shows_a_formula_in_a_student_name_as_typed(

@@ -7,7 +7,8 @@ from ..extensions import db
 from ..models import User
 from ..rto_time import format_rto_time
 from ..services.clock import parse_day
-from ..services.oversight.audit_log import CSV_HEADER, AuditFilter, audit_query, audited_entities, describe_changes
+from ..services.oversight.audit_log import CSV_HEADER, AuditFilter, audit_query, audited_entities
+from ..services.oversight.audit_words import action_words, describe_changes, entity_words
 from .common import csv_response, db_int, paginate, render, require
 
 bp = Blueprint("audit_log", __name__)
@@ -48,7 +49,7 @@ def _page(chosen: AuditFilter, problem: str | None):
     page = None if problem else paginate(audit_query(chosen), per_page=50)
     return render("audit_log/index.html", block="results", status=422 if problem else 200,
                   page=page, chosen=chosen, problem=problem, users=users, entities=audited_entities(),
-                  args=request.args, describe_changes=describe_changes,
+                  args=request.args,
                   kept={k: v for k, v in request.args.items() if k != "page"})
 
 
@@ -60,5 +61,5 @@ def export():
         return _page(chosen, problem)
     entries = db.session.scalars(audit_query(chosen)).all()
     return csv_response("audit.csv", CSV_HEADER, [
-        (format_rto_time(e.at), e.user.display_name if e.user else "", e.entity, e.entity_id or "", e.action,
-         e.summary, describe_changes(e.changes)) for e in entries])
+        (format_rto_time(e.at), e.user.display_name if e.user else "", entity_words(e.entity), e.entity_id or "",
+         action_words(e.action), e.summary, describe_changes(e.changes)) for e in entries])

@@ -75,10 +75,11 @@ def resume(run_id: int):
     return redirect(url_for(".index"))
 
 
-def _page(run: JobRun):
-    """The page of staged students the request is about, and its filters (from the address)."""
-    occurrence_id = request.args.get("occurrence", type=db_int)
-    return service.staged_page(run, page_number(), occurrence_id), occurrence_id, request.args.get("show", "")
+def _page(run: JobRun, rule):
+    """The page of staged students the request is about, and its filters (from the address); the
+    filters count and choose over every page."""
+    occurrence_id, show = request.args.get("occurrence", type=db_int), request.args.get("show", "")
+    return service.student_page(run, rule, page_number(), occurrence_id, show), occurrence_id, show
 
 
 def _review(run: JobRun, students, rule, page, occurrence_id, show, status=200, outcome=None, refusal=None):
@@ -86,7 +87,8 @@ def _review(run: JobRun, students, rule, page, occurrence_id, show, status=200, 
         return url_for(endpoint, run_id=run.id, page=page.page, occurrence=occurrence_id, show=show or None,
                        **values)
 
-    return render_review(run, students, rule, show, status=status, outcome=outcome, occurrence=None, link=None,
+    return render_review(run, students, rule, show, status=status, outcome=outcome, counts=page.counts_with(students),
+                         occurrence=None, link=None,
                          bulk=True, page=page, occurrences=service.staged_occurrences(run),
                          occurrence_filter=occurrence_id, refusal=refusal, process_url=here(".add_row"),
                          process_all_url=here(".process_all"),
@@ -100,9 +102,9 @@ def review_page(run_id: int):
     run = run_or_404(run_id, service.KIND)
     if not run.ended:
         return redirect(url_for(".index"))
-    page, occurrence_id, show = _page(run)
     rule = rule_from(request.args)
-    return _review(run, review(run, rule, enrolment_ids=list(page.items)), rule, page, occurrence_id, show)
+    page, occurrence_id, show = _page(run, rule)
+    return _review(run, page.students, rule, page, occurrence_id, show)
 
 
 @bp.route("/runs/<int:run_id>/review", methods=["POST"])
@@ -111,8 +113,8 @@ def add_row(run_id: int):
     """Add or Replace: save the one row named by the button, with what was typed on it; or open a
     kept row to replace it (Replace…), saving nothing."""
     run = run_or_404(run_id, service.KIND)
-    page, occurrence_id, show = _page(run)
     rule, posted = rule_from(request.form), posted_rows(request.form)
+    page, occurrence_id, show = _page(run, rule)
     if rule.problem or "open" in request.form or "close" in request.form:  # nothing to save: the page again
         posted.pop(row_named(request.form, "close"), None)
         students = review(run, rule, enrolment_ids=list(page.items), posted=posted,
@@ -133,8 +135,8 @@ def process_all(run_id: int):
     """Process all, as a background run over every page; what was typed on this page's rows is
     saved as typed. A kept row left open for replacing is refused: only its Replace button saves it."""
     run = run_or_404(run_id, service.KIND)
-    page, occurrence_id, show = _page(run)
     rule = rule_from(request.form)
+    page, occurrence_id, show = _page(run, rule)
     students = review(run, rule, enrolment_ids=list(page.items), posted=posted_rows(request.form))
     opened = opened_rows(students)
     if rule.problem:

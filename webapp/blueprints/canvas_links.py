@@ -67,20 +67,57 @@ def modules(occurrence_id: int):
 @bp.route("/modules/update", methods=["POST"])
 @require("module_mapping", "edit")
 def update_modules(occurrence_id: int):
+    """The mapping page sends its choices along, so that choices not saved yet are saved, not lost,
+    before the list changes under them. Only the choices that differ are saved: pressing Update is
+    not confirming the other mappings (a renamed module's stays for a person to check)."""
     occurrence, current = linked_or_back(occurrence_id)
+    chosen = _chosen(current)
+    unsaved = {m.id: chosen[m.id] for m in current.modules if m.id in chosen and chosen[m.id] != (m.unit_id, m.task_id)}
     try:
-        with canvas_client(current.integration, PAGE) as client:
-            summary = module_list.update_module_list(current, client, current_user.id)
-        db.session.commit()
+        # The unsaved rows carry the version they were opened at, as on Save mappings.
+        for m in current.modules:
+            if m.id in unsaved:
+                check_version(m, request.form.get(f"version-{m.id}", type=db_int),
+                              mentioned("occurrence", occurrence.id, m.name, f"The mapping of “{m.name}”",
+                                        ("mapping", "modules")), again="Save mappings")
+        saved = module_list.save_mappings(current, unsaved, current_user.id)
+    except NewerVersion as err:
+        db.session.rollback()
+        return render("canvas_links/modules.html", status=409, occurrence=occurrence, link=current, typed=chosen,
+                      error=err.message)
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
+        return redirect(url_for(".modules", occurrence_id=occurrence_id))
+    if saved:
+        flash(f"Saved your {_count(saved, 'mapping change')} first.", "success")
+    try:
+        with canvas_client(current.integration, PAGE) as client:
+            summary = module_list.update_module_list(current, client, current_user.id)
+    except DomainError as err:
+        flash(err.message, "error")
     else:
+        renamed = summary["renamed"]
         flash(f"Canvas has {summary['total']} modules: {summary['added']} new, {summary['removed']} removed"
+              f"{f', {len(renamed)} renamed (mapping kept)' if renamed else ''}"
               f"{', ' + str(summary['returned']) + ' back again' if summary['returned'] else ''}. "
-              "New modules are matched automatically; the mappings you saved are kept. Check and save.", "success")
+              + "".join(f"“{old}” is now “{new}”. " for old, new in renamed)
+              + "New modules are matched automatically; the mappings you saved are kept. Check and save.", "success")
         _warn_without_requirements(summary["without_requirements"])
+    db.session.commit()
     return redirect(url_for(".modules", occurrence_id=occurrence_id))
+
+
+def _chosen(current) -> dict[int, tuple[int | None, int | None]]:
+    """Module row id → (unit id, task id) as the mapping form sent them; modules the form did not
+    show (none, when the update button is pressed on an empty list) are left as they are."""
+    return {m.id: (request.form.get(f"unit-{m.id}", type=db_int) or None,
+                   request.form.get(f"task-{m.id}", type=db_int) or None)
+            for m in current.modules if f"unit-{m.id}" in request.form or f"task-{m.id}" in request.form}
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _warn_without_requirements(names: list[str]) -> None:
@@ -99,10 +136,9 @@ def _quoted(names: list[str]) -> str:
 @require("module_mapping", "edit")
 def save_modules(occurrence_id: int):
     occurrence, current = linked_or_back(occurrence_id)
-    chosen = {m.id: (request.form.get(f"unit-{m.id}", type=db_int) or None, request.form.get(f"task-{m.id}", type=db_int)
-                     or None) for m in current.modules}
     try:
         # Each module's row carries the version it was opened at: one changed since refuses them all.
+        chosen = _chosen(current)
         for m in current.modules:
             check_version(m, request.form.get(f"version-{m.id}", type=db_int),
                           mentioned("occurrence", occurrence.id, m.name, f"The mapping of “{m.name}”",

@@ -7,12 +7,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Client, EnrolmentTransfer, JobRun, JobRunItem, Occurrence, OccurrenceLink
+from ..models import FINISHED, Client, EnrolmentTransfer, JobRun, JobRunItem, Occurrence, OccurrenceLink
 from ..services import DomainError
 from ..services.canvas_links.link import current_link
 from ..services.canvas_sync import runs as sync
 from ..services.canvas_sync import users
 from ..services.canvas_sync.guard import ended_unconfirmed
+from ..services.canvas_sync.apply import PREVIEW
 from ..services.canvas_sync.standing import held_changes, unaccepted_invitations
 from ..services.result_transfer import download
 from .common import cancel_run, db_int, get_or_404, poll_response, render, require, run_or_404, start_from_form
@@ -61,10 +62,27 @@ def _occurrence_page(occurrence: Occurrence, link: OccurrenceLink | None, status
     held, guard, waiting = _to_confirm(occurrence)
     return render("canvas_sync/occurrence.html", status=status, occurrence=occurrence, link=link,
                   transfers=sorted(transfers, key=_by_name), run=run, items=_items(run),
-                  held=held, guard=guard, waiting=waiting,
+                  held=held, guard=guard, waiting=waiting, changes_due=_changes_due(run),
                   ended_today=ended_unconfirmed(link.integration_id) if link and link.integration_id else 0,
-                  staged=[d for d in downloads if d.params.get("before_leaving")][:5],
+                  staged=_grouped([d for d in downloads if d.params.get("before_leaving")]),
                   invitations=unaccepted_invitations(occurrence.id), **extra)
+
+
+def _changes_due(run: JobRun | None) -> int | None:
+    """How many changes the last dry run found to make in Canvas; None when no dry run that
+    finished without a failure says (then Apply is the next step as far as the page knows)."""
+    if run is None or not run.params.get("dry_run") or run.status != FINISHED or run.failed:
+        return None
+    return sum(1 for item in run.items if item.outcome == PREVIEW)
+
+
+def _grouped(staged: list[JobRun]) -> list[list[JobRun]]:
+    """Stagings of the same minute and size, newest first, as one line with a count: withdrawing a
+    few students one by one stages each apart, and five equal lines read as a mistake."""
+    groups: dict[tuple, list[JobRun]] = {}
+    for staging in staged:
+        groups.setdefault((staging.created_at.replace(second=0, microsecond=0), staging.total), []).append(staging)
+    return list(groups.values())
 
 
 def _by_name(transfer: EnrolmentTransfer) -> tuple:

@@ -320,10 +320,11 @@ def run_progress(run, occurrence, heading: str, *, done_link: tuple | None):
                          done_link=done_link)
 
 
-def render_review(job_run, students, rule, show, *, status=200, outcome=None, **page):
-    """The review of a download's proposed results, per occurrence and in bulk alike."""
+def render_review(job_run, students, rule, show, *, status=200, outcome=None, counts=None, **page):
+    """The review of a download's proposed results, per occurrence and in bulk alike; `counts`: every
+    page's rows, when `students` are one page of them."""
     zones = {student.context.defaults.time_zone for student in students if student.context}
-    return render("result_transfer/review.html", status=422 if rule.problem else status, run=job_run, review=present(students, show),
+    return render("result_transfer/review.html", status=422 if rule.problem else status, run=job_run, review=present(students, show, counts),
                   rule=rule, rules=START_RULES, kinds=SHOW, outcome=outcome,
                   zone=zones.pop() if len(zones) == 1 else None,
                   result_types=db.session.scalars(db.select(ResultType).order_by(ResultType.national_outcome_id)).all(),

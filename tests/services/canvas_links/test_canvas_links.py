@@ -72,6 +72,44 @@ def test_modules_gone_from_canvas_are_marked_removed_not_deleted(client, login, 
     assert "removed from Canvas" in client.get("/occurrences/121/canvas/modules").get_data(as_text=True)
 
 
+def _mapping_form(modules):
+    return {f"{level}-{m.id}": str(getattr(m, f"{level}_id") or "") for m in modules for level in ("unit", "task")}
+
+
+def test_update_module_list_keeps_choices_not_saved_yet(client, login, demo, integration, sim):
+    login()
+    _link(client, 121, integration)
+    client.post("/occurrences/121/canvas/modules/update")
+    page = client.get("/occurrences/121/canvas/modules").get_data(as_text=True)
+    # The update button sends the mapping form, choices and all.
+    assert 'form="mappings" formaction="/occurrences/121/canvas/modules/update"' in page
+    modules = {m.canvas_module_id: m for m in db.session.scalars(select(CanvasModule))}
+    form = _mapping_form(modules.values())
+    form[f"unit-{modules[901].id}"] = str(db.session.scalar(select(Unit.id).where(Unit.code == "BSBWHS416")))
+    response = client.post("/occurrences/121/canvas/modules/update", data=form, follow_redirects=True)
+    assert "Saved your 1 mapping change first." in response.get_data(as_text=True)
+    db.session.expire_all()
+    welcome = db.session.get(CanvasModule, modules[901].id)
+    assert (welcome.unit.code, welcome.unit_auto) == ("BSBWHS416", False)
+    # The mappings nobody touched were not confirmed by pressing Update: still canvaslink's own matches.
+    assert db.session.get(CanvasModule, modules[902].id).unit_auto is True
+
+
+def test_a_renamed_module_is_named_and_mapping_health_says_its_mapping_was_kept(
+        client, login, demo, integration, sim):
+    login()
+    _link(client, 121, integration)
+    client.post("/occurrences/121/canvas/modules/update")
+    with sim.state.lock:
+        sim.state.modules[902].name = "Week 2 - Policies"
+    response = client.post("/occurrences/121/canvas/modules/update", follow_redirects=True)
+    flashed = response.get_data(as_text=True)
+    assert "0 new, 0 removed, 1 renamed (mapping kept)" in flashed
+    assert "“BSBWHS411 Implement and monitor WHS policies, procedures and programs” is now “Week 2 - Policies”" in flashed
+    health = client.get("/mapping-health?occurrence=121").get_data(as_text=True)
+    assert "The mapping was kept: still mapped to BSBWHS411" in health and "choose by hand" not in health
+
+
 def _transfer(client, occurrence, ids=None):
     ids = ids or [e.id for e in occurrence.enrolments]
     return client.post(f"/occurrences/{occurrence.id}/canvas/transfer/run", data={"enrolment_id": ids})

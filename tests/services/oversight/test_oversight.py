@@ -192,7 +192,7 @@ def test_mapping_health_names_renamed_and_unmapped_modules(client, login, transf
     db.session.commit()
     html = client.get("/mapping-health?occurrence=121").get_data(as_text=True)
     assert f"“{old}” is now “Renamed after a course copy”" in html
-    assert "No unit or task matches the new name" in html
+    assert "The mapping was kept: still mapped to" in html and "The new name matches no unit or task" in html
     assert client.get("/mapping-health?occurrence=999999").status_code == 404
 
 
@@ -207,7 +207,7 @@ def test_audit_viewer_filters_and_exports_and_permission_changes_are_audited(cli
     exported = _csv(client.get(f"/manage/audit.csv?user={admin.id}"))
     assert [r[1:6] for r in exported[1:]] == [r[1:6] for r in rows]
     linked = _rows(client.get("/manage/audit?what=occurrence&record=121").get_data(as_text=True), "audit")
-    assert linked and all(r[2] == "occurrence" and r[3] == "121" for r in linked)
+    assert linked and all(r[2] == "Occurrence" and r[3] == "121" for r in linked)
     bad = client.get("/manage/audit?date_from=31/02/2026")
     assert bad.status_code == 422 and "There is no such date" in bad.get_data(as_text=True)
     assert client.get("/manage/audit.csv?date_from=nope").status_code == 422

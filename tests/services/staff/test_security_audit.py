@@ -61,8 +61,8 @@ def test_a_user_s_life_is_audited_without_any_password(client, login):
     _assert_no_password_anywhere(FIRST_PASSWORD, SECOND_PASSWORD)
 
     page = client.get("/manage/audit?what=user").get_data(as_text=True)
-    for text in ("Reset the password of user kim", "password: reset", "Deactivated user kim", "active: yes → no",
-                 "display name: Kim → Kim Lee", "email: — → kim@rto.example", "Deleted user kim"):
+    for text in ("Reset the password of user kim", "Password: reset", "Deactivated user kim", "Active: Yes → No",
+                 "Name: Kim → Kim Lee", "E-mail: — → kim@rto.example", "Deleted user kim"):
         assert text in page
     assert FIRST_PASSWORD not in page and SECOND_PASSWORD not in page
 
@@ -86,4 +86,4 @@ def test_roles_and_their_members_are_audited(client, login, make_user, htmx_head
         (robin.id, "Gave the role Enrolment officers to Robin", {"roles": [None, "Enrolment officers"]}),
         (robin.id, "Took the role Enrolment officers from Robin", {"roles": ["Enrolment officers", None]})]
     page = client.get("/manage/audit?what=user").get_data(as_text=True)
-    assert "roles: — → Enrolment officers" in page and "roles: Enrolment officers → —" in page
+    assert "Roles: — → Enrolment officers" in page and "Roles: Enrolment officers → —" in page

@@ -19,7 +19,9 @@ def update_module_list(link: OccurrenceLink, client: CanvasClient, actor_id: int
 
     Only modules new to the list get automatic matches: a module staff left unmapped stays
     unmapped, and every existing mapping is kept. Modules gone from Canvas are marked removed
-    with their mapping kept for the record. The history says what changed; returns counts for the page.
+    with their mapping kept for the record; a renamed module keeps its mapping too (mapping health asks
+    a person to confirm it). The history says what changed; returns counts, and each rename as
+    (old name, new name), for the page.
     """
     try:
         fetched = client.list_modules(link.canvas_course_id, with_items=True)
@@ -27,7 +29,7 @@ def update_module_list(link: OccurrenceLink, client: CanvasClient, actor_id: int
         raise DomainError(f"Could not fetch the modules of “{link.canvas_course_name}”: {err}") from None
     now = utcnow()
     known = {m.canvas_module_id: m for m in link.modules}
-    added, returned, changes = [], [], {}
+    added, returned, renamed, changes = [], [], [], {}
     for module in fetched:
         row = known.get(module.id)
         if row is None:
@@ -40,7 +42,8 @@ def update_module_list(link: OccurrenceLink, client: CanvasClient, actor_id: int
                 returned.append(row)
                 changes[module.name] = ["removed from Canvas", "back in Canvas"]
             if row.name != module.name:
-                changes[module.name] = [row.name, f"renamed to {module.name}"]
+                changes[module.name] = [row.name, f"renamed to {module.name} (mapping kept)"]
+                renamed.append((row.name, module.name))
         row.name, row.position, row.unlock_at = module.name, module.position, naive_utc(module.unlock_at)
         row.requirement_count = _requirement_count(module)
     present = {module.id for module in fetched}
@@ -54,9 +57,10 @@ def update_module_list(link: OccurrenceLink, client: CanvasClient, actor_id: int
     for row in added:
         changes[row.name] = ["new", _label(row.unit_id, row.task_id, auto=True)]
     summary = {"total": len(fetched), "added": len(added), "removed": len(removed), "returned": len(returned),
-               "without_requirements": without_requirements(link)}
+               "renamed": renamed, "without_requirements": without_requirements(link)}
     record(actor_id, "occurrence", link.occurrence_id, "modules",
            f"Updated the Canvas module list: {len(fetched)} modules, {len(added)} new, {len(removed)} removed"
+           f"{f', {len(renamed)} renamed' if renamed else ''}"
            f"{f', {len(returned)} back again' if returned else ''}; mappings kept", changes)
     return summary
 

@@ -34,6 +34,7 @@ DONE = {CONCLUDE: "Concluded in Canvas", DEACTIVATE: "Deactivated in Canvas", DE
         NOTE_LIVE: "Already has access in Canvas: nothing sent"}
 RETRIED = "Nothing changed here; the next sync tries again (the nightly run at the latest)."
 PREVIEW, HELD = "preview", "held"
+NOTE = "note"  # a dry run's "nothing to send": listed, but no change to apply
 
 
 def preview(run: JobRun, plan: OccurrencePlan, client: CanvasClient) -> None:
@@ -53,7 +54,8 @@ def preview(run: JobRun, plan: OccurrencePlan, client: CanvasClient) -> None:
             said += f" — {call_of(step, plan.link)}"
         if step.action in ENDS and step.enrolment_id and step.canvas_state in LIVE_STATES:
             said += " (module progress is downloaded and staged first)"
-        record_item(run, step.key, _label(run, step), PREVIEW, said + ".")
+        outcome = NOTE if step.action in (NOTE_ENDED, NOTE_LIVE) else PREVIEW
+        record_item(run, step.key, _label(run, step), outcome, said + ".")
     db.session.commit()
 
 

@@ -47,25 +47,4 @@ def audited_entities() -> list[str]:
     return sorted(db.session.scalars(select(AuditEntry.entity).distinct()))
 
 
-def describe_changes(changes: dict) -> str:
-    """"field: before → after; ..." for the page and the CSV: "first name: Ada → Adah",
-    "active: yes → no", "email: — → ada@example.edu.au"."""
-    parts = []
-    for name, pair in changes.items():
-        label = name.replace("_", " ")
-        if isinstance(pair, list) and len(pair) == 2:
-            parts.append(f"{label}: {_value(pair[0])} → {_value(pair[1])}")
-        else:
-            parts.append(f"{label}: {_value(pair)}")
-    return "; ".join(parts)
-
-
-def _value(value) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 CSV_HEADER = ("When", "Who", "What", "Record", "Action", "Summary", "Changes")

@@ -103,16 +103,28 @@ class MappingHealth:
 
 
 def _suggestion(link: OccurrenceLink, module: CanvasModule) -> str:
+    """A renamed module keeps its mapping: say what it is still mapped to, and what the new name
+    would match, so the person can confirm the mapping or change it."""
     occurrence = link.occurrence
     match = match_modules({module.canvas_module_id: module.name},
                           [UnitRef(u.id, u.code, u.name) for u in occurrence.units],
-                          [TaskRef(t.id, t.name) for t in occurrence.tasks])[module.canvas_module_id]
-    names = [u.code for u in occurrence.units if u.id == match.unit_id] + \
-            [t.name for t in occurrence.tasks if t.id == match.task_id]
+                          [TaskRef(t.id, t.name) for t in occurrence.tasks],
+                          match_units=link.integration is None or link.integration.transfer_units,
+                          match_tasks=link.integration is None or link.integration.transfer_tasks,
+                          )[module.canvas_module_id]
+    kept = " and ".join(_names(occurrence, module.unit_id, module.task_id))
+    names = _names(occurrence, match.unit_id, match.task_id)
+    if (match.unit_id, match.task_id) == (module.unit_id, module.task_id):
+        return f"The mapping was kept: still mapped to {kept}, which the new name matches too."
     if not names:
-        return "No unit or task matches the new name: choose by hand."
-    same = (match.unit_id, match.task_id) == (module.unit_id, module.task_id)
-    return f"The new name matches {' and '.join(names)}{' (as mapped now)' if same else ''}."
+        return (f"The mapping was kept: still mapped to {kept}. The new name matches no unit or task; "
+                "if the mapping still fits, save the mappings to confirm it.")
+    return (f"The mapping was kept: still mapped to {kept}. The new name matches {' and '.join(names)}: "
+            "choose that instead if it is right, or save the mappings to confirm the one kept.")
+
+
+def _names(occurrence, unit_id: int | None, task_id: int | None) -> list[str]:
+    return [u.code for u in occurrence.units if u.id == unit_id] + [t.name for t in occurrence.tasks if t.id == task_id]
 
 
 def mapping_health(link: OccurrenceLink) -> MappingHealth:

@@ -13,6 +13,7 @@ from ...models import (
     FROM_CANVAS, AuditEntry, Client, Enrolment, EnrolmentTask, Occurrence, ResultProvenance, Task, TrainingPlanUnit,
     Unit,
 )
+from .audit_words import change_lines, field_label
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,10 @@ def _from_audit(entry: AuditEntry) -> Event:
     changes = entry.changes or {}
     if entry.action in ("modules", "mapping"):
         lines = [f"{what}: {change[0] or '—'} → {change[1] or '—'}" for what, change in sorted(changes.items())]
+    elif entry.action in ("create", "edit", "delete"):
+        lines = change_lines(changes)
     else:
-        lines = [f"{label}: {changes[key]}" for key, label in (("trigger", "Triggered by"), ("call", "Canvas call"),
-                                                               ("outcome", "Outcome")) if changes.get(key)]
+        lines = [f"{field_label(key)}: {changes[key]}" for key in ("trigger", "call", "outcome") if changes.get(key)]
     return Event(entry.at, entry.user.display_name if entry.user else "canvaslink", entry.summary, lines)
 
 

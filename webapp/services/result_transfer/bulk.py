@@ -1,6 +1,8 @@
 """Transfer results from Canvas LMS in bulk: every Active, transferred enrolment of every Active,
 linked occurrence, across all integrations, as one background run; then the same review."""
 
+from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
@@ -19,7 +21,7 @@ from ..runs.lifecycle import (
 from .claims import forget_claims, new_claims_key
 from .download import is_active
 from .start_rules import StartRule, start_rule
-from .review import from_edits
+from .review import SHOW, StudentReview, from_edits, review
 from .save import process
 
 KIND = "bulk_result_download"
@@ -93,8 +95,8 @@ PROCESS_KIND = "bulk_result_process"
 PAGE_SIZE = 50
 
 
-def staged_page(run: JobRun, page: int, occurrence_id: int | None = None):
-    """One page of the run's staged students (ordered by occurrence, then name)."""
+def staged_ids(run: JobRun, occurrence_id: int | None = None) -> list[int]:
+    """The enrolment ids of the run's staged students, ordered by occurrence, then name."""
     query = (select(ModuleStateDownload.enrolment_id)
              .join(Enrolment, Enrolment.id == ModuleStateDownload.enrolment_id)
              .join(Client, Client.id == Enrolment.client_id)
@@ -102,7 +104,60 @@ def staged_page(run: JobRun, page: int, occurrence_id: int | None = None):
              .order_by(ModuleStateDownload.occurrence_id, Client.last_name, Client.first_name, Enrolment.id))
     if occurrence_id:
         query = query.where(ModuleStateDownload.occurrence_id == occurrence_id)
-    return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False, count=True)
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class StudentPage:
+    """One page of the students the filter shows, counted and filtered over every page: the filter
+    links count every row of the run, and "Kept" lists the kept rows of all its students, page by
+    page. Read by the pager as a query's page is."""
+    page: int
+    total: int                      # students the filter shows, on every page
+    counts: Counter                 # rows of each kind, on every page
+    students: list[StudentReview]   # this page's, as reviewed for the page
+    per_page: int = PAGE_SIZE
+
+    @property
+    def items(self) -> list[int]:
+        return [student.enrolment.id for student in self.students]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    def counts_with(self, students: list[StudentReview]) -> Counter:
+        """The counts after this request changed the page's rows (saved one, opened one)."""
+        before = Counter(row.status for student in self.students for row in student.rows)
+        after = Counter(row.status for student in students for row in student.rows)
+        return self.counts - before + after
+
+
+def student_page(run: JobRun, rule: StartRule, page: int, occurrence_id: int | None, show: str) -> StudentPage:
+    """The page of staged students that `show` (a review filter) lists, out of every student's rows."""
+    ids = staged_ids(run, occurrence_id)
+    order = {enrolment_id: position for position, enrolment_id in enumerate(ids)}
+    everyone = sorted(review(run, rule, enrolment_ids=ids), key=lambda student: order[student.enrolment.id])
+    counts = Counter(row.status for student in everyone for row in student.rows)
+    shown = [student for student in everyone if show not in SHOW or any(row.status == show for row in student.rows)]
+    start = (max(page, 1) - 1) * PAGE_SIZE
+    return StudentPage(page, len(shown), counts, shown[start:start + PAGE_SIZE], PAGE_SIZE)
 
 
 def staged_occurrences(run: JobRun) -> list[Occurrence]:

@@ -264,8 +264,10 @@ class ReviewPage:
         return self.counts[CHANGE] + self.counts[INVALID]
 
 
-def present(students: list[StudentReview], show: str | None) -> ReviewPage:
-    counts = Counter(row.status for student in students for row in student.rows)
+def present(students: list[StudentReview], show: str | None, counts: Counter | None = None) -> ReviewPage:
+    """The page's students as the filter shows them; `counts`, when the students are one page of
+    many, are every page's (else the students' own)."""
+    counts = Counter(row.status for student in students for row in student.rows) if counts is None else counts
     if show not in SHOW:
         return ReviewPage(students, counts, "")
     shown = [replace(student, rows=[row for row in student.rows if row.status == show]) for student in students]

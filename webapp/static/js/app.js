@@ -147,3 +147,13 @@ document.addEventListener("change", (event) => {
 });
 // A page come back to (the browser's Back) keeps its ticks: say so from the start.
 document.querySelectorAll("form [data-select-all]").forEach((all) => showSelection(all.form));
+// A form marked data-warn-unsaved asks before the page is left with changes not sent, so nothing
+// chosen is lost silently; sending the form (any of its buttons) is not leaving it.
+document.addEventListener("change", (event) => {
+  const form = event.target.form || event.target.closest("form");
+  if (form && form.matches("[data-warn-unsaved]")) form.dataset.changed = "yes";
+});
+document.addEventListener("submit", (event) => { delete event.target.dataset.changed; });
+window.addEventListener("beforeunload", (event) => {
+  if (document.querySelector("form[data-warn-unsaved][data-changed]")) event.preventDefault();
+});
