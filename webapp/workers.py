@@ -54,6 +54,18 @@ class Worker(RQWorker):
             _beat(pipe, self.name)
             pipe.execute()
 
+    def unsubscribe(self) -> None:
+        """RQ's, in an order that cannot hang: the thread listening for commands is told to stop before
+        the channel is left. The other way round, the thread could read the channel's goodbye and go
+        back to waiting up to a minute for a subscription, while stop() waited for it: a worker that
+        said "quitting" and did not exit for a minute (seen under load, before and after this class)."""
+        if self.pubsub_thread:
+            self.log.info("Worker %s: unsubscribing from channel %s", self.name, self.pubsub_channel_name)
+            self.pubsub_thread.stop(timeout=0)
+            self.pubsub.unsubscribe()  # its answer wakes the thread, which then ends
+            self.pubsub_thread.join(timeout=1)
+            self.pubsub.close()
+
     def teardown(self) -> None:
         """A worker that stops reads as stopped at once: a run it leaves behind (a second Ctrl-C kills
         the job) is taken over without waiting for the key to lapse."""
