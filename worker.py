@@ -7,12 +7,12 @@ same configuration, database engine and extensions as the web app.
 import argparse
 import logging
 
-from rq import Worker
 from sqlalchemy.orm import configure_mappers
 
 import webapp.jobs  # noqa: F401  imported once here, not again in every work horse
 from webapp import create_app
-from webapp.queue import job_queue, redis_connection
+from webapp.queue import redis_connection
+from webapp.workers import worker
 
 
 def main() -> None:
@@ -26,13 +26,12 @@ def main() -> None:
     # mappers took each horse ~30 ms of CPU, which a bulk run of a job per occurrence paid 100 times.
     configure_mappers()
     with app.app_context():
-        connection = redis_connection()
-        worker = Worker([job_queue(connection)], connection=connection)
+        # Patient: a worker waits for Redis through a restart and goes on, rather than quit with jobs waiting.
         # No RQ scheduler: canvaslink enqueues no delayed or retried jobs (the nightly schedule is its own
         # process, webapp.cron). A worker's scheduler is a forked child that, when the stop signal
         # reached it before it had set its own handlers, never stopped, and the worker waited for it
         # for good on shutdown (seen under load as a worker that said "quitting" and never exited).
-        worker.work(burst=args.burst)
+        worker(redis_connection(patient=True)).work(burst=args.burst)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ from .models import JobRun
 from .queue import QueueUnavailable, enqueue_run
 from .services import DomainError
 from .services.canvas_sync import runs as sync
-from .services.runs.kinds import KINDS
+from .services.runs.kinds import KINDS, parts_of
+from .services.runs.recovery import recover_all
 from .services.result_transfer.unattended import nightly_integration_ids, pull_results
 from .services.runs.lifecycle import execute, fail_run
 from .services.runs.nightly import last_nightly, nightly_summary, record_nightly_outcome, send_summary
@@ -33,22 +34,24 @@ def run_job(run_id: int, occurrence_id: int | None = None) -> None:
 def start(run: JobRun, inline_limit: int) -> None:
     """Small runs finish while the page waits; larger ones go to a worker and the page shows progress.
     Either way a run that fails ends as failed (job_runs.execute)."""
-    kind = KINDS[run.kind]
     if run.total <= inline_limit:
-        execute(run, kind.runner)
+        execute(run, KINDS[run.kind].runner)
         return
     try:
-        run.rq_job_id = enqueue_run(run.id, kind.parts(run) if kind.parts else None)
+        run.rq_job_id = enqueue_run(run.id, parts_of(run))
     except QueueUnavailable as err:
         fail_run(run, f"{err} Nothing was done.")
     db.session.commit()
 
 
 def nightly_sync() -> None:
-    """The nightly schedule (webapp/cron.py): read every linked section's enrolment states and make the
-    changes still due (a withdrawal a Canvas outage left undone, new enrolments where the integration
-    transfers them by itself). It never passes the mass-change guard: held changes wait for a person."""
+    """The nightly schedule (webapp/cron.py): first every run nothing would finish is put right (one whose
+    job Redis lost is queued again, one whose worker died ends as failed: runs.recovery), then read every
+    linked section's enrolment states and make the changes still due (a withdrawal a Canvas outage left
+    undone, new enrolments where the integration transfers them by itself). It never passes the
+    mass-change guard: held changes wait for a person."""
     try:
+        recover_all()
         run, created = sync.start_bulk_sync(None, "the nightly run", unattended=True)
         db.session.commit()
         if not created:

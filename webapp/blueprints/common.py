@@ -27,6 +27,7 @@ from ..services.permissions import ACTIONS, ENTITY_NAMES, can
 from ..services.result_transfer.review import SHOW, present
 from ..services.result_transfer.start_rules import START_RULES
 from ..services.runs.lifecycle import request_cancel
+from ..services.runs.recovery import recover
 from ..services.versions import NewerVersion, Words, audited, check_version
 
 
@@ -303,9 +304,12 @@ def run_or_404(run_id: int, *kinds: str, occurrence_id: int | None = None) -> Jo
 def poll_response(run, template: str, block: str, *, page_url: str | None = None, **context):
     """A run's progress as its page polls it: `block` of `template`, with htmx status 286 once the
     run has ended, which stops the polling. A plain request gets the whole page, or, where the
-    poll URL is no page of its own, a redirect to `page_url`."""
+    poll URL is no page of its own, a redirect to `page_url`. A run nothing would finish is put right
+    as it is watched: queued again when Redis lost its job, else ended saying why (runs.recovery)."""
     if page_url and not htmx:
         return redirect(page_url)
+    recover(run)
+    db.session.commit()
     body, status = render(template, block=block, run=run, **context)
     return body, 286 if run.ended and htmx else status
 

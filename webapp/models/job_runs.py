@@ -23,6 +23,8 @@ class JobRun(Base):
     done: Mapped[int] = mapped_column(default=0)
     failed: Mapped[int] = mapped_column(default=0)
     message: Mapped[str | None] = mapped_column(Text)
+    # The RQ job that holds the run: the one queued for it, then the one running it (lifecycle.beat), whose
+    # worker's heartbeat says whether the run is still going (lifecycle.abandoned).
     rq_job_id: Mapped[str | None] = mapped_column(String(64))
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

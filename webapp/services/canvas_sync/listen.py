@@ -19,6 +19,7 @@ from ...queue import QueueUnavailable, enqueue_run
 from ..announcements import enrolment_added, enrolment_removed, enrolment_status_changed, enrolment_statuses_changed
 from ..canvas_links.link import current_links
 from ..runs.lifecycle import fail_run, start_run
+from ..runs.recovery import recover
 from .plan import options_for, steps_of
 from .runs import KIND
 
@@ -76,7 +77,9 @@ def queue_sync(occurrence_id: int, actor_id: int | None, enrolment_ids: set[int]
         said = triggers(db.session, actor.display_name if actor else "canvaslink")
         waiting = db.session.scalar(select(JobRun).where(JobRun.kind == KIND, JobRun.occurrence_id == occurrence_id,
                                                          JobRun.status == QUEUED).order_by(JobRun.id))
-        if waiting is None or waiting.params.get("dry_run"):
+        if waiting is not None:
+            recover(waiting)  # one whose job Redis lost is queued again, and takes this change along
+        if waiting is None or waiting.ended or waiting.params.get("dry_run"):
             # Beside a run under way: it read what to do before this change.
             run, created = start_run(KIND, occurrence_id, {"dry_run": False, "trigger": summary(said),
                                                            "triggers": said},

@@ -16,9 +16,8 @@ from ...extensions import db
 from ...models import FAILED, JobRun, Occurrence, OccurrenceLink, OccurrenceStatus, StatusType
 from .. import DomainError
 from ..integrations.connection import canvas_client
-from ..clock import utcnow
 from ..canvas_links.link import current_links
-from ..runs.lifecycle import StartedRun, end_run, mark_running, start_run
+from ..runs.lifecycle import StartedRun, beat, end_run, mark_running, start_run
 from . import guard
 from .apply import carry_out, preview
 from .plan import OccurrencePlan, options_for, plan_occurrence, steps_of
@@ -88,7 +87,7 @@ def _sync(run: JobRun, links: list[OccurrenceLink]) -> None:
             client, error = _client(clients, link)
             plans.append((plan_occurrence(link, client, transfer_all=params.get("transfer_all", False), error=error),
                           client))
-            run.heartbeat_at = utcnow()
+            beat(run)
             db.session.commit()
         run.total = sum(len(plan.steps) for plan, _ in plans)
         db.session.commit()

@@ -16,7 +16,7 @@ from ...models import (
 from .. import DomainError
 from ..clock import utcnow
 from ..runs.lifecycle import (
-    StartedRun, active_run, done_keys, end_run, is_stalled, mark_running, record_item, start_run, stopped_by_cancel,
+    StartedRun, abandoned, done_keys, end_run, mark_running, record_item, start_run, stopped_by_cancel, under_way,
 )
 from .claims import forget_claims, new_claims_key
 from .download import is_active
@@ -44,7 +44,7 @@ def start_bulk_download(actor_id: int | None, integration_ids: list[int] | None 
                         incremental: bool = False) -> StartedRun:
     """The run under way, or a new one (one bulk run at a time). `incremental`: read again only
     the students whose counters in Canvas moved (download.needs_fetch)."""
-    running = active_run(KIND, None)
+    running = under_way(KIND, None)
     if running is not None:
         return StartedRun(running, False)
     ids = eligible_enrolments(integration_ids)
@@ -59,11 +59,12 @@ def resume(run: JobRun) -> None:
     """Make a stopped or stalled run ready to go on: it fetches only what it has not staged."""
     if run.ended and run.status != "failed" and run.status != "cancelled":
         raise DomainError("This run has finished; start a new one to download again.")
-    if run.status == RUNNING and not is_stalled(run):
+    if run.status == RUNNING and not _stalled(run):
         raise DomainError("This run is still going.")
     try:
         with db.session.begin_nested():
             run.status, run.cancel_requested, run.finished_at, run.message = QUEUED, False, None, None
+            run.rq_job_id = None  # the job that held it is over; jobs.start queues a new one
             # The time left is estimated from this session's pace, not from before the stop.
             run.params = {**run.params, "done_before_resume": run.done}
             run.started_at = None
@@ -86,7 +87,12 @@ def progress(run: JobRun) -> dict:
     remaining = run.total - run.done
     eta = elapsed / this_session * remaining if this_session and remaining and not run.ended else None
     return {"occurrences": len(per_occurrence), "occurrences_done": occurrences_done, "elapsed": elapsed,
-            "eta": eta, "stalled": is_stalled(run)}
+            "eta": eta, "stalled": _stalled(run)}
+
+
+def _stalled(run: JobRun) -> bool:
+    """A running run whose worker stopped: Resume goes on with it."""
+    return run.status == RUNNING and abandoned(run) is not None
 
 
 # Review and Process all --------------------------------------------------------------------

@@ -14,8 +14,7 @@ from ...models import (
 from .. import DomainError
 from ..canvas_links.link import current_links
 from ..canvas_sync.sharing import shared_accounts
-from ..clock import utcnow
-from ..runs.lifecycle import end_run, execute, mark_running, start_run, stopped_by_cancel
+from ..runs.lifecycle import beat, end_run, execute, mark_running, start_run, stopped_by_cancel
 from .claims import Claims, new_claims_key
 from .downloader import Downloader
 from .staging import Fetch
@@ -115,7 +114,7 @@ def _wait_for_others(run: JobRun, claims: Claims, occurrences: set[int]) -> bool
     stopped renewing has lapsed; only then is the run planned again. False when cancelled."""
     while True:
         time.sleep(min(1.0, claims.lease_seconds / 5))
-        run.heartbeat_at = utcnow()
+        beat(run)
         db.session.commit()
         if stopped_by_cancel(run, "what was downloaded is kept."):
             return False

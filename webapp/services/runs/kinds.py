@@ -46,6 +46,12 @@ KINDS = {kind.name: kind for kind in (
 VIEW_RIGHTS = tuple(sorted({kind.view_right for kind in KINDS.values()}))
 
 
+def parts_of(run: JobRun) -> list[int] | None:
+    """The parts a run is queued in, one RQ job each; None: one job."""
+    parts = KINDS[run.kind].parts
+    return parts(run) if parts else None
+
+
 def label_of(kind: str) -> str:
     """A kind's name for people; one this version does not know (an older run's) under its own words."""
     return KINDS[kind].label if kind in KINDS else kind.replace("_", " ").capitalize()

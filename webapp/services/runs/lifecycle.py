@@ -5,17 +5,22 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, insert, inspect, select, update
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import String, bindparam, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, JobRun, JobRunItem
+from ...queue import JobState, current_job_id, job_state, redis_connection
+from ...workers import worker_alive
 from ..clock import utcnow
 
 log = logging.getLogger(__name__)
 
 
-# A running run whose worker has not reported for this long is taken as stopped (killed, crashed).
+# A running run that has not reported for this long is taken as stopped (killed, crashed), whatever runs
+# it: a run in a page's request has no worker whose heartbeat could say so sooner.
 STALLED_AFTER = timedelta(seconds=90)
 
 
@@ -37,27 +42,93 @@ def active_run(kind: str, occurrence_id: int | None) -> JobRun | None:
     return db.session.scalar(_live(kind, occurrence_id).order_by(JobRun.id).limit(1))
 
 
-def is_stalled(run: JobRun) -> bool:
-    if run.status != RUNNING:
-        return False
+class Abandoned(NamedTuple):
+    """Why nothing will finish a live run, in the words its page shows. `lost`: its job is gone from
+    the queue before any worker began it, so queueing the run again finishes it (runs/recovery.py)."""
+    why: str
+    lost: bool = False
+
+
+LOST = Abandoned("Stopped before it began: its job was lost from the queue (Redis restarted or was emptied). "
+                 "Nothing was done", lost=True)
+NEVER_BEGAN = Abandoned("Stopped before it began: the worker's job for it ended first (the worker's log says "
+                        "why). Nothing was done")
+WORKER_STOPPED = Abandoned("Stopped: the worker running it stopped answering. What it did is kept")
+
+
+def abandoned(run: JobRun) -> Abandoned | None:
+    """Why nothing will finish this live run, or None while something may: a queued run whose job Redis
+    lost (or that ended before the run began); a running run whose job ended under it (its work horse
+    died), whose worker's heartbeat lapsed (workers.py), or that has not reported for STALLED_AFTER.
+    The one test of a run that blocks its work for good, asked wherever that matters: before the same
+    work starts again (start_run), as the run's page polls it, and by the nightly sweep (recovery.py).
+    What Redis cannot say (it does not answer) never counts against a run."""
+    seen = run.status
+    if seen == QUEUED:
+        found = _asking_redis(_queued_job_gone, run)
+    elif seen == RUNNING:
+        found = _asking_redis(_worker_gone, run) or (WORKER_STOPPED if _quiet(run) else None)
+    else:
+        return None
+    if found is None:
+        return None
+    # Redis may be newer than this session's read of the run: one that its job ended, or a worker began,
+    # in between is not abandoned.
+    db.session.refresh(run, ["status"])
+    return found if run.status == seen else None
+
+
+def _asking_redis(check: Callable[[JobState | None, Redis], Abandoned | None], run: JobRun) -> Abandoned | None:
+    """`check` of what Redis knows of the run's job."""
+    if not run.rq_job_id:  # not handed to a worker yet, or run here, in this process
+        return None
+    try:
+        connection = redis_connection()
+        return check(job_state(run.rq_job_id, connection), connection)
+    except (RedisError, RuntimeError) as err:
+        log.warning("Run %s: Redis cannot say whether its job %s is alive (%s).", run.id, run.rq_job_id, err)
+        return None
+
+
+def _queued_job_gone(state: JobState | None, connection: Redis) -> Abandoned | None:
+    if state is None:
+        return LOST
+    return NEVER_BEGAN if state.ended else None
+
+
+def _worker_gone(state: JobState | None, connection: Redis) -> Abandoned | None:
+    if state is None:  # Redis lost the job (it restarted), and the heartbeats with it: only the run's reports tell
+        return None
+    if state.ended:  # RQ ended the job under a running run: its work horse died (killed, out of memory)
+        return WORKER_STOPPED
+    return WORKER_STOPPED if state.worker and worker_alive(state.worker, connection) is False else None
+
+
+def _quiet(run: JobRun) -> bool:
     last = run.heartbeat_at or run.started_at
     return last is not None and utcnow() - last > STALLED_AFTER
 
 
+def under_way(kind: str, occurrence_id: int | None) -> JobRun | None:
+    """The run under way for this work, if any. A live run nothing will finish is ended here as failed,
+    saying why: it would otherwise block the work for good, and the caller's new run takes over."""
+    for run in db.session.scalars(_live(kind, occurrence_id).order_by(JobRun.id)).all():
+        if (found := abandoned(run)) is not None:
+            fail_run(run, f"{found.why}; a new run took over.")
+    return active_run(kind, occurrence_id)
+
+
 def start_run(kind: str, occurrence_id: int | None, params: dict, total: int, actor_id: int | None, *,
               beside: bool = False) -> StartedRun:
-    """A new run, or the one already under way for the same work (never two at once). A run whose
-    worker stopped answering is ended as failed: it would otherwise block the work for good.
+    """A new run, or the one already under way for the same work (never two at once). A run nothing
+    will finish is ended as failed, and the new one takes over (under_way).
     `beside`: start one anyway, beside the newest run under way (a change made while a sync runs needs
     a sync after it; leaving students' progress is staged now, whatever download runs).
 
     The database holds one live run per kind and scope (and one beside each): a start that loses the
     race between its read and its insert gets the run that won, and the caller's transaction goes on."""
-    running = active_run(kind, occurrence_id)
-    if running is not None and is_stalled(running):
-        fail_run(running, "Stopped: the worker running it stopped answering. What it did is kept; a new run "
-                          "took over.")
-    elif running is not None and not beside:
+    running = under_way(kind, occurrence_id)
+    if running is not None and not beside:
         return StartedRun(running, False)
     beside_id = db.session.scalar(_live(kind, occurrence_id).with_only_columns(JobRun.id).order_by(
         JobRun.id.desc()).limit(1)) if beside else None
@@ -94,8 +165,16 @@ def execute(run: JobRun, work: Callable[[JobRun], None]) -> bool:
 def mark_running(run: JobRun) -> None:
     run.status = RUNNING
     run.started_at = run.started_at or utcnow()
-    run.heartbeat_at = utcnow()
+    beat(run)
     db.session.flush()
+
+
+def beat(run: JobRun) -> None:
+    """The run is alive, now, in this job: a running run that stops beating was killed, and the job
+    that beat last holds it (of several jobs of one download, one that goes on)."""
+    run.heartbeat_at = utcnow()
+    if job_id := current_job_id():
+        run.rq_job_id = job_id
 
 
 def done_keys(run: JobRun) -> set[str]:
@@ -113,9 +192,11 @@ class Item(NamedTuple):
 
 _INSERT_ITEMS = insert(JobRunItem.__table__)
 # In SQL, not from what this process read: several workers may record items of one run at once.
+# Each counts as a beat (see `beat`), by the job that recorded them.
 _COUNT_ITEMS = (update(JobRun.__table__).where(JobRun.__table__.c.id == bindparam("run"))
                 .values(done=JobRun.__table__.c.done + bindparam("done"),
-                        failed=JobRun.__table__.c.failed + bindparam("failed"), heartbeat_at=bindparam("now")))
+                        failed=JobRun.__table__.c.failed + bindparam("failed"), heartbeat_at=bindparam("now"),
+                        rq_job_id=func.coalesce(bindparam("job", type_=String), JobRun.__table__.c.rq_job_id)))
 
 
 def id_of(run: JobRun) -> int:
@@ -138,7 +219,7 @@ def record_items(run: JobRun, items: list[Item]) -> None:
         {"run_id": run_id, "item_key": str(item.key), "label": item.label[:255], "outcome": item.outcome,
          "ok": item.ok, "message": item.message, "at": now} for item in items])
     db.session.execute(_COUNT_ITEMS, {"run": run_id, "done": len(items), "failed": sum(1 for i in items if not i.ok),
-                                      "now": now})
+                                      "now": now, "job": current_job_id()})
     db.session.expire(run, ["done", "failed", "heartbeat_at"])
 
 
