@@ -136,8 +136,9 @@ DEFAULTS = {
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_MAX_ADDRESS_FAILURES": 50,
     "LOGIN_WINDOW_MINUTES": 15,
-    # Transfers of up to this many students finish while the page waits; more run as a background job.
+    # With no worker beating (a web process on its own), transfers of up to this many students finish
+    # while the page waits; with one, every run goes to it and the page shows its progress (jobs.start).
     "TRANSFER_INLINE_LIMIT": 5,
-    # Result downloads of up to this many students run while the page waits (one Canvas call each).
+    # The same for result downloads (one Canvas call per student).
     "DOWNLOAD_INLINE_LIMIT": 40,
 }

@@ -6,7 +6,7 @@ from functools import partial
 
 from .extensions import db
 from .models import JobRun
-from .queue import QueueUnavailable, enqueue_run
+from .queue import QueueUnavailable, enqueue_run, redis_connection
 from .services import DomainError
 from .services.canvas_sync import runs as sync
 from .services.runs.kinds import KINDS, parts_of
@@ -14,6 +14,7 @@ from .services.runs.recovery import recover_all
 from .services.result_transfer.unattended import nightly_integration_ids, pull_results
 from .services.runs.lifecycle import execute, fail_run
 from .services.runs.nightly import last_nightly, nightly_summary, record_nightly_outcome, send_summary
+from .workers import any_worker_alive
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +33,11 @@ def run_job(run_id: int, occurrence_id: int | None = None) -> None:
 
 
 def start(run: JobRun, inline_limit: int) -> None:
-    """Small runs finish while the page waits; larger ones go to a worker and the page shows progress.
-    Either way a run that fails ends as failed (job_runs.execute)."""
-    if run.total <= inline_limit:
+    """Runs go to a worker and the page shows their progress. A small run finishes while the page
+    waits only when no worker is there to take it (a web process on its own, the tests): with one,
+    five students get the same progress bar as five hundred. Either way a run that fails ends as
+    failed (job_runs.execute)."""
+    if run.total <= inline_limit and not _worker_listening():
         execute(run, KINDS[run.kind].runner)
         return
     try:
@@ -42,6 +45,13 @@ def start(run: JobRun, inline_limit: int) -> None:
     except QueueUnavailable as err:
         fail_run(run, f"{err} Nothing was done.")
     db.session.commit()
+
+
+def _worker_listening() -> bool:
+    try:
+        return any_worker_alive(redis_connection())
+    except (QueueUnavailable, RuntimeError):
+        return False
 
 
 def nightly_sync() -> None:

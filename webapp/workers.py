@@ -17,6 +17,7 @@ whatever reports on workers (e.g. "no worker seen for 2 minutes") can read the s
 """
 
 from redis import Redis
+from redis.exceptions import RedisError
 from redis.client import Pipeline
 from rq import Worker as RQWorker
 
@@ -40,6 +41,14 @@ def worker_alive(name: str, connection: Redis) -> bool | None:
     with connection.pipeline(transaction=False) as pipe:
         alive, seen = pipe.exists(ALIVE + name).hexists(SEEN, name).execute()
     return True if alive else (False if seen else None)
+
+
+def any_worker_alive(connection: Redis) -> bool:
+    """Whether some worker beats now (False when Redis cannot be asked)."""
+    try:
+        return next(connection.scan_iter(match=ALIVE + "*", count=100), None) is not None
+    except RedisError:
+        return False
 
 
 class Worker(RQWorker):

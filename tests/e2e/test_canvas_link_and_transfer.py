@@ -4,6 +4,7 @@ Canvas simulator over real HTTP, with the transfer run by a real RQ worker proce
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,37 @@ def test_link_map_and_transfer_occurrence_121(page, browser_sign_in, demo, integ
 
     page.get_by_role("link", name="Back to the enrolments").click()
     expect(page.locator("#enrolments .badge.transferred")).to_have_count(16)
+
+
+def test_a_small_transfer_shows_the_same_progress_when_a_worker_is_there(
+        page, browser_sign_in, demo, integration, canvas, worker, make_user):
+    """Three students (under the inline limit of 5) go to the running worker like sixteen would: the
+    page shows the run's progress bar and polls it to the end, instead of waiting on a blank page."""
+    from webapp.models import JobRun
+    from webapp.services.canvas_links.link import link_occurrence
+    from webapp.services.integrations.connection import canvas_client
+    from webapp.workers import any_worker_alive
+    from webapp.queue import redis_connection
+
+    with canvas_client(integration) as api:
+        link_occurrence(demo, integration, api, make_user("linker").id)
+    db.session.commit()
+    deadline = time.monotonic() + 30
+    while not any_worker_alive(redis_connection()):  # the worker's first beat, as it starts
+        assert time.monotonic() < deadline, "the worker never beat"
+    browser_sign_in("admin", "x" * 12)
+    page.goto("/occurrences/121/canvas/transfer")
+    boxes = page.get_by_role("checkbox", name="Transfer")
+    for box in boxes.all():
+        box.uncheck()
+    for box in boxes.all()[:3]:
+        box.check()
+    page.get_by_role("button", name="Next ›").click()
+    page.get_by_role("button", name="Finish").click()
+
+    expect(page.get_by_role("progressbar")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("3 of 3", timeout=30_000)
+    expect(page.get_by_role("status")).to_contain_text("finished")
+    run = db.session.scalar(db.select(JobRun).order_by(JobRun.id.desc()))
+    db.session.refresh(run)
+    assert run.total == 3 and run.rq_job_id  # queued to the worker, not run inside the request
