@@ -69,7 +69,7 @@ def test_add_authorise_test_and_edit_an_integration(page, browser_sign_in, make_
     next_page("Task statuses")
     page.get_by_role("button", name="Finish").click()
     expect(page.locator(".details").first).to_contain_text("Send an invitation")
-    expect(page.locator("table")).to_contain_text("enrol mode")
+    expect(page.locator("table")).to_contain_text("Enrolment: active → invited")
     expect(page.locator("table")).to_contain_text("active → invited")
 
     integration = db.session.scalar(db.select(LmsIntegration))
