@@ -75,16 +75,10 @@ def update_modules(occurrence_id: int):
     unsaved = {m.id: chosen[m.id] for m in current.modules if m.id in chosen and chosen[m.id] != (m.unit_id, m.task_id)}
     try:
         # The unsaved rows carry the version they were opened at, as on Save mappings.
-        for m in current.modules:
-            if m.id in unsaved:
-                check_version(m, request.form.get(f"version-{m.id}", type=db_int),
-                              mentioned("occurrence", occurrence.id, m.name, f"The mapping of “{m.name}”",
-                                        ("mapping", "modules")), again="Save mappings")
+        _check_versions(occurrence, current, unsaved)
         saved = module_list.save_mappings(current, unsaved, current_user.id)
     except NewerVersion as err:
-        db.session.rollback()
-        return render("canvas_links/modules.html", status=409, occurrence=occurrence, link=current, typed=chosen,
-                      error=err.message)
+        return _refused(occurrence, current, chosen, err)
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
@@ -116,6 +110,22 @@ def _chosen(current) -> dict[int, tuple[int | None, int | None]]:
             for m in current.modules if f"unit-{m.id}" in request.form or f"task-{m.id}" in request.form}
 
 
+def _check_versions(occurrence, current, chosen: dict) -> None:
+    """Each module row sent carries the version it was opened at: one changed since refuses them all."""
+    for m in current.modules:
+        if m.id in chosen:
+            check_version(m, request.form.get(f"version-{m.id}", type=db_int),
+                          mentioned("occurrence", occurrence.id, m.name, f"The mapping of “{m.name}”",
+                                    ("mapping", "modules")), again="Save mappings")
+
+
+def _refused(occurrence, current, chosen: dict, err: NewerVersion):
+    """The mapping page again, as typed, saying who changed which row since it was opened."""
+    db.session.rollback()
+    return render("canvas_links/modules.html", status=409, occurrence=occurrence, link=current, typed=chosen,
+                  error=err.message)
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
@@ -137,18 +147,12 @@ def _quoted(names: list[str]) -> str:
 def save_modules(occurrence_id: int):
     occurrence, current = linked_or_back(occurrence_id)
     try:
-        # Each module's row carries the version it was opened at: one changed since refuses them all.
         chosen = _chosen(current)
-        for m in current.modules:
-            check_version(m, request.form.get(f"version-{m.id}", type=db_int),
-                          mentioned("occurrence", occurrence.id, m.name, f"The mapping of “{m.name}”",
-                                    ("mapping", "modules")), again="Save mappings")
+        _check_versions(occurrence, current, chosen)
         changed = module_list.save_mappings(current, chosen, current_user.id)
         db.session.commit()
     except NewerVersion as err:
-        db.session.rollback()
-        return render("canvas_links/modules.html", status=409, occurrence=occurrence, link=current, typed=chosen,
-                      error=err.message)
+        return _refused(occurrence, current, chosen, err)
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
