@@ -11,7 +11,7 @@ from ..models import JobRun
 from ..services import DomainError
 from ..services.result_transfer import bulk as service
 from ..services.result_transfer.forms import chosen_row, posted_rows, row_named, rule_from
-from ..services.result_transfer.review import edits, opened_rows, review
+from ..services.result_transfer.review import edits, opened_rows, review, unreadable_rows
 from ..services.result_transfer.save import process
 from ..services.runs.lifecycle import failures
 from .common import (
@@ -91,7 +91,7 @@ def _review(run: JobRun, students, rule, page, occurrence_id, show, status=200, 
                          occurrence_filter=occurrence_id, refusal=refusal, process_url=here(".add_row"),
                          process_all_url=here(".process_all"),
                          filter_url=lambda value: url_for(".review", run_id=run.id, occurrence=occurrence_id,
-                                                          start_rule=rule.kind, start_date=rule.on, show=value))
+                                                          start_rule=rule.kind, start_date=rule.date_text or None, show=value))
 
 
 @bp.route("/runs/<int:run_id>/review", endpoint="review")
@@ -142,6 +142,11 @@ def process_all(run_id: int):
     if opened:
         refusal = (f"Nothing was processed: {'; '.join(opened)} {'is' if len(opened) == 1 else 'are'} open for "
                    "replacing a kept result. Press Replace on the row to replace it, or Cancel, then Process all.")
+        return _review(run, students, rule, page, occurrence_id, show, status=422, refusal=refusal)
+    unreadable = unreadable_rows(students)
+    if unreadable:
+        refusal = (f"Nothing was processed: a date typed on this page cannot be read. {' '.join(unreadable)} "
+                   "Put it right, then Process all.")
         return _review(run, students, rule, page, occurrence_id, show, status=422, refusal=refusal)
     typed = edits(students)
     _, refused = start_from_form(lambda: service.start_processing(run, rule, current_user.id, typed), 0,

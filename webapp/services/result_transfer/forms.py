@@ -13,11 +13,12 @@ from .save import ADD, REPLACE
 def rule_from(values: Mapping) -> StartRule:
     """The start-date option and the page-wide "This date"; an unreadable date is the rule's
     problem, shown at its box, not a date taken as none (or a 500 at the calendar's edge)."""
+    typed = values.get("start_date") or ""
     try:
-        on, problem = parse_day(values.get("start_date")), ""
+        on, problem = parse_day(typed), ""
     except ValueError as err:
         on, problem = None, str(err)
-    return start_rule(values.get("start_rule"), on, problem)
+    return start_rule(values.get("start_rule"), on, problem, typed.strip())
 
 
 def _number(text: str | None) -> int | None:
@@ -49,13 +50,16 @@ def posted_rows(form: Mapping) -> dict[tuple[int, str], RowValues]:
         if row is None:
             continue
         prefix = f"{row[0]}:{row[1]}"
-        try:
-            start, end = (parse_day(form.get(f"{prefix}:{which}")) for which in ("start", "end"))
-            problem = None
-        except ValueError as err:
-            start = end = None
-            problem = str(err)
-        rows[row] = RowValues(_number(form.get(f"{prefix}:outcome")), start, end, problem)
+        texts = tuple((form.get(f"{prefix}:{which}") or "").strip() for which in ("start", "end"))
+        days, problems = [], []
+        for text in texts:
+            try:
+                days.append(parse_day(text))
+            except ValueError as err:
+                days.append(None)
+                problems.append(str(err))
+        rows[row] = RowValues(_number(form.get(f"{prefix}:outcome")), *days, " ".join(problems) or None,
+                              texts if problems else None)
     return rows
 
 

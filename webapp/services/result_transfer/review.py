@@ -35,6 +35,8 @@ class RowValues:
     start: date | None
     end: date | None
     problem: str | None = None  # what was wrong with what was typed (an unreadable date): never saved
+    # The start and end boxes as typed, when one could not be read: the row shows them back as typed.
+    texts: tuple[str, str] | None = None
 
 
 def proposed_values(proposal: Proposal) -> RowValues:
@@ -294,3 +296,9 @@ def opened_rows(students: list[StudentReview]) -> list[str]:
     """Kept rows a person opened to replace but has not replaced: labels for a refusal."""
     return [f"{student.label}: {row.proposal.label}" for student in students for row in student.rows
             if row.opened]
+
+
+def unreadable_rows(students: list[StudentReview]) -> list[str]:
+    """Rows whose typed date could not be read, with why: a background run cannot ask about them."""
+    return [f"{student.label}: {row.proposal.label} — {row.values.problem}" for student in students
+            for row in student.rows if row.typed and row.values.problem]
