@@ -28,10 +28,16 @@ def _latest(kind: str) -> JobRun | None:
 @bp.route("/")
 @require("result_transfer", "view")
 def index():
+    """The latest download, and the processing of its results. Runs are kept apart: the processing
+    of an earlier download is not shown as this one's; only while it still runs is it shown, as
+    the earlier download's (run history keeps every run)."""
     download = _latest(service.KIND)
     processing = _latest(service.PROCESS_KIND)
-    return render("bulk_results/index.html", download=download, processing=processing, failures_of=failures,
-                  figures=service.progress(download) if download else None)
+    earlier = None
+    if processing is not None and download is not None and processing.params.get("download_run_id") != download.id:
+        earlier, processing = (None if processing.ended else processing), None
+    return render("bulk_results/index.html", download=download, processing=processing, earlier=earlier,
+                  failures_of=failures, figures=service.progress(download) if download else None)
 
 
 @bp.route("/start", methods=["POST"])

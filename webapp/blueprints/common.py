@@ -21,7 +21,7 @@ from ..services import DomainError
 from ..services.canvas_links.link import current_link
 from ..services.runs.kinds import KINDS
 from ..services.permissions import ACTIONS, ENTITY_NAMES, can
-from ..services.result_transfer.review import SHOW, present
+from ..services.result_transfer.review import SHOW, download_outcome, present
 from ..services.result_transfer.start_rules import START_RULES
 from ..services.runs.lifecycle import request_cancel
 
@@ -259,7 +259,7 @@ def render_review(job_run, students, rule, show, *, status=200, outcome=None, **
     """The review of a download's proposed results, per occurrence and in bulk alike."""
     zones = {student.context.defaults.time_zone for student in students if student.context}
     return render("result_transfer/review.html", status=422 if rule.problem else status, run=job_run, review=present(students, show),
-                  rule=rule, rules=START_RULES, kinds=SHOW, outcome=outcome,
+                  rule=rule, rules=START_RULES, kinds=SHOW, outcome=outcome, download=download_outcome(job_run),
                   zone=zones.pop() if len(zones) == 1 else None,
                   result_types=db.session.scalars(db.select(ResultType).order_by(ResultType.national_outcome_id)).all(),
                   statuses=db.session.scalars(db.select(TaskStatus).order_by(TaskStatus.position)).all(), **page)

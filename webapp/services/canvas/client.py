@@ -29,7 +29,8 @@ class CanvasClient:
     retried until `max_throttle_wait` seconds of waiting in total. `limiter` lets clients
     that use one token share one limiter; otherwise it is sized by `max_concurrency`.
     `sleep` is injectable so tests need not wait. `observe(throttled, error)` hears of every attempt
-    (the integration's call counts).
+    (the integration's call counts); `on_token(failure)` of the token after each answer: None when
+    Canvas took it, else why it was refused and could not be renewed (the integration's health).
 
     Every method raises a `CanvasError` subclass whose message names the Canvas object.
     """
@@ -38,10 +39,12 @@ class CanvasClient:
                  max_concurrency: int = 8, max_attempts: int = 5, max_throttle_wait: float = 600.0,
                  backoff: Backoff = Backoff(), sleep: Callable[[float], None] = time.sleep,
                  limiter: ConcurrencyLimiter | SharedLimiter | None = None,
-                 observe: Callable[[bool, bool], None] | None = None) -> None:
+                 observe: Callable[[bool, bool], None] | None = None,
+                 on_token: Callable[[str | None], None] | None = None) -> None:
         self._http = Transport(base_url, token_provider, timeout=timeout,
                                limiter=limiter or ConcurrencyLimiter(max_concurrency), max_attempts=max_attempts,
-                               max_throttle_wait=max_throttle_wait, backoff=backoff, sleep=sleep, observe=observe)
+                               max_throttle_wait=max_throttle_wait, backoff=backoff, sleep=sleep, observe=observe,
+                               on_token=on_token)
 
     @property
     def base_url(self) -> str:

@@ -20,6 +20,7 @@ from ..clock import from_epoch, to_epoch, utcnow
 from .drafts import draft_secrets, effective_secret, store_draft_secrets
 from .rights import ConnectionReport, check_rights
 from .secrets import decrypt, encrypt
+from .token_failures import token_watch
 from .usage import call_counter
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,8 @@ def canvas_client(integration: LmsIntegration, patience: Patience | None = None,
         options["limiter"] = SharedLimiter(redis_connection(), f"canvaslink:canvas-token:{token_key}",
                                            ceiling=options.pop("max_concurrency", 8),
                                            lease_seconds=current_app.config.get("LEASE_SECONDS", 30))
-    return CanvasClient(integration.base_url, provider, observe=call_counter(integration_id), **options)
+    return CanvasClient(integration.base_url, provider, observe=call_counter(integration_id),
+                        on_token=token_watch(integration), **options)
 
 
 def draft_client(draft: IntegrationDraft) -> tuple[CanvasClient, dict]:

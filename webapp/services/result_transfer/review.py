@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
@@ -253,6 +253,27 @@ def _student(enrolment: Enrolment, origins: dict[tuple[str, int], Origin]) -> St
 
 
 # What the pages show -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DownloadOutcome:
+    """How the download behind a review went, for its heading: how many students it could not read
+    (not those whose enrolment ended in Canvas: that is no failure) and why."""
+    failed: int = 0
+    reason: str = ""          # the reason most of them share (Canvas names each student's call in it)
+    other_reasons: int = 0    # how many different reasons the others give
+
+
+def download_outcome(run: JobRun) -> DownloadOutcome:
+    reasons = db.session.execute(
+        select(ModuleStateDownload.error, func.count(), func.min(ModuleStateDownload.id))
+        .where(ModuleStateDownload.run_id == run.id, ModuleStateDownload.error.is_not(None),
+               ModuleStateDownload.canvas_state.is_(None))
+        .group_by(ModuleStateDownload.error)).all()
+    if not reasons:
+        return DownloadOutcome()
+    common = max(reasons, key=lambda r: (r[1], -r[2]))
+    return DownloadOutcome(sum(r[1] for r in reasons), common[0], len(reasons) - 1)
+
 
 @dataclass
 class ReviewPage:
