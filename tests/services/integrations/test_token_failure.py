@@ -40,11 +40,12 @@ def test_a_rejected_token_is_shown_on_the_health_pages_until_a_call_works(client
 
     listing = _text(client.get("/manage/lms-integrations/"))
     assert "Token rejected" in listing and REJECTED in listing and "Renews itself" not in listing
-    assert "renewing it failed: Canvas rejected the integration's access token" in listing
+    assert "renewing it failed. What Canvas said Canvas rejected the integration's access token" in listing
     assert "refused to issue an access token" in listing  # what Canvas said when asked for a new one
     assert "Authorise again" in listing
     page = _text(client.get(f"/manage/lms-integrations/{integration.id}"))
-    assert REJECTED in page and "Authorise again" in page
+    assert REJECTED in page and "renewing it failed: Canvas rejected the integration's access token" in page
+    assert "Authorise again" in page
     home = _text(client.get("/"))
     assert f"{REJECTED} of Demo Canvas" in home and "Authorise again" in home
 

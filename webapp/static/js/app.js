@@ -96,6 +96,13 @@ document.addEventListener("htmx:afterRequest", (event) => {
   if (lost && focused && focused.isConnected) focused.focus();
 });
 
+// A row that comes back refused (a date that does not exist) shows why under its Save button: bring
+// the whole message into view, however low on the screen the row was.
+document.addEventListener("htmx:load", (event) => {
+  const refusal = event.detail.elt.querySelector && event.detail.elt.querySelector(".row-error");
+  if (refusal) refusal.scrollIntoView({ block: "nearest" });
+});
+
 // A table wider than the screen scrolls inside its .table-scroll box. While it does, the box
 // takes focus too, so the keyboard can scroll to columns that hold no link or field, and it is
 // named after the heading above it.
