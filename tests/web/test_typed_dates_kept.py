@@ -83,3 +83,25 @@ def test_a_review_row_keeps_the_date_typed_on_it(client, login, transferred_121,
     assert NO_SUCH_DATE in done and _value_of(done, start) == "31/02/2026"
     assert _value_of(done, start.replace(":start", ":end")) == form[start.replace(":start", ":end")]
     assert _plan_unit("C0025", "BSBWHS414").result_type is None
+
+
+def test_bulk_process_all_refuses_a_page_with_a_date_that_does_not_exist(client, login, transferred_121, sim):
+    from webapp.models import JobRun
+    from webapp.services.result_transfer import bulk
+    from webapp.services.result_transfer.download import run_download
+
+    staff = login()
+    sim.set_module_state(canvas_user_of("C0025"), 907, "started")
+    download, _ = bulk.start_bulk_download(staff.id)
+    db.session.commit()
+    run_download(download)
+    url = f"/utilities/canvas-results/runs/{download.id}"
+    html = client.get(f"{url}/review?start_rule=enrolment").get_data(as_text=True)
+    form = _review_form(html) | {"start_rule": "enrolment"}
+    start = next(name for name in form if name.endswith(":start"))
+    form[start] = "31/02/2026"
+    refused = client.post(f"{url}/process", data=form)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Nothing was processed: a date typed on this page cannot be read." in page
+    assert NO_SUCH_DATE in page and _value_of(page, start) == "31/02/2026"
+    assert db.session.scalar(db.select(JobRun).where(JobRun.kind == bulk.PROCESS_KIND)) is None

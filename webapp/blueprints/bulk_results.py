@@ -10,8 +10,8 @@ from ..extensions import db
 from ..models import JobRun
 from ..services import DomainError
 from ..services.result_transfer import bulk as service
-from ..services.result_transfer.forms import chosen_row, posted_rows, row_named, rule_from
-from ..services.result_transfer.review import edits, opened_rows, review, unreadable_rows
+from ..services.result_transfer.forms import chosen_row, posted_rows, row_named, rule_from, unreadable_rows
+from ..services.result_transfer.review import edits, opened_rows, review
 from ..services.result_transfer.save import process
 from ..services.runs.lifecycle import failures
 from .common import (

@@ -21,7 +21,8 @@ from ..services import DomainError
 from ..services.canvas_links.link import current_link
 from ..services.runs.kinds import KINDS
 from ..services.permissions import ACTIONS, ENTITY_NAMES, can
-from ..services.result_transfer.review import SHOW, download_outcome, present
+from ..services.result_transfer.review import SHOW, present
+from ..services.result_transfer.staging import download_outcome
 from ..services.result_transfer.start_rules import START_RULES
 from ..services.runs.lifecycle import request_cancel
 

@@ -12,6 +12,7 @@ from tests.canvas_fixtures import canvas_user_of
 from tests.services.result_transfer.test_result_transfer import _download
 from webapp.extensions import db
 from webapp.models import Client, Enrolment, EnrolmentStatus
+from webapp.services.integrations.secrets import encrypt
 from webapp.services.sms.enrolments import update_enrolment
 
 # Four at once: more would be a mass change the guard holds for a person to confirm.
@@ -52,3 +53,10 @@ def test_the_picture_keeps_every_student_after_withdrawals_and_later_downloads(c
     assert len(rows) == 16 and sum("Withdrawn" in text for text in rows.values()) == 4
     assert "BSBWHS414: Started" in rows["Ella Wright"]  # the newest read of an Active student
     assert "BSBWHS413: Started" in rows["Matilda Scott"] and "completed 02/11/2026" in rows["Matilda Scott"]
+
+    transferred_121.integration.access_token_enc = encrypt("revoked in Canvas")
+    db.session.commit()
+    _download(client)  # every read fails: the picture keeps what was read before, and says why it is not newer
+    rows = _rows(client.get("/occurrences/121/progress").get_data(as_text=True))
+    assert len(rows) == 16 and "BSBWHS414: Started" in rows["Ella Wright"]
+    assert "Download failed" not in rows["Ella Wright"] and "Canvas rejected the integration" in rows["Ella Wright"]

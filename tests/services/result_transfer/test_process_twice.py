@@ -36,7 +36,7 @@ def test_a_second_process_all_of_the_same_rows_says_they_were_saved_before(clien
     second = client.post(run_url, data=form)
     said = _outcome(second.get_data(as_text=True))
     assert second.status_code == 200
-    assert "Already saved: 4 row(s) were saved from this download before; nothing was saved twice." in said
+    assert "Already saved: 4 row(s) were saved as shown before; nothing was saved twice." in said
     assert "Skipped" not in said and "waiting for a person" not in said and "press Replace" not in said
     assert "Competent 05/10/2026 – 03/11/2026" in said  # each row says what it holds
     assert 'name="replace"' not in second.get_data(as_text=True)  # no row left open for replacing

@@ -128,8 +128,9 @@ def _latest_stages(occurrence_id: int) -> list[tuple[ModuleStateDownload, Module
     staged before they left, and they stay in the picture beside the students read since."""
     newest = (select(func.max(ModuleStateDownload.id))
               .where(ModuleStateDownload.occurrence_id == occurrence_id).group_by(ModuleStateDownload.enrolment_id))
+    # A staged row holds states unless it says why not (its error); a JSON column's "null" is no SQL NULL.
     with_states = (select(func.max(ModuleStateDownload.id))
-                   .where(ModuleStateDownload.occurrence_id == occurrence_id, ModuleStateDownload.states.is_not(None))
+                   .where(ModuleStateDownload.occurrence_id == occurrence_id, ModuleStateDownload.error.is_(None))
                    .group_by(ModuleStateDownload.enrolment_id))
     stages = db.session.scalars(
         select(ModuleStateDownload).where(ModuleStateDownload.id.in_(newest.union(with_states)))
@@ -140,7 +141,7 @@ def _latest_stages(occurrence_id: int) -> list[tuple[ModuleStateDownload, Module
     by_enrolment: dict[int, list[ModuleStateDownload]] = {}
     for stage in sorted(stages, key=lambda s: s.id):
         by_enrolment.setdefault(stage.enrolment_id, []).append(stage)
-    return [(found[-1], next((s for s in reversed(found) if s.states is not None), None))
+    return [(found[-1], next((s for s in reversed(found) if s.error is None), None))
             for found in by_enrolment.values()]
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from ...request_limits import MAX_DB_INT
 from ..clock import parse_day
 from .start_rules import StartRule, start_rule
-from .review import RowValues
+from .review import RowValues, StudentReview
 from .save import ADD, REPLACE
 
 
@@ -71,3 +71,8 @@ def chosen_row(form: Mapping) -> tuple[tuple[int, str] | None, str]:
             return row, action
     return None, ADD
 
+
+def unreadable_rows(students: list[StudentReview]) -> list[str]:
+    """Rows whose typed date could not be read, with why: a background run cannot ask about them."""
+    return [f"{student.label}: {row.proposal.label} — {row.values.problem}" for student in students
+            for row in student.rows if row.typed and row.values.problem]

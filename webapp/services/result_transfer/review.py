@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
@@ -254,27 +254,6 @@ def _student(enrolment: Enrolment, origins: dict[tuple[str, int], Origin]) -> St
 
 # What the pages show -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class DownloadOutcome:
-    """How the download behind a review went, for its heading: how many students it could not read
-    (not those whose enrolment ended in Canvas: that is no failure) and why."""
-    failed: int = 0
-    reason: str = ""          # the reason most of them share (Canvas names each student's call in it)
-    other_reasons: int = 0    # how many different reasons the others give
-
-
-def download_outcome(run: JobRun) -> DownloadOutcome:
-    reasons = db.session.execute(
-        select(ModuleStateDownload.error, func.count(), func.min(ModuleStateDownload.id))
-        .where(ModuleStateDownload.run_id == run.id, ModuleStateDownload.error.is_not(None),
-               ModuleStateDownload.canvas_state.is_(None))
-        .group_by(ModuleStateDownload.error)).all()
-    if not reasons:
-        return DownloadOutcome()
-    common = max(reasons, key=lambda r: (r[1], -r[2]))
-    return DownloadOutcome(sum(r[1] for r in reasons), common[0], len(reasons) - 1)
-
-
 @dataclass
 class ReviewPage:
     """Both review pages: the students whose rows match the filter, and how many rows each kind has."""
@@ -317,9 +296,3 @@ def opened_rows(students: list[StudentReview]) -> list[str]:
     """Kept rows a person opened to replace but has not replaced: labels for a refusal."""
     return [f"{student.label}: {row.proposal.label}" for student in students for row in student.rows
             if row.opened]
-
-
-def unreadable_rows(students: list[StudentReview]) -> list[str]:
-    """Rows whose typed date could not be read, with why: a background run cannot ask about them."""
-    return [f"{student.label}: {row.proposal.label} — {row.values.problem}" for student in students
-            for row in student.rows if row.typed and row.values.problem]

@@ -35,8 +35,8 @@ class Processed:
     saved: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     kept: list[tuple[str, str]] = field(default_factory=list)
-    # Rows this download's processing had saved before, as they are sent again (a second press of
-    # Process all or Add): done already, so neither saved twice nor waiting for a person.
+    # Rows that already hold what they would save (saved before: a second press of Process all or
+    # Add, or another request meanwhile): done, so neither saved twice nor waiting for a person.
     already: list[tuple[str, str]] = field(default_factory=list)
 
 
