@@ -133,6 +133,15 @@ def _saved_by(run: JobRun, students: list[StudentReview]) -> dict[tuple[str, int
     return {key: provenance.saved for key, provenance in newest.items() if provenance.run_id == run.id}
 
 
+def _hold(record: TrainingPlanUnit | EnrolmentTask) -> None:
+    """Lock the record's row until this row's transaction ends, then read what stands now: a save of
+    the same row running meanwhile (a second press) is waited for, and what it saved is seen. The
+    lock is taken on the row alone; the record's eagerly joined relations cannot be locked with it."""
+    model = type(record)
+    db.session.execute(select(model.id).where(model.id == record.id).with_for_update())
+    db.session.refresh(record)
+
+
 def _key(plan_unit_id: int | None, enrolment_task_id: int | None) -> tuple[str, int]:
     return ("u", plan_unit_id) if plan_unit_id is not None else ("t", enrolment_task_id)
 
@@ -185,8 +194,7 @@ def _save_unit(run: JobRun, student: StudentReview, row: Row, actor_id: int | No
     result_type = db.session.get(ResultType, values.outcome_id)
     if plan_unit is None or result_type is None:
         raise DomainError("The training plan changed; download again.")
-    # Read what stands now, and hold the row while saving: a second press saves nothing twice.
-    db.session.refresh(plan_unit, with_for_update=True)
+    _hold(plan_unit)
     if _stands(plan_unit, values, "unit"):
         raise AlreadySaved(describe(result_type.name, values.start, values.end))
     # What stands may have changed since the review: ask the one place that decides again.
@@ -210,7 +218,7 @@ def _save_task(run: JobRun, student: StudentReview, row: Row, actor_id: int | No
     status = db.session.get(TaskStatus, values.outcome_id)
     if enrolment_task is None or status is None:
         raise DomainError("The occurrence's tasks changed; download again.")
-    db.session.refresh(enrolment_task, with_for_update=True)
+    _hold(enrolment_task)
     if _stands(enrolment_task, values, "task"):
         raise AlreadySaved(describe_status(status.name, values.end or values.start))
     kept = kept_task_reason(current_task(enrolment_task, context.defaults.time_zone), outcome_of_status(status))
