@@ -63,8 +63,8 @@ def _time_zone() -> str:
 
 
 def nightly_schedule(env: Mapping[str, str] = os.environ) -> tuple[str, str]:
-    """When the nightly Canvas sync and then the result transfer are enqueued (cron expressions in the
-    server's time zone). Read by the cron process before any app exists."""
+    """When the nightly Canvas sync and then the result transfer are enqueued: cron expressions read in
+    the RTO's time zone (CANVASLINK_TIME_ZONE; webapp/cron.py)."""
     return (env.get("CANVASLINK_NIGHTLY_SYNC_CRON") or "0 2 * * *",
             env.get("CANVASLINK_NIGHTLY_CRON") or "30 2 * * *")
 

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import JobRun
 from ..services import DomainError
 from ..services.result_transfer import bulk as service
-from ..services.result_transfer.forms import chosen_row, posted_rows, row_named, rule_from
+from ..services.result_transfer.forms import chosen_row, posted_rows, row_named, rule_from, unreadable_rows
 from ..services.result_transfer.review import edits, opened_rows, review
 from ..services.result_transfer.save import process
 from ..services.runs.lifecycle import failures
@@ -28,10 +28,16 @@ def _latest(kind: str) -> JobRun | None:
 @bp.route("/")
 @require("result_transfer", "view")
 def index():
+    """The latest download, and the processing of its results. Runs are kept apart: the processing
+    of an earlier download is not shown as this one's; only while it still runs is it shown, as
+    the earlier download's (run history keeps every run)."""
     download = _latest(service.KIND)
     processing = _latest(service.PROCESS_KIND)
-    return render("bulk_results/index.html", download=download, processing=processing, failures_of=failures,
-                  figures=service.progress(download) if download else None)
+    earlier = None
+    if processing is not None and download is not None and processing.params.get("download_run_id") != download.id:
+        earlier, processing = (None if processing.ended else processing), None
+    return render("bulk_results/index.html", download=download, processing=processing, earlier=earlier,
+                  failures_of=failures, figures=service.progress(download) if download else None)
 
 
 @bp.route("/start", methods=["POST"])
@@ -93,7 +99,7 @@ def _review(run: JobRun, students, rule, page, occurrence_id, show, status=200, 
                          occurrence_filter=occurrence_id, refusal=refusal, process_url=here(".add_row"),
                          process_all_url=here(".process_all"),
                          filter_url=lambda value: url_for(".review", run_id=run.id, occurrence=occurrence_id,
-                                                          start_rule=rule.kind, start_date=rule.on, show=value))
+                                                          start_rule=rule.kind, start_date=rule.date_text or None, show=value))
 
 
 @bp.route("/runs/<int:run_id>/review", endpoint="review")
@@ -144,6 +150,11 @@ def process_all(run_id: int):
     if opened:
         refusal = (f"Nothing was processed: {'; '.join(opened)} {'is' if len(opened) == 1 else 'are'} open for "
                    "replacing a kept result. Press Replace on the row to replace it, or Cancel, then Process all.")
+        return _review(run, students, rule, page, occurrence_id, show, status=422, refusal=refusal)
+    unreadable = unreadable_rows(students)
+    if unreadable:
+        refusal = (f"Nothing was processed: a date typed on this page cannot be read. {' '.join(unreadable)} "
+                   "Put it right, then Process all.")
         return _review(run, students, rule, page, occurrence_id, show, status=422, refusal=refusal)
     typed = edits(students)
     _, refused = start_from_form(lambda: service.start_processing(run, rule, current_user.id, typed), 0,

@@ -25,6 +25,7 @@ from ..services.oversight.history import occurrence_history
 from ..services.runs.kinds import KINDS
 from ..services.permissions import ACTIONS, ENTITY_NAMES, can
 from ..services.result_transfer.review import SHOW, present
+from ..services.result_transfer.staging import download_outcome
 from ..services.result_transfer.start_rules import START_RULES
 from ..services.runs.lifecycle import request_cancel
 from ..services.runs.recovery import recover
@@ -328,8 +329,9 @@ def render_review(job_run, students, rule, show, *, status=200, outcome=None, co
     """The review of a download's proposed results, per occurrence and in bulk alike; `counts`: every
     page's rows, when `students` are one page of them."""
     zones = {student.context.defaults.time_zone for student in students if student.context}
-    return render("result_transfer/review.html", status=422 if rule.problem else status, run=job_run, review=present(students, show, counts),
-                  rule=rule, rules=START_RULES, kinds=SHOW, outcome=outcome,
+    return render("result_transfer/review.html", status=422 if rule.problem else status, run=job_run,
+                  review=present(students, show, counts), rule=rule, rules=START_RULES, kinds=SHOW, outcome=outcome,
+                  download=download_outcome(job_run),
                   zone=zones.pop() if len(zones) == 1 else None,
                   result_types=db.session.scalars(db.select(ResultType).order_by(ResultType.national_outcome_id)).all(),
                   statuses=db.session.scalars(db.select(TaskStatus).order_by(TaskStatus.position)).all(), **page)

@@ -64,9 +64,11 @@ def new():
 @bp.route("/<int:integration_id>/edit", methods=["POST"])
 @require("lms_integration", "edit")
 def edit(integration_id: int):
-    draft = wizard.start_draft(current_user.id, get_or_404(LmsIntegration, integration_id))
+    """Edit from page 1; *Authorise again* (step 2) opens the Canvas connection page at once."""
+    step = 2 if request.form.get("step") == "2" else 1
+    draft = wizard.start_draft(current_user.id, get_or_404(LmsIntegration, integration_id), step=step)
     db.session.commit()
-    return redirect(_step_url(draft, 1))
+    return redirect(_step_url(draft, step))
 
 
 def _step_url(draft, step: int | None, endpoint: str = "step") -> str:

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Client, Enrolment, Occurrence, OccurrenceStatus, StatusType
+from ..services.oversight.health import token_failures
 from ..services.permissions import can
 from ..services.runs.nightly import last_nightly, nightly_notice
 from .common import render, signed_in
@@ -27,4 +28,5 @@ def home():
     }
     notice = nightly_notice(last_nightly()) if can(current_user, "result_transfer", "view") else None
     return render("main/home.html", active_occurrences=active_occurrences, counts=counts, nightly_notice=notice,
-                  nightly_run=last_nightly() if notice else None)
+                  nightly_run=last_nightly() if notice else None,
+                  token_failures=token_failures() if can(current_user, "lms_integration", "view") else [])

@@ -67,7 +67,7 @@ def _review_page(occurrence, job_run, students, rule, show, status=200, outcome=
                          link=current_link(occurrence), bulk=False, process_url=url, process_all_url=url,
                          left_out=service.left_out_sentence(job_run),
                          filter_url=lambda value: url_for(".run", occurrence_id=occurrence.id, run_id=job_run.id,
-                                                          start_rule=rule.kind, start_date=rule.on, show=value))
+                                                          start_rule=rule.kind, start_date=rule.date_text or None, show=value))
 
 
 @bp.route("/runs/<int:run_id>/cancel", methods=["POST"])

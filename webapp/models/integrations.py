@@ -32,6 +32,10 @@ class LmsIntegration(Versioned, Base):
     refresh_token_enc: Mapped[str | None] = mapped_column(Text)
     token_expires_at: Mapped[datetime | None]
     token_acts_as: Mapped[str | None] = mapped_column(String(200))
+    # When Canvas last rejected the token and renewing it failed, and what Canvas said; cleared by
+    # the next call that works (services/integrations/token_failures.py).
+    token_failed_at: Mapped[datetime | None]
+    token_failure: Mapped[str | None] = mapped_column(Text)
     enrol_mode: Mapped[str] = mapped_column(String(10), default=ENROL_ACTIVE)
     limit_to_section: Mapped[bool] = mapped_column(default=True)
     notify: Mapped[bool] = mapped_column(default=False)

@@ -31,7 +31,9 @@ class CanvasClient:
     that use one token share one limiter; otherwise it is sized by `max_concurrency`.
     `sleep` is injectable so tests need not wait. `observe(throttled, error)` hears of every attempt
     (the integration's call counts). `check_address` is asked about every address a connection is
-    about to reach, and refuses it with its reason (`peers`; RefusedAddress).
+    about to reach, and refuses it with its reason (`peers`; RefusedAddress). `on_token(failure)` of the
+    token after each answer: None when Canvas took it, else why it was refused and could not be renewed
+    (the integration's health).
 
     Every method raises a `CanvasError` subclass whose message names the Canvas object.
     """
@@ -41,11 +43,12 @@ class CanvasClient:
                  backoff: Backoff = Backoff(), sleep: Callable[[float], None] = time.sleep,
                  limiter: ConcurrencyLimiter | SharedLimiter | None = None,
                  observe: Callable[[bool, bool], None] | None = None,
-                 check_address: AddressCheck | None = None) -> None:
+                 check_address: AddressCheck | None = None,
+                 on_token: Callable[[str | None], None] | None = None) -> None:
         self._http = Transport(base_url, token_provider, timeout=timeout,
                                limiter=limiter or ConcurrencyLimiter(max_concurrency), max_attempts=max_attempts,
                                max_throttle_wait=max_throttle_wait, backoff=backoff, sleep=sleep, observe=observe,
-                               check_address=check_address)
+                               check_address=check_address, on_token=on_token)
 
     @property
     def base_url(self) -> str:

@@ -51,7 +51,8 @@ class Transport:
     def __init__(self, base_url: str, tokens: TokenProvider, *, timeout: Timeout, limiter: ConcurrencyLimiter | SharedLimiter,
                  max_attempts: int, max_throttle_wait: float, backoff: Backoff,
                  sleep: Callable[[float], None], observe: Callable[[bool, bool], None] | None = None,
-                 check_address: AddressCheck | None = None) -> None:
+                 check_address: AddressCheck | None = None,
+                 on_token: Callable[[str | None], None] | None = None) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"{base_url!r} is not a web address such as https://canvas.example.edu")
@@ -65,6 +66,7 @@ class Transport:
         self._backoff = backoff
         self._sleep = sleep
         self._observe = observe
+        self._on_token = on_token
         self._session = new_session(check_address, limiter.ceiling)
         # Proxy and certificate settings from the environment, read once: they depend only on the host.
         self._send_settings = self._session.merge_environment_settings(self.base_url, {}, None, None, None)
@@ -111,7 +113,12 @@ class Transport:
                     self._renew(token, response, what)
                     renewed = True
                     continue
+                if not is_token_rejected(response):
+                    self._tell_token(None)
                 return self._decode(response, what), response
+            except AuthError as rejected:  # the token was refused and could not be renewed
+                self._tell_token(str(rejected))
+                raise
             except (Unavailable, _DamagedBody) as problem:
                 failures += 1
                 if not repeatable or failures >= self._max_attempts:
@@ -151,6 +158,16 @@ class Transport:
             self._observe(throttled, error)
         except Exception:
             log.debug("Counting a Canvas call failed", exc_info=True)
+
+    def _tell_token(self, failure: str | None) -> None:
+        """Tell whoever keeps the token's health (the integration) that Canvas took the token, or why
+        it did not; never worth failing a call for."""
+        if self._on_token is None:
+            return
+        try:
+            self._on_token(failure)
+        except Exception:
+            log.warning("Recording the Canvas token's state failed", exc_info=True)
 
     def _wait_out_throttle(self, response: requests.Response, throttles: int, throttled_for: float,
                            what: str) -> float:

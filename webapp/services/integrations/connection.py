@@ -22,6 +22,7 @@ from .address import connection_check
 from .drafts import draft_secrets, effective_secret, store_draft_secrets
 from .rights import ConnectionReport, check_rights
 from .secrets import decrypt, encrypt
+from .token_failures import token_watch
 from .usage import call_counter
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def canvas_client(integration: LmsIntegration, patience: Patience | None = None,
                                            ceiling=options.pop("max_concurrency", 8),
                                            lease_seconds=current_app.config.get("LEASE_SECONDS", 30))
     return CanvasClient(integration.base_url, provider, observe=call_counter(integration_id),
-                        check_address=check_address, **options)
+                        check_address=check_address, on_token=token_watch(integration), **options)
 
 
 def draft_client(draft: IntegrationDraft) -> tuple[CanvasClient, dict]:

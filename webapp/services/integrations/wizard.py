@@ -20,6 +20,7 @@ from ..result_transfer.start_rules import START_RULES, UNATTENDED_START_RULES
 from .address import normalise_canvas_address
 from .drafts import SECRETS, draft_secrets, forget_old_drafts, forget_secrets_if_moved, store_draft_secrets
 from .secrets import encrypt
+from .token_failures import forget_token_failure
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +70,14 @@ def defaults() -> dict:
     }
 
 
-def start_draft(user_id: int, integration: LmsIntegration | None = None) -> IntegrationDraft:
+def start_draft(user_id: int, integration: LmsIntegration | None = None, step: int = 1) -> IntegrationDraft:
+    """A new draft; of a saved integration it may open at a later page (page 2 to authorise again):
+    its earlier pages hold what was saved, and Finish checks every page anyway."""
     data = defaults() if integration is None else {f: getattr(integration, f) for f in SETTINGS}
     now = utcnow()
     draft = IntegrationDraft(id=random_tokens.token_urlsafe(24), user_id=user_id, integration=integration,
                              integration_version=integration.version if integration else None,
-                             step=1, data=data, created_at=now, updated_at=now)
+                             step=step if integration is not None else 1, data=data, created_at=now, updated_at=now)
     db.session.add(draft)
     forget_old_drafts(now)
     db.session.flush()
@@ -201,6 +204,8 @@ def finish(draft: IntegrationDraft, actor_id: int, words: Words | None = None) -
         if name in SECRETS:
             was_set = bool(getattr(integration, f"{name}_enc"))
             setattr(integration, f"{name}_enc", encrypt(value) if value else None)
+            if name == "access_token" and value:
+                forget_token_failure(integration)
             if value or was_set:
                 changes[name] = "replaced" if was_set and value else ("set" if value else "removed")
         elif name == "token_expires_at":

@@ -10,11 +10,14 @@ from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import (
-    Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, JobRunItem, ModuleStateDownload, Occurrence, OccurrenceLink,
-    StatusType,
+    ACCESS_ENDED, ACCESS_LIVE, Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, JobRunItem,
+    ModuleStateDownload, Occurrence, OccurrenceLink, StatusType,
 )
-from ..canvas_sync import transfer as enrolment_transfer
+from ..canvas_sync import runs as canvas_sync_runs, transfer as enrolment_transfer
+from ..canvas_sync.decide import wanted_access
+from ..canvas_sync.plan import options_for
 from ..canvas_sync.sharing import others_on
+from ..canvas_sync.states import state_label
 from .progress import COMPLETED, DISAGREE, LOCKED, UNLOCKED, progress_grid
 
 
@@ -22,7 +25,7 @@ from .progress import COMPLETED, DISAGREE, LOCKED, UNLOCKED, progress_grid
 class ExceptionRow:
     kind: str
     occurrence_id: int
-    enrolment_id: int
+    enrolment_id: int | None  # None: a student removed from the occurrence (their Canvas enrolment outlives it)
     student: str     # "Full Name (code)"
     detail: str
     since: datetime | None = None
@@ -89,7 +92,7 @@ def _grid_cells(occurrence_id: int | None, wanted: Callable) -> list[tuple]:
         for row in grid.rows:
             for column, cell in zip(grid.columns, row.cells):
                 if cell.agrees == DISAGREE and wanted(cell):
-                    found.append((linked_id, row, column, cell, grid.downloaded_at))
+                    found.append((linked_id, row, column, cell, row.read_at))
     return found
 
 
@@ -159,6 +162,48 @@ def shares_account(occurrence_id: int | None) -> list[ExceptionRow]:
     return rows
 
 
+def access_not_ended(occurrence_id: int | None) -> list[ExceptionRow]:
+    """Students who should have lost their Canvas access (withdrawn, cancelled, removed from the
+    occurrence; completed where the integration concludes on completion) and still have it, because
+    ending it failed: they can still work in the course. Each sync tries again."""
+    query = (select(EnrolmentTransfer).join(OccurrenceLink, EnrolmentTransfer.link_id == OccurrenceLink.id)
+             .where(OccurrenceLink.is_current, EnrolmentTransfer.access == ACCESS_LIVE,
+                    EnrolmentTransfer.sync_error.is_not(None))
+             .options(joinedload(EnrolmentTransfer.enrolment).options(joinedload(Enrolment.client),
+                                                                      joinedload(Enrolment.status)),
+                      joinedload(EnrolmentTransfer.client), joinedload(EnrolmentTransfer.link)))
+    if occurrence_id is not None:
+        query = query.where(OccurrenceLink.occurrence_id == occurrence_id)
+    stuck = [t for t in db.session.scalars(query) if t.link.integration is not None and wanted_access(
+        t.enrolment.status.status_type if t.enrolment else None, options_for(t.link.integration)) == ACCESS_ENDED]
+    tried = _last_failed_sync({_sync_key(t) for t in stuck})
+    rows = []
+    for t in stuck:
+        here = f"{t.enrolment.status.name} here" if t.enrolment else "Removed from the occurrence here"
+        student = _label(t.enrolment) if t.enrolment else (
+            f"{t.client.full_name} ({t.client.code})" if t.client else f"Canvas user {t.canvas_user_id}")
+        state = state_label(t.canvas_state)
+        rows.append(ExceptionRow("access_not_ended", t.link.occurrence_id, t.enrolment_id, student,
+                                 f"{here}, still {state[:1].lower()}{state[1:]}: {t.sync_error}",
+                                 tried.get(_sync_key(t))))
+    return rows
+
+
+def _sync_key(transfer: EnrolmentTransfer) -> str:
+    """A sync run's item key for the student: the enrolment id, or "t<id>" once it was removed."""
+    return str(transfer.enrolment_id) if transfer.enrolment_id else f"t{transfer.id}"
+
+
+def _last_failed_sync(keys: set[str]) -> dict[str, datetime]:
+    if not keys:
+        return {}
+    return dict(db.session.execute(
+        select(JobRunItem.item_key, func.max(JobRunItem.at)).join(JobRun, JobRunItem.run_id == JobRun.id)
+        .where(JobRun.kind.in_((canvas_sync_runs.KIND, canvas_sync_runs.BULK_KIND)), JobRunItem.ok.is_(False),
+               JobRunItem.item_key.in_(keys))
+        .group_by(JobRunItem.item_key)).all())
+
+
 # kind → (heading, query).
 KINDS: dict[str, tuple[str, Callable[[int | None], list[ExceptionRow]]]] = {
     "not_transferred": ("Not transferred", not_transferred),
@@ -167,6 +212,7 @@ KINDS: dict[str, tuple[str, Callable[[int | None], list[ExceptionRow]]]] = {
     "completed_no_result": ("Completed in Canvas, no result saved", completed_without_result),
     "saved_not_started": ("Result saved, Canvas shows not started", saved_but_not_started),
     "held": ("Held by the mass-change guard", held_by_guard),
+    "access_not_ended": ("Access not ended in Canvas", access_not_ended),
     "concluded": ("Concluded in Canvas: progress no longer readable", concluded_in_canvas),
     "shares_account": ("Shares a Canvas account", shares_account),
 }

@@ -25,10 +25,17 @@ class TokenHealth:
     expired: bool
     renewable: bool
     words: str
+    failed_at: datetime | None = None   # when Canvas last rejected the token and it could not be renewed
+    failure: str | None = None          # what Canvas said then; until a call works again
+
+    @property
+    def works(self) -> bool:
+        return not self.expired and self.failed_at is None
 
 
 def token_health(integration: LmsIntegration, now: datetime | None = None) -> TokenHealth:
-    """When the access token expires and whether canvaslink can renew it by itself."""
+    """When the access token expires, whether canvaslink can renew it by itself, and whether Canvas
+    rejected it last time (a refresh token can be revoked, a pasted token deleted, in Canvas)."""
     now = now or utcnow()
     renewable = bool(integration.refresh_token_enc and integration.client_id and integration.client_secret_enc)
     expires = integration.token_expires_at
@@ -41,7 +48,13 @@ def token_health(integration: LmsIntegration, now: datetime | None = None) -> To
         words = "Renews itself with its refresh token."
     else:
         words = "Cannot renew itself (no refresh token): authorise again before it expires."
-    return TokenHealth(expires, expired, renewable, words)
+    return TokenHealth(expires, expired, renewable, words, integration.token_failed_at, integration.token_failure)
+
+
+def token_failures() -> list[LmsIntegration]:
+    """The integrations whose token Canvas rejected last time, for the home page."""
+    return db.session.scalars(select(LmsIntegration).where(LmsIntegration.token_failed_at.is_not(None))
+                              .order_by(LmsIntegration.name)).all()
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """The class progress picture: students down, units and tasks across, each cell the Canvas state
-of the modules behind it (from the occurrence's last download) beside the result saved here."""
+of the modules behind it (as each student was last read from Canvas) beside the result saved here."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -81,7 +82,8 @@ class Cell:
 class Row:
     enrolment: Enrolment
     cells: list[Cell]
-    note: str = ""    # why Canvas says nothing for this student (download failed, concluded there)
+    note: str = ""    # why Canvas says nothing newer for this student (download failed, concluded there)
+    read_at: datetime | None = None  # when the states shown were read from Canvas
 
 
 @dataclass
@@ -90,8 +92,7 @@ class Grid:
     link: OccurrenceLink | None
     columns: list[Column] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
-    downloaded_at: object = None
-    run_id: int | None = None
+    run_id: int | None = None  # the latest download
 
     def total(self, index: int, state: str = COMPLETED) -> int:
         return sum(1 for row in self.rows if row.cells and row.cells[index].state == state)
@@ -120,6 +121,30 @@ def last_download_run(occurrence_id: int) -> int | None:
                              .where(ModuleStateDownload.occurrence_id == occurrence_id))
 
 
+def _latest_stages(occurrence_id: int) -> list[tuple[ModuleStateDownload, ModuleStateDownload | None]]:
+    """Per enrolment of the occurrence ever staged: its newest staged row, and the newest that holds
+    module states (the same row, an older one when the newest failed or found the student gone from
+    Canvas, or None). Downloads read Active students only, so a withdrawn student's states are those
+    staged before they left, and they stay in the picture beside the students read since."""
+    newest = (select(func.max(ModuleStateDownload.id))
+              .where(ModuleStateDownload.occurrence_id == occurrence_id).group_by(ModuleStateDownload.enrolment_id))
+    # A staged row holds states unless it says why not (its error); a JSON column's "null" is no SQL NULL.
+    with_states = (select(func.max(ModuleStateDownload.id))
+                   .where(ModuleStateDownload.occurrence_id == occurrence_id, ModuleStateDownload.error.is_(None))
+                   .group_by(ModuleStateDownload.enrolment_id))
+    stages = db.session.scalars(
+        select(ModuleStateDownload).where(ModuleStateDownload.id.in_(newest.union(with_states)))
+        .options(selectinload(ModuleStateDownload.enrolment).options(
+            joinedload(Enrolment.client), joinedload(Enrolment.status),
+            selectinload(Enrolment.plan_units).joinedload(TrainingPlanUnit.result_type),
+            selectinload(Enrolment.enrolment_tasks).joinedload(EnrolmentTask.task_status)))).all()
+    by_enrolment: dict[int, list[ModuleStateDownload]] = {}
+    for stage in sorted(stages, key=lambda s: s.id):
+        by_enrolment.setdefault(stage.enrolment_id, []).append(stage)
+    return [(found[-1], next((s for s in reversed(found) if s.error is None), None))
+            for found in by_enrolment.values()]
+
+
 def _module_states(staged: list[dict] | None, requirements: dict[int, int | None]) -> dict[int, ModuleState]:
     states = {}
     for s in staged or ():
@@ -140,7 +165,7 @@ def _saved(enrolment: Enrolment) -> dict[str, Saved]:
 
 
 def progress_grid(occurrence: Occurrence) -> Grid:
-    """The picture from the last download staged for the occurrence; no Canvas call."""
+    """Every staged student of the occurrence as last read from Canvas; no Canvas call."""
     link = current_link(occurrence)
     grid = Grid(occurrence, link)
     if link is None:
@@ -149,24 +174,17 @@ def progress_grid(occurrence: Occurrence) -> Grid:
     grid.run_id = last_download_run(occurrence.id)
     if grid.run_id is None:
         return grid
-    staged = db.session.scalars(
-        select(ModuleStateDownload).where(ModuleStateDownload.run_id == grid.run_id,
-                                          ModuleStateDownload.occurrence_id == occurrence.id)
-        .options(selectinload(ModuleStateDownload.enrolment).options(
-            joinedload(Enrolment.client),
-            selectinload(Enrolment.plan_units).joinedload(TrainingPlanUnit.result_type),
-            selectinload(Enrolment.enrolment_tasks).joinedload(EnrolmentTask.task_status)))).all()
     requirements = {m.canvas_module_id: m.requirement_count for m in link.modules}
-    for stage in staged:
-        grid.downloaded_at = max(filter(None, (grid.downloaded_at, stage.fetched_at)), default=None)
-        states = _module_states(stage.states, requirements)
-        saved = _saved(stage.enrolment)
+    for newest, read in _latest_stages(occurrence.id):
+        states = _module_states(read.states if read else None, requirements)
+        saved = _saved(newest.enrolment)
         cells = []
         for column in grid.columns:
             modules = tuple(sorted((states[i] for i in column.module_ids if i in states),
                                    key=lambda m: (m.name, m.canvas_module_id)))
             state = canvas_state(modules)
             cells.append(Cell(state, saved.get(column.key), agreement(state, saved.get(column.key)), modules))
-        grid.rows.append(Row(stage.enrolment, cells, stage.error or ""))
+        note = (newest.error or "") if newest is not read else ""
+        grid.rows.append(Row(newest.enrolment, cells, note, read.fetched_at if read else None))
     grid.rows.sort(key=lambda r: (r.enrolment.client.last_name, r.enrolment.client.first_name, r.enrolment.id))
     return grid

@@ -199,7 +199,8 @@ def run_processing(run: JobRun) -> None:
                                     posted={row: values for row, values in edits.items() if row[0] == enrolment_id})
         message = "; ".join([f"saved {what}: {text}" for what, text in outcome.saved] +
                             [f"skipped {what}: {why}" for what, why in outcome.skipped] +
-                            [f"kept {what}" for what, _ in outcome.kept]) or "nothing to save"
+                            [f"kept {what}" for what, _ in outcome.kept] +
+                            [f"saved before {what}: {text}" for what, text in outcome.already]) or "nothing to save"
         label = students[0].label if students else str(enrolment_id)
         tally = run.params.get("tally", {})
         run.params = {**run.params, "tally": {"saved": tally.get("saved", 0) + len(outcome.saved),

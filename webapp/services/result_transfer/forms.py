@@ -6,18 +6,19 @@ from collections.abc import Mapping
 from ...request_limits import MAX_DB_INT
 from ..clock import parse_day
 from .start_rules import StartRule, start_rule
-from .review import RowValues
+from .review import RowValues, StudentReview
 from .save import ADD, REPLACE
 
 
 def rule_from(values: Mapping) -> StartRule:
     """The start-date option and the page-wide "This date"; an unreadable date is the rule's
     problem, shown at its box, not a date taken as none (or a 500 at the calendar's edge)."""
+    typed = values.get("start_date") or ""
     try:
-        on, problem = parse_day(values.get("start_date")), ""
+        on, problem = parse_day(typed), ""
     except ValueError as err:
         on, problem = None, str(err)
-    return start_rule(values.get("start_rule"), on, problem)
+    return start_rule(values.get("start_rule"), on, problem, typed.strip())
 
 
 def _number(text: str | None) -> int | None:
@@ -49,13 +50,16 @@ def posted_rows(form: Mapping) -> dict[tuple[int, str], RowValues]:
         if row is None:
             continue
         prefix = f"{row[0]}:{row[1]}"
-        try:
-            start, end = (parse_day(form.get(f"{prefix}:{which}")) for which in ("start", "end"))
-            problem = None
-        except ValueError as err:
-            start = end = None
-            problem = str(err)
-        rows[row] = RowValues(_number(form.get(f"{prefix}:outcome")), start, end, problem)
+        texts = tuple((form.get(f"{prefix}:{which}") or "").strip() for which in ("start", "end"))
+        days, problems = [], []
+        for text in texts:
+            try:
+                days.append(parse_day(text))
+            except ValueError as err:
+                days.append(None)
+                problems.append(str(err))
+        rows[row] = RowValues(_number(form.get(f"{prefix}:outcome")), *days, " ".join(problems) or None,
+                              texts if problems else None)
     return rows
 
 
@@ -67,3 +71,8 @@ def chosen_row(form: Mapping) -> tuple[tuple[int, str] | None, str]:
             return row, action
     return None, ADD
 
+
+def unreadable_rows(students: list[StudentReview]) -> list[str]:
+    """Rows whose typed date could not be read, with why: a background run cannot ask about them."""
+    return [f"{student.label}: {row.proposal.label} — {row.values.problem}" for student in students
+            for row in student.rows if row.typed and row.values.problem]

@@ -205,7 +205,9 @@ def _start_by_rule(progress: _Progress, unit: PlanUnit | None, context: _Context
     if kind == START_TODAY:
         return context.today, ""
     if kind == START_ON_DATE:
-        return _or_why(context.rule.on, "No start date typed; type one or choose another start date")
+        # A date typed that does not exist is named as such, not taken for no date at all.
+        return _or_why(context.rule.on, context.rule.problem or "No start date typed; type one or choose another "
+                                                                "start date")
     raise ValueError(f"Unknown start rule {kind!r}")
 
 

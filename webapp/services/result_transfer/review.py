@@ -35,6 +35,8 @@ class RowValues:
     start: date | None
     end: date | None
     problem: str | None = None  # what was wrong with what was typed (an unreadable date): never saved
+    # The start and end boxes as typed, when one could not be read: the row shows them back as typed.
+    texts: tuple[str, str] | None = None
 
 
 def proposed_values(proposal: Proposal) -> RowValues:

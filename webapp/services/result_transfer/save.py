@@ -35,6 +35,13 @@ class Processed:
     saved: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     kept: list[tuple[str, str]] = field(default_factory=list)
+    # Rows that already hold what they would save (saved before: a second press of Process all or
+    # Add, or another request meanwhile): done, so neither saved twice nor waiting for a person.
+    already: list[tuple[str, str]] = field(default_factory=list)
+
+
+class AlreadySaved(Exception):
+    """What the row would save stands already: another request saved it meanwhile."""
 
 
 def process(run: JobRun, rule: StartRule, actor_id: int | None, *,
@@ -47,6 +54,7 @@ def process(run: JobRun, rule: StartRule, actor_id: int | None, *,
     Rows whose dates are missing or in doubt are skipped with the reason; kept rows are counted as
     kept, never saved. Returns what happened and the review, its rows marked, for the page."""
     students = review(run, rule, enrolment_ids=enrolment_ids, posted=posted)
+    by_this_run = _saved_by(run, students)
     outcome = Processed()
     for student in students:
         for row in student.rows:
@@ -54,6 +62,11 @@ def process(run: JobRun, rule: StartRule, actor_id: int | None, *,
             if chosen is not None and here != chosen:
                 continue
             label = f"{student.label}: {row.proposal.label}"
+            already = _already_saved(student, row, by_this_run)
+            if already:
+                row.opened = row.typed = False  # shown as it stands, not open for replacing
+                outcome.already.append((label, already))
+                continue
             why_not = _why_not(row, chosen=here == chosen, action=action)
             if why_not == KEPT:
                 outcome.kept.append((label, row.proposal.reason))
@@ -66,6 +79,9 @@ def process(run: JobRun, rule: StartRule, actor_id: int | None, *,
             try:
                 saved = _save(run, student, row, actor_id, chosen=here == chosen, replacing=action == REPLACE)
                 db.session.commit()
+            except AlreadySaved as done:
+                db.session.rollback()
+                outcome.already.append((label, str(done)))
             except DomainError as err:
                 db.session.rollback()
                 row.note = err.message
@@ -74,6 +90,60 @@ def process(run: JobRun, rule: StartRule, actor_id: int | None, *,
                 row.saved = saved
                 outcome.saved.append((label, saved))
     return outcome, students
+
+
+def _target(student: StudentReview, row: Row) -> TrainingPlanUnit | EnrolmentTask | None:
+    """The training plan unit or task the row saves to."""
+    if row.proposal.kind == "unit":
+        return next((pu for pu in student.enrolment.plan_units if pu.unit_id == row.proposal.target_id), None)
+    return next((et for et in student.enrolment.enrolment_tasks if et.task_id == row.proposal.target_id), None)
+
+
+def _already_saved(student: StudentReview, row: Row, by_this_run: dict[tuple[str, int], str]) -> str | None:
+    """What this download's processing saved on the row before, when the row asks for nothing else
+    (a second press of Process all or Add); None otherwise."""
+    target = _target(student, row)
+    if row.proposal.status not in (KEPT, UP_TO_DATE) or target is None:
+        return None
+    saved = by_this_run.get(_key(target.id, None) if row.proposal.kind == "unit" else _key(None, target.id))
+    if saved is None or (row.typed and not _stands(target, row.values, row.proposal.kind)):
+        return None
+    return saved
+
+
+def _stands(target: TrainingPlanUnit | EnrolmentTask, values: RowValues, kind: str) -> bool:
+    """Whether the record holds exactly what the row would save."""
+    if kind == "unit":
+        return ((target.result_type_id, target.result_start, target.result_end)
+                == (values.outcome_id, values.start, values.end))
+    return (target.task_status_id, target.status_date) == (values.outcome_id, values.end or values.start)
+
+
+def _saved_by(run: JobRun, students: list[StudentReview]) -> dict[tuple[str, int], str]:
+    """("u", plan unit id) / ("t", enrolment task id) whose result or status stands as this
+    download's processing saved it (its newest provenance is of this run) → what it saved."""
+    enrolment_ids = [student.enrolment.id for student in students]
+    if not enrolment_ids:
+        return {}
+    newest = {}
+    for provenance in db.session.scalars(select(ResultProvenance).where(
+            ResultProvenance.enrolment_id.in_(enrolment_ids)).order_by(ResultProvenance.processed_at,
+                                                                        ResultProvenance.id)):
+        newest[_key(provenance.plan_unit_id, provenance.enrolment_task_id)] = provenance
+    return {key: provenance.saved for key, provenance in newest.items() if provenance.run_id == run.id}
+
+
+def _hold(record: TrainingPlanUnit | EnrolmentTask) -> None:
+    """Lock the record's row until this row's transaction ends, then read what stands now: a save of
+    the same row running meanwhile (a second press) is waited for, and what it saved is seen. The
+    lock is taken on the row alone; the record's eagerly joined relations cannot be locked with it."""
+    model = type(record)
+    db.session.execute(select(model.id).where(model.id == record.id).with_for_update())
+    db.session.refresh(record)
+
+
+def _key(plan_unit_id: int | None, enrolment_task_id: int | None) -> tuple[str, int]:
+    return ("u", plan_unit_id) if plan_unit_id is not None else ("t", enrolment_task_id)
 
 
 def _why_not(row: Row, *, chosen: bool, action: str) -> str | None:
@@ -124,6 +194,9 @@ def _save_unit(run: JobRun, student: StudentReview, row: Row, actor_id: int | No
     result_type = db.session.get(ResultType, values.outcome_id)
     if plan_unit is None or result_type is None:
         raise DomainError("The training plan changed; download again.")
+    _hold(plan_unit)
+    if _stands(plan_unit, values, "unit"):
+        raise AlreadySaved(describe(result_type.name, values.start, values.end))
     # What stands may have changed since the review: ask the one place that decides again.
     current = current_result(plan_unit, context.defaults.time_zone)
     kept = kept_unit_reason(current, outcome_of_type(result_type), proposal.canvas_state == COMPLETED,
@@ -145,6 +218,9 @@ def _save_task(run: JobRun, student: StudentReview, row: Row, actor_id: int | No
     status = db.session.get(TaskStatus, values.outcome_id)
     if enrolment_task is None or status is None:
         raise DomainError("The occurrence's tasks changed; download again.")
+    _hold(enrolment_task)
+    if _stands(enrolment_task, values, "task"):
+        raise AlreadySaved(describe_status(status.name, values.end or values.start))
     kept = kept_task_reason(current_task(enrolment_task, context.defaults.time_zone), outcome_of_status(status))
     if kept and not replacing:
         raise DomainError(kept)

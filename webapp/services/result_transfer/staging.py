@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import NamedTuple
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
+from ...extensions import db
 from ...models import JobRun, ModuleStateDownload
 from ..canvas import CanvasClient, CanvasError, CourseProgress, PermissionDenied
 from ..canvas_sync.states import ALL_STATES, ENDED_STATES, describe_state
@@ -113,3 +114,24 @@ def progress_row(fetch: Fetch, modules, states: list, now: datetime) -> dict:
             "requirement_count": seen.requirement_count,
             "requirement_completed_count": seen.requirement_completed_count,
             "completed_at": naive_utc(seen.completed_at), "states": states, "states_fetched_at": now}
+
+
+@dataclass(frozen=True)
+class DownloadOutcome:
+    """How the download behind a review went, for its heading: how many students it could not read
+    (not those whose enrolment ended in Canvas: that is no failure) and why."""
+    failed: int = 0
+    reason: str = ""          # the reason most of them share (Canvas names each student's call in it)
+    other_reasons: int = 0    # how many different reasons the others give
+
+
+def download_outcome(run: JobRun) -> DownloadOutcome:
+    reasons = db.session.execute(
+        select(ModuleStateDownload.error, func.count(), func.min(ModuleStateDownload.id))
+        .where(ModuleStateDownload.run_id == run.id, ModuleStateDownload.error.is_not(None),
+               ModuleStateDownload.canvas_state.is_(None))
+        .group_by(ModuleStateDownload.error)).all()
+    if not reasons:
+        return DownloadOutcome()
+    common = max(reasons, key=lambda r: (r[1], -r[2]))
+    return DownloadOutcome(sum(r[1] for r in reasons), common[0], len(reasons) - 1)

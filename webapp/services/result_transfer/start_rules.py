@@ -20,11 +20,17 @@ class StartRule:
     kind: str                            # one of the START_* values
     on: date | None = None               # the typed date, for START_ON_DATE
     problem: str = ""                    # why the date typed could not be taken; nothing is saved while it stands
+    typed: str = ""                      # the date as typed when it could not be taken: shown back, not cleared
+
+    @property
+    def date_text(self) -> str:
+        """The date as the page carries it on (hidden field, links): what was typed, if unreadable."""
+        return self.typed or (self.on.isoformat() if self.on else "")
 
 
-def start_rule(kind: str | None, on: date | None = None, problem: str = "") -> StartRule:
+def start_rule(kind: str | None, on: date | None = None, problem: str = "", typed: str = "") -> StartRule:
     """The start-date option chosen (the enrolment start date unless another known one was)."""
-    return StartRule(kind if kind in START_RULES else START_FROM_ENROLMENT, on, problem)
+    return StartRule(kind if kind in START_RULES else START_FROM_ENROLMENT, on, problem, typed if problem else "")
 
 
 def add_months(day: date, months: int) -> date:

@@ -25,6 +25,33 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+// A form that saves or starts work is sent once: while its request runs, a second press (a
+// double-click on Process all) sends nothing, and its buttons show as disabled. They are disabled
+// only after the browser has read the form: a disabled button's name and value (Add, Replace, the
+// download mode) would not be sent. htmx sends its own forms (they say so by preventing the
+// browser's submit) and disables their buttons with hx-disabled-elt.
+const SENDING = "sending";
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (event.defaultPrevented || form.method !== "post") return;
+  if (form.dataset[SENDING]) {
+    event.preventDefault();
+    return;
+  }
+  form.dataset[SENDING] = "true";
+  setTimeout(() => form.querySelectorAll("button, input[type=submit]").forEach((button) => {
+    button.disabled = true;
+  }));
+});
+// A page the browser kept and shows again (Back) has sent nothing since: its forms work again.
+window.addEventListener("pageshow", (event) => {
+  if (!event.persisted) return;
+  document.querySelectorAll("form[data-sending]").forEach((form) => {
+    delete form.dataset[SENDING];
+    form.querySelectorAll("button, input[type=submit]").forEach((button) => { button.disabled = false; });
+  });
+});
+
 // Menus (<details class="menu">): Escape closes the open one and gives focus back to its
 // summary; a click elsewhere, or opening another, closes it.
 const closeMenus = (except) => document.querySelectorAll("details.menu[open]").forEach((menu) => {
@@ -67,6 +94,13 @@ document.addEventListener("htmx:afterRequest", (event) => {
   if (target && target.matches("[data-focus-on-swap]")) return;
   const lost = !document.activeElement || document.activeElement === document.body;
   if (lost && focused && focused.isConnected) focused.focus();
+});
+
+// A row that comes back refused (a date that does not exist) shows why under its Save button: bring
+// the whole message into view, however low on the screen the row was.
+document.addEventListener("htmx:load", (event) => {
+  const refusal = event.detail.elt.querySelector && event.detail.elt.querySelector(".row-error");
+  if (refusal) refusal.scrollIntoView({ block: "nearest" });
 });
 
 // A table wider than the screen scrolls inside its .table-scroll box. While it does, the box
