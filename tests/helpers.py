@@ -40,3 +40,29 @@ def run_queued_jobs(app, redis_url: str) -> None:
     with app.app_context():
         SimpleWorker([job_queue(connection)], connection=connection).work(burst=True)
     db.session.expire_all()
+
+
+def kill_with_its_work_horse(worker) -> None:
+    """A worker (subprocess.Popen) and the job it forked die at once, as under kill -9 of both. RQ
+    puts the work horse in a process group of its own, so killing the worker's group alone would
+    leave the job running."""
+    import os
+    import signal
+    from pathlib import Path
+
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and _parent_of(entry) == worker.pid:
+            try:
+                os.killpg(os.getpgid(int(entry.name)), signal.SIGKILL)
+            except ProcessLookupError:  # it had just finished
+                pass
+    if worker.poll() is None:
+        os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait()
+
+
+def _parent_of(proc) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None

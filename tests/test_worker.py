@@ -5,7 +5,6 @@ run's 90 quiet seconds (issue 22, M2 and L4)."""
 import errno
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ from rq import Queue, Worker
 from sqlalchemy import func, select
 
 from tests.canvas_fixtures import canvas_user_of
+from tests.helpers import kill_with_its_work_horse
 from webapp.extensions import db
 from webapp.models import (
     Client,
@@ -79,27 +79,6 @@ def _start_worker(redis_url: str, log: Path) -> subprocess.Popen:
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def _kill_with_its_work_horse(worker: subprocess.Popen) -> None:
-    """The worker and the job it forked die at once, as under kill -9 of both. RQ puts the work horse
-    in a process group of its own, so killing the worker's group alone would leave the job running."""
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and _parent_of(entry) == worker.pid:
-            try:
-                os.killpg(os.getpgid(int(entry.name)), signal.SIGKILL)
-            except ProcessLookupError:  # it had just finished
-                pass
-    if worker.poll() is None:
-        os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait()
-
-
-def _parent_of(proc: Path) -> int | None:
-    try:
-        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
 def _writer(fifo: Path) -> int | None:
     """The named pipe opened for writing, once its reader has opened it."""
     try:
@@ -156,7 +135,7 @@ def test_the_worker_goes_on_after_redis_restarts_under_a_job(app, transferred_12
         assert _wait_for(lambda: _run(run_id).ended and _run(run_id), "the sync to end").status == "finished"
         assert _canvas_state(sim, "C0030") == "completed"
     finally:
-        _kill_with_its_work_horse(worker)
+        kill_with_its_work_horse(worker)
         redis.stop()
         shutil.rmtree(directory, ignore_errors=True)
 
@@ -177,7 +156,7 @@ def test_pressing_again_takes_over_the_run_of_a_dead_worker_once_its_heartbeat_l
     try:
         _wait_for(lambda: 0 < _staged(run_id) < 16, "the worker to be half-way")
     finally:
-        _kill_with_its_work_horse(worker)
+        kill_with_its_work_horse(worker)
     connection = Redis.from_url(redis_url)
     held = job_state(_run(run_id).rq_job_id, connection)
     assert held is not None and not held.ended and held.worker, "the run was not under way when its worker died"

@@ -1,7 +1,6 @@
 """Utilities › Transfer results from Canvas LMS: the bulk run, its progress, resume after a kill, review."""
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -11,31 +10,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tests.canvas_fixtures import canvas_user_of
+from tests.helpers import kill_with_its_work_horse
 from webapp.extensions import db
 from webapp.models import JobRun, JobRunItem, ModuleStateDownload, ResultProvenance, TrainingPlanUnit
 from webapp.services.result_transfer import bulk
 
 ROOT = Path(__file__).resolve().parents[3]
 UTC = timezone.utc
-
-
-def _kill_with_its_work_horse(worker: subprocess.Popen) -> None:
-    """The worker and the job it forked die at once. RQ puts the work horse in a process group of
-    its own, so killing the worker's group alone would leave the job running."""
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and _parent_of(entry) == worker.pid:
-            try:
-                os.killpg(os.getpgid(int(entry.name)), signal.SIGKILL)
-            except ProcessLookupError:  # it had just finished
-                pass
-    os.killpg(worker.pid, signal.SIGKILL)
-
-
-def _parent_of(proc: Path) -> int | None:
-    try:
-        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 def _staged(run_id: int) -> set:
@@ -98,7 +79,7 @@ def test_killed_worker_run_resumes_to_exactly_the_rows_of_an_undisturbed_run(
                 break
             time.sleep(0.05)
     finally:
-        _kill_with_its_work_horse(worker)
+        kill_with_its_work_horse(worker)
         worker.wait()
     db.session.expire_all()
     run = db.session.get(JobRun, run.id)
