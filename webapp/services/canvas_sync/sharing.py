@@ -44,6 +44,19 @@ def _names(client_ids: Iterable[int]) -> str:
     return ", ".join(str(client) for client in clients)
 
 
+def others_of(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """(Canvas user id, client id) -> the other clients linked to that Canvas user, named; read in
+    two queries however many pairs (the exceptions list asks for every shared account at once)."""
+    pairs = list(pairs)
+    linked = linked_clients({user_id for user_id, _ in pairs})
+    others = {(user_id, client_id): linked.get(user_id, set()) - {client_id} for user_id, client_id in pairs}
+    wanted = set().union(*others.values()) if others else set()
+    clients = {c.id: c for c in db.session.scalars(select(Client).where(Client.id.in_(wanted)))} if wanted else {}
+    return {pair: ", ".join(str(clients[i]) for i in sorted(ids, key=lambda i: (clients[i].last_name,
+                                                                              clients[i].first_name)))
+            for pair, ids in others.items() if ids}
+
+
 def shared_accounts(resolved: Iterable[tuple[Hashable, int, int | None]],
                     linked: dict[int, set[int]] | None = None) -> dict[Hashable, str]:
     """Which of `resolved` (key, client id, Canvas user id) may not go on, and why: every one of a

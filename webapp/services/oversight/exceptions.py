@@ -16,7 +16,7 @@ from ...models import (
 from ..canvas_sync import runs as canvas_sync_runs, transfer as enrolment_transfer
 from ..canvas_sync.decide import wanted_access
 from ..canvas_sync.plan import options_for
-from ..canvas_sync.sharing import others_on
+from ..canvas_sync.sharing import others_of
 from ..canvas_sync.states import state_label
 from .progress import COMPLETED, DISAGREE, LOCKED, UNLOCKED, progress_grid
 
@@ -152,9 +152,11 @@ def shares_account(occurrence_id: int | None) -> list[ExceptionRow]:
              .options(joinedload(EnrolmentTransfer.enrolment).joinedload(Enrolment.client)))
     if occurrence_id is not None:
         query = query.where(EnrolmentTransfer.enrolment.has(Enrolment.occurrence_id == occurrence_id))
+    transfers = db.session.scalars(query).all()
+    named = others_of((t.canvas_user_id, t.enrolment.client_id) for t in transfers)
     rows = []
-    for t in db.session.scalars(query):
-        others = others_on(t.canvas_user_id, t.enrolment.client_id)
+    for t in transfers:
+        others = named.get((t.canvas_user_id, t.enrolment.client_id))
         rows.append(ExceptionRow("shares_account", t.enrolment.occurrence_id, t.enrolment_id, _label(t.enrolment),
                                  f"Canvas user {t.canvas_user_id} is also {others}'s Canvas account. Result downloads "
                                  "and pushes skip both until the wrong client's Canvas user id is corrected.",
