@@ -73,6 +73,7 @@ def test_not_graded_keeps_no_grade(as_):
 
 
 def test_excused_has_no_grade_and_is_graded(as_):
+    put_grade(as_(), LETTER, 10, posted_grade="Satisfactory")  # excusing replaces a grade given before
     excused = put_grade(as_(), LETTER, 10, excuse="true").json
     assert (excused["excused"], excused["grade"], excused["score"], excused["workflow_state"]) == (
         True, None, None, "graded")
