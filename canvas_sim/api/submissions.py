@@ -74,8 +74,7 @@ def _since(name: str):
 @bp.get("/sections/<cid:section_id>/students/submissions")
 def for_students(course_id=None, section_id=None):
     state = current_simulation().state
-    section = state.find_section(section_id) if section_id else None
-    course = state.courses[section.course_id] if section else state.find_course(course_id)
+    section, course = state.section_or_course(section_id, course_id)
     caller = g.user
     can_view_all = any(rights.grants_course(state, caller, course, p) for p in ("manage_grades", "view_all_grades"))
     enrollments = _student_enrollments(state, course, section)

@@ -11,16 +11,6 @@ DAY = 86400
 
 
 @pytest.fixture
-def grades_app(make_sim_app):
-    return make_sim_app(grades_seed())
-
-
-@pytest.fixture
-def as_(grades_app, sim_api_for):
-    return lambda token="t": sim_api_for(grades_app, token)
-
-
-@pytest.fixture
 def clock(grades_app):
     return grades_app.extensions["canvas_sim"].settings.clock
 

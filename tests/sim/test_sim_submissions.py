@@ -7,16 +7,6 @@ from tests.sim.grades_seed import (DRAFT, LETTER, MANUAL, PAPER, POINTS, SECTION
                                    grades_seed)
 
 
-@pytest.fixture
-def grades_app(make_sim_app):
-    return make_sim_app(grades_seed())
-
-
-@pytest.fixture
-def as_(grades_app, sim_api_for):
-    return lambda token="t": sim_api_for(grades_app, token)
-
-
 def grade(api, assignment, user, posted):
     response = api.put(f"/api/v1/courses/5/assignments/{assignment}/submissions/{user}",
                        data={"submission[posted_grade]": posted})
