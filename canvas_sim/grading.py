@@ -107,13 +107,14 @@ def missing(state: State, assignment: Assignment, row: Submission) -> bool:
                 and row.submitted_at is None and row.workflow_state == "unsubmitted" and not row.excused)
 
 
-def _deduction(state: State, assignment: Assignment, row: Submission, score: float) -> float:
-    """LatePolicy#points_deducted: a percentage per started interval, never below the minimum."""
+def _deduction(state: State, assignment: Assignment, row: Submission, score: float) -> float | None:
+    """LatePolicy#points_deducted: a percentage per started interval, never below the minimum.
+    None where no late policy applies (none set, work not late, pass/fail or ungraded work)."""
     policy = state.late_policies.get(assignment.course_id)
     late = seconds_late(state, assignment, row)
     if (policy is None or not policy.deduction or not late or assignment.grading_type in ("pass_fail", "not_graded")
             or not assignment.points_possible):
-        return 0.0
+        return None
     percent = policy.deduction * math.ceil(late / _INTERVAL_SECONDS.get(policy.interval, 86400))
     if policy.minimum is not None:
         percent = min(percent, 100 - policy.minimum)
@@ -134,8 +135,8 @@ def grade(state: State, assignment: Assignment, user_id: int, posted_grade: str,
     entered = grade_to_score(state, assignment, posted_grade)
     deducted = _deduction(state, assignment, row, entered)
     row.entered_score, row.entered_grade = entered, score_to_grade(state, assignment, entered)
-    row.points_deducted = deducted if row.submitted_at and seconds_late(state, assignment, row) else None
-    row.score = round(entered - deducted, 2)
+    row.points_deducted = deducted
+    row.score = round(entered - (deducted or 0.0), 2)
     row.grade = score_to_grade(state, assignment, row.score)
     row.excused = False
     _graded(state, assignment, row, grader_id, at)

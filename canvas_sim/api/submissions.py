@@ -144,7 +144,7 @@ def _grouped(state: State, course: Course, enrollments: list[Enrollment], ids: l
              render):
     """Pages run over students (user id order, up to 100 a page); each has its enrolment's section
     (an active one preferred) and its rows; a student with none has `submissions: []`."""
-    show_sis = any(rights.can(state, g.user, p, rights.course_account(state, course)) for p in ("read_sis", "manage_sis"))
+    show_sis = any(rights.grants_course(state, g.user, course, p) for p in ("read_sis", "manage_sis"))
     by_user: dict[int, list] = {}
     for row in sorted(rows, key=lambda r: (order[r.assignment_id], r.id)):
         by_user.setdefault(row.user_id, []).append(row)

@@ -50,6 +50,8 @@ def test_posted_grade_is_read_by_the_grading_type(as_, assignment, posted, grade
     assert response.status_code == 200
     assert (response.json["grade"], response.json["score"], response.json["workflow_state"]) == (grade, score, "graded")
     assert response.json["grader_id"] == 1 and response.json["graded_at"] == "2026-11-26T00:00:00Z"
+    # nothing handed in late, so no late policy applies: the entered grade is the grade
+    assert (response.json["entered_grade"], response.json["points_deducted"]) == (grade, None)
 
 
 def test_a_grade_the_type_cannot_read_is_refused(as_):

@@ -72,6 +72,9 @@ def test_grouped_shows_sis_ids_only_with_read_sis(make_sim_app, sim_api_for):
     seed["users"][0]["without_permissions"] = ["read_sis", "manage_sis"]
     grouped = sim_api_for(make_sim_app(seed), "t").get(f"{SECTION_SUBMISSIONS}?student_ids[]=all&grouped=1").json
     assert "sis_user_id" not in grouped[0] and "integration_id" not in grouped[0]
+    # a teacher reads SIS data by Canvas's default role rights
+    teacher = sim_api_for(make_sim_app(seed), "teach").get(f"{SECTION_SUBMISSIONS}?student_ids[]=all&grouped=1").json
+    assert teacher[0]["sis_user_id"] == "S10"
 
 
 def test_grouped_pages_run_over_students_up_to_100_a_page(make_sim_app, sim_api_for):
