@@ -280,6 +280,10 @@ def test_a_student_hands_work_in_over_real_http():
                                  headers={"Authorization": "Bearer ten"},
                                  data={"submission[submission_type]": "online_upload"}, timeout=10)
         assert response.status_code == 201
+        sim.grade(MANUAL, 10, "Competent", grader_id=2)  # the embedding API, as an assessor in the gradebook
         listed = requests.get(f"{sim.url}{SECTION_SUBMISSIONS}", params={"student_ids[]": "10", "grouped": "1"},
                               headers={"Authorization": "Bearer t"}, timeout=10).json()
-        assert {s["assignment_id"]: s["attempt"] for s in listed[0]["submissions"]}[LETTER] == 1
+        rows = {s["assignment_id"]: s for s in listed[0]["submissions"]}
+        assert rows[LETTER]["attempt"] == 1
+        assert (rows[MANUAL]["grade"], rows[MANUAL]["grader_id"], rows[MANUAL]["posted_at"]) == ("Competent", 2, None)
+        assert sim.post_grades(MANUAL) == 1
