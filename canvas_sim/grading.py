@@ -100,21 +100,25 @@ def seconds_late(state: State, assignment: Assignment, row: Submission) -> int:
     return int((row.submitted_at - assignment.due_at).total_seconds())
 
 
+# Submission.missing: submission types (as Canvas stores them, comma-joined) that expect nothing digital.
+_NOTHING_DIGITAL = ("", "none", "not_graded", "on_paper", "wiki_page", "external_tool")
+
+
 def missing(state: State, assignment: Assignment, row: Submission) -> bool:
     """Past due, nothing handed in, not graded or excused, and work that is handed in online."""
-    expects = any(kind in ONLINE_TYPES for kind in assignment.submission_types)
+    expects = ",".join(assignment.submission_types) not in _NOTHING_DIGITAL
     return bool(expects and assignment.due_at is not None and assignment.due_at < state.now()
                 and row.submitted_at is None and row.workflow_state == "unsubmitted" and not row.excused)
 
 
-def _deduction(state: State, assignment: Assignment, row: Submission, score: float) -> float | None:
-    """LatePolicy#points_deducted: a percentage per started interval, never below the minimum.
-    None where no late policy applies (none set, work not late, pass/fail or ungraded work)."""
+def _deduction(state: State, assignment: Assignment, row: Submission, score: float) -> float:
+    """LatePolicy#points_deducted: a percentage per started interval, never below the minimum;
+    0 without a policy, for work on time, and for pass/fail or ungraded work."""
     policy = state.late_policies.get(assignment.course_id)
     late = seconds_late(state, assignment, row)
     if (policy is None or not policy.deduction or not late or assignment.grading_type in ("pass_fail", "not_graded")
             or not assignment.points_possible):
-        return None
+        return 0.0
     percent = policy.deduction * math.ceil(late / _INTERVAL_SECONDS.get(policy.interval, 86400))
     if policy.minimum is not None:
         percent = min(percent, 100 - policy.minimum)
@@ -135,8 +139,9 @@ def grade(state: State, assignment: Assignment, user_id: int, posted_grade: str,
     entered = grade_to_score(state, assignment, posted_grade)
     deducted = _deduction(state, assignment, row, entered)
     row.entered_score, row.entered_grade = entered, score_to_grade(state, assignment, entered)
-    row.points_deducted = deducted
-    row.score = round(entered - (deducted or 0.0), 2)
+    # Submission#score_late_or_none: points_deducted is set (0 without a policy) only for late work.
+    row.points_deducted = deducted if seconds_late(state, assignment, row) else None
+    row.score = round(entered - deducted, 2)
     row.grade = score_to_grade(state, assignment, row.score)
     row.excused = False
     _graded(state, assignment, row, grader_id, at)

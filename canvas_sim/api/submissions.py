@@ -194,6 +194,10 @@ def grade_submission(course_id, assignment_id, user_id):
     if not rights.grants_course(state, g.user, course, "manage_grades"):
         raise rights.refused()
     posted, excuse = param("submission[posted_grade]"), param("submission[excuse]")
+    if posted is not None and not assignment.published:
+        # Submission#grader_can_grade? -> Assignment::GradeError(:forbidden)
+        raise errors.CanvasError(403, {"error": "Cannot grade this submission at this time: "
+                                                "This assignment is still unpublished"})
     try:
         if excuse not in (None, ""):
             grading.excuse(state, assignment, user.id, g.user.id, bool_param("submission[excuse]"))

@@ -60,6 +60,21 @@ def test_a_grade_the_type_cannot_read_is_refused(as_):
     assert row(as_(), LETTER)["workflow_state"] == "unsubmitted"
 
 
+def test_an_unpublished_assignment_cannot_be_graded(as_):
+    refused = put_grade(as_(), DRAFT, 10, posted_grade="Satisfactory")
+    assert refused.status_code == 403 and "unpublished" in refused.json["error"]
+
+
+def test_late_work_without_a_late_policy_deducts_nothing(make_sim_app, sim_api_for):
+    seed = grades_seed()
+    del seed["courses"][0]["late_policy"]
+    app = make_sim_app(seed)
+    api, ten = sim_api_for(app, "t"), sim_api_for(app, "ten")
+    submit(ten, LETTER)
+    graded = put_grade(api, LETTER, 10, posted_grade="Satisfactory").json
+    assert (graded["grade"], graded["points_deducted"], graded["late"]) == ("Satisfactory", 0.0, True)
+
+
 def test_not_graded_keeps_no_grade(as_):
     assert put_grade(as_(), UNGRADED, 10, posted_grade="10").json["grade"] is None
 
