@@ -58,8 +58,9 @@ def change_assignment(assignment_id):
 
 @bp.post("/api/assignments/<int:assignment_id>/post")
 def post_grades(assignment_id):
-    """Post the assignment's grades: every graded row not yet released gets posted_at = now."""
-    count = grading.post(current_simulation().state, _assignment(assignment_id))
+    """Post the assignment's grades, to everyone (every row) or `{"graded_only": true}`: posted_at = now."""
+    graded_only = str(_payload().get("graded_only", "")).lower() in ("1", "true", "on")
+    count = grading.post(current_simulation().state, _assignment(assignment_id), graded_only=graded_only)
     return _answer({"posted": count}, f"{count} grade(s) posted", "admin_grades.page")
 
 

@@ -192,12 +192,14 @@ def _student_acted(state: State, assignment: Assignment, user_id: int, at: datet
     activity (last_activity_at, total_activity_time); its recorder is wired in here at merge."""
 
 
-def post(state: State, assignment: Assignment, at: datetime | None = None) -> int:
-    """Post the assignment's grades (Canvas's UI and GraphQL postAssignmentGrades): every graded
-    row not yet released is released now. Returns how many were released."""
+def post(state: State, assignment: Assignment, at: datetime | None = None, graded_only: bool = False) -> int:
+    """Post the assignment's grades (Canvas's UI and GraphQL postAssignmentGrades). "Everyone" (the
+    default) posts every row, graded or not, so a grade given later is released as it is given;
+    "Graded" posts only rows with a grade or excused. Returns how many rows were posted."""
     now, count = at or state.now(), 0
     for row in _rows(state, assignment):
-        if row.posted_at is None and (row.workflow_state == "graded" or row.excused or row.score is not None):
+        graded = row.workflow_state == "graded" or row.excused or row.score is not None
+        if row.posted_at is None and (graded or not graded_only):
             row.posted_at, count = now, count + 1
             submission_changed(state, assignment, row)
     return count

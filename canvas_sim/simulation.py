@@ -56,9 +56,9 @@ class Simulation:
         with self.state.lock:
             return grading_specs.act(self.state, self._assignment(assignment_id), user_id, {"action": action, **spec})
 
-    def post_grades(self, assignment_id: int) -> int:
+    def post_grades(self, assignment_id: int, graded_only: bool = False) -> int:
         with self.state.lock:
-            return grading.post(self.state, self._assignment(assignment_id))
+            return grading.post(self.state, self._assignment(assignment_id), graded_only=graded_only)
 
     def hide_grades(self, assignment_id: int) -> int:
         with self.state.lock:

@@ -63,8 +63,8 @@ class RunningSimulator:
     def excuse(self, assignment_id: int, user_id: int, **spec) -> Submission:
         return self.simulation.grading_action(assignment_id, user_id, "excuse", **spec)
 
-    def post_grades(self, assignment_id: int) -> int:
-        return self.simulation.post_grades(assignment_id)
+    def post_grades(self, assignment_id: int, graded_only: bool = False) -> int:
+        return self.simulation.post_grades(assignment_id, graded_only)
 
     def hide_grades(self, assignment_id: int) -> int:
         return self.simulation.hide_grades(assignment_id)

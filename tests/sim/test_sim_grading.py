@@ -152,6 +152,15 @@ def test_min_score_needs_a_posted_score(as_):
     assert module(as_(), 61, 11)["state"] != "completed"
 
 
+def test_posting_to_everyone_releases_later_grades_as_they_are_given(as_, clock):
+    assert as_().client.post(f"/sim/api/assignments/{MANUAL}/post", json={}).json == {"posted": 6}  # every student of the course
+    clock.advance(DAY)
+    later = put_grade(as_(), MANUAL, 11, posted_grade="Competent").json
+    # posted before it was graded: released at once, posted_at earlier than graded_at
+    assert later["posted_at"] == "2026-11-26T00:00:00Z" and later["graded_at"] == "2026-11-27T00:00:00Z"
+    assert row(as_("eleven"), MANUAL, 11)["grade"] == "Competent"
+
+
 def test_excused_meets_a_requirement(as_):
     put_grade(as_(), MANUAL, 10, excuse="true")
     as_().client.post(f"/sim/api/assignments/{MANUAL}/post", json={})
@@ -234,7 +243,7 @@ def test_the_simulator_controls_grade_excuse_resubmit_post_and_hide(as_):
     graded = control.post(f"/sim/api/assignments/{MANUAL}/submissions/10",
                           json={"action": "grade", "grade": "Competent"}).json
     assert (graded["grade"], graded["posted_at"]) == ("Competent", None)
-    assert control.post(f"/sim/api/assignments/{MANUAL}/post", json={}).json == {"posted": 1}
+    assert control.post(f"/sim/api/assignments/{MANUAL}/post", json={"graded_only": True}).json == {"posted": 1}
     assert control.post(f"/sim/api/assignments/{MANUAL}/hide", json={}).json == {"hidden": 1}
     resubmitted = control.post("/sim/api/grading_actions", data={"assignment_id": MANUAL, "user_id": 10,
                                                                 "action": "submit"})
@@ -301,4 +310,4 @@ def test_a_student_hands_work_in_over_real_http():
         rows = {s["assignment_id"]: s for s in listed[0]["submissions"]}
         assert rows[LETTER]["attempt"] == 1
         assert (rows[MANUAL]["grade"], rows[MANUAL]["grader_id"], rows[MANUAL]["posted_at"]) == ("Competent", 2, None)
-        assert sim.post_grades(MANUAL) == 1
+        assert sim.post_grades(MANUAL, graded_only=True) == 1
