@@ -33,7 +33,8 @@ from ..services.versions import NewerVersion, Words, audited, check_version
 
 
 def public(view):
-    """Reachable without signing in (the sign-in page only)."""
+    """Reachable without signing in: the sign-in page, and the health and metrics endpoints for the
+    machines that run canvaslink (blueprints/operations.py)."""
     view.access = "public"
     return view
 
