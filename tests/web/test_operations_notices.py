@@ -54,7 +54,7 @@ def test_no_worker_for_two_minutes_while_jobs_wait(client, login, monkeypatch, c
 
     job_queue().enqueue("webapp.jobs.run_job", 999_999)
     page = _home(client)
-    assert "No worker has been seen since" in page and "1 job wait" in page
+    assert "No worker has been seen since" in page and "1 job waits" in page
     assert "python worker.py" in page  # what to start
 
     _beat_at(monkeypatch, "w-gone", utcnow() - timedelta(seconds=30))  # seen half a minute ago: not yet
@@ -102,9 +102,14 @@ def test_a_missed_nightly_run_and_a_stopped_cron(client, login, app, cron_runnin
         "beat": (due - timedelta(days=1)).isoformat()})
     connection.delete(CRON_ALIVE)
     page = _home(client)
-    assert "The nightly Canvas sync was due at" in page and "did not run" in page
     assert "The nightly schedule (the cron) has stopped" in page
-    assert "python -m webapp.cron" in page
+    assert "the nightly Canvas sync due at" in page and "the nightly result transfer due at" in page
+    assert "did not run" in page and "python -m webapp.cron" in page
+
+    cron_running.heartbeat()  # started again: it runs now, but last night's jobs were still missed
+    page = _home(client)
+    assert "has stopped" not in page
+    assert "The nightly Canvas sync due at" in page and "was not running then" in page
 
 
 def test_a_cron_that_never_ran_is_told(client, login):

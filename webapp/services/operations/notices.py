@@ -47,36 +47,43 @@ def _plural(count: int, word: str) -> str:
 
 
 def _worker_notices(status: Status, now: datetime) -> list[str]:
-    alive = status.alive
-    notices = [f"A worker ({worker.name}) stopped without shutting down: its last heartbeat was at "
-               f"{format_rto_time(worker.last_beat)}. {_plural(len(alive), 'worker')} running now. "
-               f"{START_WORKER}"
-               for worker in status.workers
-               if worker.died and now - worker.last_beat < DIED_TOLD_FOR
-               and not any(other.born is not None and other.born > worker.last_beat for other in alive)]
-    last = status.last_worker_beat
+    alive, last = status.alive, status.last_worker_beat
     if not alive and status.queued and (last is None or now - last >= NO_WORKER_AFTER):
+        # One notice says it all: which died is in the worker's own log.
         seen = f"since {format_rto_time(last)}" if last else "yet"
         oldest = f", the oldest since {format_rto_time(status.oldest_enqueued)}" if status.oldest_enqueued else ""
-        notices.append(f"No worker has been seen {seen}, and {_plural(status.queued, 'job')} wait{oldest}: "
-                       f"nothing runs them. {START_WORKER}")
-    return notices
+        waits = "1 job waits" if status.queued == 1 else f"{status.queued} jobs wait"
+        return [f"No worker has been seen {seen}, and {waits}{oldest}: nothing runs them. {START_WORKER}"]
+    return [f"A worker ({worker.name}) stopped without shutting down: its last heartbeat was at "
+            f"{format_rto_time(worker.last_beat)}. {_plural(len(alive), 'worker')} running now. {START_WORKER}"
+            for worker in status.workers
+            if worker.died and now - worker.last_beat < DIED_TOLD_FOR
+            and not any(other.born is not None and other.born > worker.last_beat for other in alive)]
 
 
-def _cron_notices(status: Status, now: datetime) -> list[str]:
-    first_seen = status.cron.get("first_seen")
-    if first_seen is None:
-        return ["The nightly schedule (the cron) has never run here, so the nightly Canvas sync and result "
-                f"transfer do not happen. {START_CRON}"]
-    notices = []
-    if not status.cron_alive:
-        notices.append(f"The nightly schedule (the cron) has stopped: its last heartbeat was at "
-                       f"{format_rto_time(status.cron.get('beat'))}. {START_CRON}")
+def _missed(status: Status, now: datetime) -> list[str]:
+    """The nightly jobs whose last due time passed (with NIGHTLY_GRACE) without the cron enqueueing them,
+    since the cron was first seen: "the nightly Canvas sync due at 05/12/2026 02:00"."""
     zone, moment = current_app.config["RTO_TIME_ZONE"], (now - NIGHTLY_GRACE).replace(tzinfo=timezone.utc)
+    missed = []
     for (job, words), expression in zip(NIGHTLY_JOBS, nightly_schedule()):
         due = naive_utc(previous_due(expression, zone, moment))
         enqueued = status.cron.get(f"enqueued:{job.__module__}.{job.__name__}")
-        if first_seen <= due and (enqueued is None or enqueued < due):
-            notices.append(f"The {words} was due at {format_rto_time(due)} and did not run: the cron was not "
-                           f"running then. {START_CRON if not status.cron_alive else 'It runs again now.'}")
-    return notices
+        if status.cron["first_seen"] <= due and (enqueued is None or enqueued < due):
+            missed.append(f"the {words} due at {format_rto_time(due)}")
+    return missed
+
+
+def _cron_notices(status: Status, now: datetime) -> list[str]:
+    if "first_seen" not in status.cron:
+        return ["The nightly schedule (the cron) has never run here, so the nightly Canvas sync and result "
+                f"transfer do not happen. {START_CRON}"]
+    missed = " and ".join(_missed(status, now))
+    if not status.cron_alive:
+        did_not_run = f", and {missed} did not run" if missed else ""
+        return [f"The nightly schedule (the cron) has stopped: its last heartbeat was at "
+                f"{format_rto_time(status.cron.get('beat'))}{did_not_run}. {START_CRON}"]
+    if missed:
+        return [f"{missed[0].upper()}{missed[1:]} did not run: the nightly schedule (the cron) was not running "
+                "then. It runs now; start the work by hand if it cannot wait for tonight."]
+    return []
