@@ -31,6 +31,7 @@ def init_app(app):
         integrations,
         main,
         occurrences,
+        operations,
         oversight,
         result_transfer,
         result_types,
@@ -41,7 +42,7 @@ def init_app(app):
 
     for module in (auth, main, clients, units, occurrences, enrolments, result_types, task_statuses, security,
                    integrations, canvas_links, enrolment_transfer, result_transfer, bulk_results, oversight, audit_log,
-                   canvas_sync):
+                   canvas_sync, operations):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

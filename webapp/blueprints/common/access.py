@@ -13,7 +13,8 @@ from ...services.permissions import ACTIONS, ENTITY_NAMES, can
 
 
 def public(view):
-    """Reachable without signing in (the sign-in page only)."""
+    """Reachable without signing in: the sign-in page, and the health and metrics endpoints for the
+    machines that run canvaslink (blueprints/operations.py)."""
     view.access = "public"
     return view
 
