@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tests.canvas_fixtures import canvas_user_of
 from webapp.extensions import db
-from webapp.models import Client, Enrolment, EnrolmentStatus, ResultProvenance
+from webapp.models import Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, ResultProvenance
 from webapp.rto_time import format_rto_date, format_rto_time
 from webapp.services.clock import utcnow
 from webapp.services.result_transfer.bulk import start_bulk_download
@@ -21,6 +21,7 @@ from webapp.services.result_transfer.download import run_download
 from webapp.services.runs.nightly import nightly_summary
 
 SECTION_ENROLMENTS = "GET /api/v1/sections/:section_id/enrollments"
+MODULE_STATES = "GET /api/v1/courses/:course_id/modules"
 ZONE = "Australia/Sydney"
 
 
@@ -64,15 +65,25 @@ def test_a_refresh_keeps_and_shows_each_students_last_activity_with_no_extra_cal
     assert f"As Canvas gave it on {format_rto_time(ed.activity_read_at, ZONE)}" in view
 
 
-def test_the_result_download_reads_activity_for_one_call_per_100_students(client, login, transferred_121, sim):
-    login()
-    _active_in_canvas(sim, "C0030", 5400, days_ago=1)
+def _download_calls(sim) -> Counter:
+    """A bulk result download; the Canvas calls it made."""
     run, _ = start_bulk_download(None)
     db.session.commit()
     before = Counter(sim.counters()["requests"])
     run_download(run)
-    made = Counter(sim.counters()["requests"]) - before
-    assert made[SECTION_ENROLMENTS] == 1  # 16 students: one page of the section's enrolments
+    return Counter(sim.counters()["requests"]) - before
+
+
+def test_the_result_download_reads_activity_for_one_call_per_100_students(client, login, transferred_121, sim):
+    login()
+    _active_in_canvas(sim, "C0030", 5400, days_ago=1)
+    # The transfer read everyone's activity a moment ago: a download now lists the section no more.
+    assert _download_calls(sim) == {MODULE_STATES: 16}
+    for transfer in db.session.scalars(select(EnrolmentTransfer)):
+        transfer.activity_read_at = utcnow() - timedelta(minutes=11)
+    db.session.commit()
+    # Read longer ago: one listing of the section (16 students, one page) beside the 16 module-state reads.
+    assert _download_calls(sim) == {MODULE_STATES: 16, SECTION_ENROLMENTS: 1}
     db.session.expire_all()
     transfer = _enrolment("C0030").transfer
     assert transfer.total_activity_seconds == 5400 and transfer.activity_read_at is not None

@@ -13,7 +13,6 @@ from webapp.services.result_transfer.bulk import start_bulk_download
 from webapp.services.result_transfer.download import run_download
 
 MODULE_STATES = "GET /api/v1/courses/:course_id/modules"
-SECTION_ENROLMENTS = "GET /api/v1/sections/:section_id/enrollments"
 
 
 def _download() -> JobRun:
@@ -30,14 +29,12 @@ def _staged(run: JobRun) -> set[tuple]:
 
 
 def test_one_module_states_call_per_enrolment_and_no_other(transferred_121, sim):
-    """Before engagement (issue 25) the download made 16 calls for 16 students; reading their activity
-    adds the section's enrolment list, one call per 100 students."""
     before = Counter(sim.counters()["requests"])
     run = _download()
     made = Counter(sim.counters()["requests"]) - before
 
     assert (run.status, run.done, run.failed) == ("finished", 16, 0)
-    assert made == {MODULE_STATES: 16, SECTION_ENROLMENTS: 1}
+    assert made == {MODULE_STATES: 16}
 
 
 def test_injected_faults_change_nothing_that_is_staged(transferred_121, sim):

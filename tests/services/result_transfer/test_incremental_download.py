@@ -15,8 +15,6 @@ from webapp.services.result_transfer.download import run_download
 
 MODULE_STATES = "GET /api/v1/courses/:course_id/modules"
 BULK_PROGRESS = "GET /api/v1/courses/:course_id/bulk_user_progress"
-# Every download lists the section once per 100 students for their activity in Canvas (issue 25).
-SECTION_ENROLMENTS = "GET /api/v1/sections/:section_id/enrollments"
 UTC = timezone.utc
 
 
@@ -42,7 +40,7 @@ def test_an_incremental_download_reads_only_the_students_who_progressed(transfer
     incremental, made = _download(sim, incremental=True)
     full, _ = _download(sim, incremental=False)
 
-    assert made == {BULK_PROGRESS: 1, MODULE_STATES: 2, SECTION_ENROLMENTS: 1}
+    assert made == {BULK_PROGRESS: 1, MODULE_STATES: 2}
     assert (incremental.status, incremental.done, incremental.failed) == ("finished", 16, 0)
     assert _staged(incremental) == _staged(full)
     assert (902, "completed", "2026-10-20T03:00:00+00:00") in {row[1:] for row in _staged(incremental)}
@@ -56,7 +54,7 @@ def test_states_older_than_a_week_are_read_again_though_the_counters_did_not_mov
 
     _, made = _download(sim, incremental=True)
 
-    assert made == {BULK_PROGRESS: 1, MODULE_STATES: 16, SECTION_ENROLMENTS: 1}
+    assert made == {BULK_PROGRESS: 1, MODULE_STATES: 16}
 
 
 def test_bulk_user_progress_counts_requirements_as_canvas_does(transferred_121, sim):
@@ -130,4 +128,4 @@ def test_occurrences_that_are_sections_of_one_course_share_its_progress_list(
     incremental, made = _download(sim, incremental=True)
 
     assert (incremental.status, incremental.done, incremental.failed) == ("finished", 18, 0)
-    assert made == {BULK_PROGRESS: 1, SECTION_ENROLMENTS: 1}  # nobody progressed: no student read again
+    assert made == {BULK_PROGRESS: 1}  # nobody progressed: no student read again

@@ -19,7 +19,7 @@ from ..clock import utcnow
 from ..integrations.connection import canvas_client
 from ..runs.lifecycle import record_items, stopped_by_cancel
 from ..canvas_sync.states import canvas_enrolments
-from ..engagement.reading import ActivityRead, note_section_activity
+from ..engagement.reading import ActivityRead, activity_read, note_section_activity
 from .claims import Claims
 from .incremental import REFRESH_DAYS, keep_progress, marks_of, needs_fetch
 from .staging import INSERT_DOWNLOADS, Failed, Fetch, Staged, Unchanged, module_states, staging_of
@@ -183,10 +183,8 @@ class Downloader:
                 unchanged.append((fetch, Unchanged(mark.states, mark.states_fetched_at)))
         if unchanged:
             self._stage_results(unchanged)
-        # The section's enrolment list carries every student's activity in Canvas: one call per 100 students.
-        first = fetches[0]
-        return [ActivityRead(integration_id, occurrence_id, first.section_id, tuple(f.enrolment_id for f in fetches)),
-                *wanted]
+        read = activity_read(integration_id, occurrence_id, fetches[0].section_id, [f.enrolment_id for f in fetches])
+        return [read, *wanted] if read else wanted
 
     def _counters(self, client: CanvasClient, course_id: int) -> dict:
         """Canvas's counters for every student of the course, read once per job: occurrences that
