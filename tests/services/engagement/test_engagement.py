@@ -8,6 +8,7 @@ import io
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 import requests
 from sqlalchemy import select
 
@@ -200,3 +201,37 @@ def test_a_finish_date_before_a_units_start_or_over_a_newer_read_records_nothing
 def test_only_staff_who_edit_enrolments_see_the_offer(client, login, transferred_121):
     login("Read only")
     assert client.get(f"/enrolments/{_enrolment('C0036').id}/withdrawal").status_code == 403
+
+
+def test_the_wizard_sets_the_days_after_which_a_student_has_gone_quiet(login, sim, integration):
+    from webapp.services import DomainError
+    from webapp.services.integrations import wizard
+
+    admin = login()
+    draft = wizard.start_draft(admin.id, integration)
+    with pytest.raises(DomainError) as refused:
+        wizard.save_step(draft, 2, dict(draft.data, quiet_days=0))
+    assert refused.value.field == "quiet_days" and "1 to 365 days" in refused.value.message
+    wizard.save_step(draft, 2, dict(draft.data, quiet_days=21))
+    wizard.finish(draft, admin.id)
+    db.session.commit()
+    assert db.session.get(type(integration), integration.id).quiet_days == 21
+
+
+def test_an_enrolment_without_readable_activity_keeps_what_was_read(transferred_121, sim):
+    """Canvas sends activity only to a caller with read_reports: a listing without it changes nothing."""
+    from webapp.services.canvas import BadResponse, Enrollment
+    from webapp.services.canvas.models import parse_answer
+    from webapp.services.engagement.activity import note_activity
+
+    base = {"id": 1, "user_id": 1001, "course_id": 55, "course_section_id": 87, "type": "StudentEnrollment",
+            "enrollment_state": "active"}
+    transfer = _enrolment("C0025").transfer
+    transfer.total_activity_seconds, transfer.activity_read_at = 60, utcnow() - timedelta(days=1)
+    transfer.canvas_user_id = 1001
+    assert note_activity([transfer], {1001: parse_answer(Enrollment, base, "x")}) == 0
+    assert transfer.total_activity_seconds == 60
+    shown = parse_answer(Enrollment, {**base, "last_activity_at": None, "total_activity_time": 0}, "x")
+    assert note_activity([transfer], {1001: shown}) == 1 and transfer.total_activity_seconds == 0
+    with pytest.raises(BadResponse):
+        parse_answer(Enrollment, {**base, "total_activity_time": "lots"}, "enrolments in section 87")
