@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from tests.e2e.axe import axe_violations, describe
+
 from webapp.rto_time import format_rto_date, to_rto_time
 from webapp.services.clock import aware_utc, utcnow
 
@@ -91,6 +93,11 @@ def test_last_activity_gone_quiet_and_a_withdrawal_from_canvas_evidence(page, br
     _shot(page, "withdrawal-1280.png")
     page.set_viewport_size({"width": 390, "height": 844})
     _shot(page, "withdrawal-390.png")
+    problems = describe("the Withdrawn results offer", axe_violations(page))
+    page.goto(f"{page.url.rsplit('/withdrawal', 1)[0]}/edit")
+    problems += describe("the enrolment's Edit form with its Canvas activity", axe_violations(page))
+    assert not problems, "\n".join(problems)
+    page.go_back()
     page.set_viewport_size({"width": 1280, "height": 800})
     page.get_by_role("button", name="Record Withdrawn results").click()
     expect(page.locator(".flash-success")).to_contain_text("Recorded Withdrawn for")
@@ -100,3 +107,18 @@ def test_last_activity_gone_quiet_and_a_withdrawal_from_canvas_evidence(page, br
     expect(first_unit.locator("option:checked")).to_have_text("40 Withdrawn")
     expect(page.locator("input[name=result_end]").first).to_have_value(last_day)
     _shot(page, "enrolment-1280.png")
+
+    # The Progress picture shows each student's activity under their name.
+    from webapp.extensions import db
+    from webapp.services.result_transfer.download import run_download, start_download
+
+    run, _ = start_download(transferred_121, None)
+    db.session.commit()
+    run_download(run)
+    page.goto("/occurrences/121/progress")
+    ella = page.locator("tr", has=page.get_by_role("link", name="Ella Wright"))
+    expect(ella.locator(".last-active")).to_contain_text(f"Last active in Canvas: {sydney_day:%d/%m/%Y}")
+    expect(ella.locator(".last-active")).to_contain_text("1:30 in total")
+    _shot(page, "progress-1280.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    _shot(page, "progress-390.png")
