@@ -19,22 +19,17 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('enrolment_transfer') as batch:
-        batch.add_column(sa.Column('last_activity_at', sa.DateTime(), nullable=True))
-        batch.add_column(sa.Column('total_activity_seconds', sa.Integer(), nullable=True))
-        batch.add_column(sa.Column('activity_read_at', sa.DateTime(), nullable=True))
-    with op.batch_alter_table('lms_integration') as batch:
-        batch.add_column(sa.Column('quiet_days', sa.Integer(), nullable=False, server_default='14'))
-    with op.batch_alter_table('result_provenance') as batch:
-        batch.add_column(sa.Column('date_source', sa.Text(), nullable=True))
+    # Plain ADD/DROP COLUMN, no batch copy: a copy of a table referring to job_run reflects its expression index.
+    op.add_column('enrolment_transfer', sa.Column('last_activity_at', sa.DateTime(), nullable=True))
+    op.add_column('enrolment_transfer', sa.Column('total_activity_seconds', sa.Integer(), nullable=True))
+    op.add_column('enrolment_transfer', sa.Column('activity_read_at', sa.DateTime(), nullable=True))
+    op.add_column('lms_integration', sa.Column('quiet_days', sa.Integer(), nullable=False, server_default='14'))
+    op.add_column('result_provenance', sa.Column('date_source', sa.Text(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('result_provenance') as batch:
-        batch.drop_column('date_source')
-    with op.batch_alter_table('lms_integration') as batch:
-        batch.drop_column('quiet_days')
-    with op.batch_alter_table('enrolment_transfer') as batch:
-        batch.drop_column('activity_read_at')
-        batch.drop_column('total_activity_seconds')
-        batch.drop_column('last_activity_at')
+    op.drop_column('result_provenance', 'date_source')
+    op.drop_column('lms_integration', 'quiet_days')
+    op.drop_column('enrolment_transfer', 'activity_read_at')
+    op.drop_column('enrolment_transfer', 'total_activity_seconds')
+    op.drop_column('enrolment_transfer', 'last_activity_at')
