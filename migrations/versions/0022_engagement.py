@@ -23,6 +23,8 @@ def upgrade():
     op.add_column('enrolment_transfer', sa.Column('last_activity_at', sa.DateTime(), nullable=True))
     op.add_column('enrolment_transfer', sa.Column('total_activity_seconds', sa.Integer(), nullable=True))
     op.add_column('enrolment_transfer', sa.Column('activity_read_at', sa.DateTime(), nullable=True))
+    op.add_column('enrolment_transfer', sa.Column('activity_withheld', sa.Boolean(), nullable=False,
+                                                  server_default=sa.false()))
     op.add_column('lms_integration', sa.Column('quiet_days', sa.Integer(), nullable=False, server_default='14'))
     op.add_column('result_provenance', sa.Column('date_source', sa.Text(), nullable=True))
 
@@ -30,6 +32,7 @@ def upgrade():
 def downgrade():
     op.drop_column('result_provenance', 'date_source')
     op.drop_column('lms_integration', 'quiet_days')
+    op.drop_column('enrolment_transfer', 'activity_withheld')
     op.drop_column('enrolment_transfer', 'activity_read_at')
     op.drop_column('enrolment_transfer', 'total_activity_seconds')
     op.drop_column('enrolment_transfer', 'last_activity_at')

@@ -3,7 +3,7 @@ their mappings to units/tasks, and which enrolments were transferred."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -123,6 +123,8 @@ class EnrolmentTransfer(Base):
     last_activity_at: Mapped[datetime | None]
     total_activity_seconds: Mapped[int | None]
     activity_read_at: Mapped[datetime | None]
+    # The last listing came without them: the integration's Canvas user may not view usage reports.
+    activity_withheld: Mapped[bool] = mapped_column(default=False, server_default=false())
     transferred_at: Mapped[datetime]
     transferred_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 

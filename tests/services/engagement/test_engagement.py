@@ -235,3 +235,20 @@ def test_an_enrolment_without_readable_activity_keeps_what_was_read(transferred_
     assert note_activity([transfer], {1001: shown}) == 1 and transfer.total_activity_seconds == 0
     with pytest.raises(BadResponse):
         parse_answer(Enrollment, {**base, "total_activity_time": "lots"}, "enrolments in section 87")
+
+
+def test_a_canvas_user_who_may_not_view_usage_reports_is_told_so(client, login, transferred_121, sim):
+    """Canvas leaves the fields out for a token without read_reports: the pages say why nothing shows."""
+    login()
+    with sim.state.lock:
+        sim.state.users[1].without_permissions = frozenset({"read_reports"})
+    _active_in_canvas(sim, "C0029", 600)
+    _refresh(client)
+    transfer = _enrolment("C0029").transfer
+    assert transfer.activity_withheld and transfer.total_activity_seconds == 0  # as the transfer read it
+    page = client.get(f"/enrolments/{_enrolment('C0029').id}").get_data(as_text=True)
+    assert "needs the permission to view usage reports (read_reports)" not in page  # read before, still shown
+    transfer.activity_read_at = None  # as for a student transferred before canvaslink kept activity
+    db.session.commit()
+    page = client.get(f"/enrolments/{_enrolment('C0029').id}").get_data(as_text=True)
+    assert "needs the permission to view usage reports (read_reports)" in page

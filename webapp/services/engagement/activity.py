@@ -22,7 +22,10 @@ def note_activity(transfers, in_canvas: dict[int, Enrollment], now: datetime | N
     noted = 0
     for transfer in transfers:
         found = in_canvas.get(transfer.canvas_user_id)
-        if found is None or not found.activity_shown:
+        if found is None:
+            continue
+        transfer.activity_withheld = not found.activity_shown
+        if transfer.activity_withheld:
             continue
         transfer.last_activity_at = naive_utc(found.last_activity_at)
         transfer.total_activity_seconds = found.total_activity_time or 0
@@ -50,6 +53,10 @@ def ago(days: int | None) -> str:
     return "today" if days <= 0 else "yesterday" if days == 1 else f"{days} days ago"
 
 
+WITHHELD = ("Canvas sends no activity to this integration: its Canvas user needs the permission to view "
+            "usage reports (read_reports) in the course's account")
+
+
 @dataclass(frozen=True)
 class Engagement:
     """A student's activity in Canvas in the pages' words."""
@@ -59,12 +66,13 @@ class Engagement:
     days_ago: int | None       # calendar days since, in the RTO's time zone
     total: str                 # "4:15"
     read_at: str               # when canvaslink read them, "05/12/2026 10:02"
+    withheld: bool = False     # the section was read, but Canvas sent no activity (no read_reports)
 
     @property
     def summary(self) -> str:
         """"14/11/2026 (21 days ago) · 4:15", "Never active · 0:00", or "Not read yet"."""
         if not self.read:
-            return "Not read yet"
+            return WITHHELD if self.withheld else "Not read yet"
         when = f"{self.last_active_date} ({ago(self.days_ago)})" if self.last_active else "Never active"
         return f"{when} · {self.total}"
 
@@ -72,7 +80,8 @@ class Engagement:
 def engagement_of(transfer: EnrolmentTransfer | None, zone=None, now: datetime | None = None) -> Engagement:
     """In the time zone given, else that of the integration the activity came through."""
     if transfer is None or transfer.activity_read_at is None:
-        return Engagement(False, "", "", None, "", "")
+        withheld = transfer is not None and transfer.activity_withheld
+        return Engagement(False, "", "", None, "", "", withheld=withheld)
     zone = zone or (transfer.link.integration if transfer.link else None)
     return Engagement(True, format_rto_time(transfer.last_activity_at, zone),
                       format_rto_date(transfer.last_activity_at, zone),
