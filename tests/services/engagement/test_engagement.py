@@ -81,7 +81,7 @@ def test_the_result_download_reads_activity_for_one_call_per_100_students(client
     # The transfer read everyone's activity a moment ago: a download now lists the section no more.
     assert _download_calls(sim) == {MODULE_STATES: 16}
     for transfer in db.session.scalars(select(EnrolmentTransfer)):
-        transfer.activity_read_at = utcnow() - timedelta(minutes=11)
+        transfer.activity_read_at = utcnow() - timedelta(minutes=61)
     db.session.commit()
     # Read longer ago: one listing of the section (16 students, one page) beside the 16 module-state reads.
     assert _download_calls(sim) == {MODULE_STATES: 16, SECTION_ENROLMENTS: 1}

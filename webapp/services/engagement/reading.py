@@ -1,7 +1,7 @@
 """The result download's read of each occurrence's section for the students' activity: the one path
 that does not list the section anyway, so it lists it once per occurrence (one call per 100 students)
-beside the module states it reads, unless a refresh or sync read every one of those students just
-before (a withdrawal's sync reads the section, then stages the student's progress at once)."""
+beside the module states it reads, unless a refresh or sync read every one of those students within
+FRESH (a withdrawal's sync reads the section, then stages the student's progress at once)."""
 
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -15,8 +15,9 @@ from ..canvas import CanvasError
 from ..clock import utcnow
 from .activity import note_activity
 
-# Activity read this recently is what Canvas has now, near enough: the download does not list the section again.
-FRESH = timedelta(minutes=10)
+# Activity read this recently is recent enough: the download does not list the section again. An hour covers
+# the nightly sync (02:00, it reads every section) before the nightly result transfer (02:30).
+FRESH = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
