@@ -20,7 +20,8 @@ STUDENT_TYPES = ("StudentEnrollment", STUDENT_VIEW)
 # Here rather than in rights.py because specs.py checks seeds against it, and rights.py needs
 # the running simulation, which specs.py builds: the dependency has to point one way.
 PERMISSIONS = ("manage_sis", "read_sis", "view_user_logins", "manage_user_logins", "manage_students",
-               "view_all_grades", "manage_grades", "manage_assignments", "read_roster", "manage_account_memberships")
+               "view_all_grades", "manage_grades", "manage_assignments", "read_roster", "manage_account_memberships",
+               "read_reports")
 
 
 @dataclass
@@ -146,6 +147,9 @@ class Enrollment:
     associated_user_id: int | None = None
     # Not in Canvas's JSON; kept so tests can see whether a notification was asked for.
     notify: bool = False
+    # The student's activity in the course (activity.py): null until they first do something; seconds.
+    last_activity_at: datetime | None = None
+    total_activity_time: int = 0
 
     @property
     def role(self) -> str:

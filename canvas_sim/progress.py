@@ -8,11 +8,14 @@ module is `locked` until its unlock date and prerequisites allow entry, then `un
 
 from datetime import datetime
 
+from .activity import record_activity
 from .models import Assignment, Module, ModuleItem, Progress, Submission
 from .state import State
 from .visibility import visible_items, visible_to
 
 SETTABLE_STATES = ("started", "completed", "unlocked")
+# The time a student spends on a step of a module when a scenario does not say (seconds).
+MODULE_SECONDS = 600
 
 
 def requirement_items(module: Module, user_id: int) -> list[ModuleItem]:
@@ -28,7 +31,7 @@ def evaluate(state: State, module: Module, user_id: int) -> Progress:
         return Progress(user_id, module.id, "locked", None)
     if not requirement_items(module, user_id):
         # Canvas completes a module without requirements as soon as the student may enter it.
-        return set_progress(state, user_id, module, "completed")
+        return set_progress(state, user_id, module, "completed", seconds=None)
     return Progress(user_id, module.id, "unlocked", None)
 
 
@@ -40,8 +43,10 @@ def _locked(state: State, module: Module, user_id: int) -> bool:
 
 
 def set_progress(state: State, user_id: int, module: Module, new_state: str,
-                 completed_at: datetime | None = None) -> Progress:
-    """Play the student: "unlocked" forgets any progress, so the derived state shows again."""
+                 completed_at: datetime | None = None, seconds: int | None = MODULE_SECONDS) -> Progress:
+    """Play the student: "unlocked" forgets any progress, so the derived state shows again. `seconds`:
+    the time the student spent, recorded as activity on their enrolment (None: Canvas completed the
+    module by itself, which is no activity)."""
     if new_state not in SETTABLE_STATES:
         raise ValueError(f"state must be one of {', '.join(SETTABLE_STATES)}")
     if new_state == "unlocked":
@@ -57,6 +62,9 @@ def set_progress(state: State, user_id: int, module: Module, new_state: str,
         completed_at = None
     progress = Progress(user_id, module.id, new_state, completed_at, met)
     state.progress[(user_id, module.id)] = progress
+    if seconds is not None:
+        # Working through a module is activity in the course, at the completion time when one is given.
+        record_activity(state, user_id, module.course_id, seconds, completed_at or state.now())
     return progress
 
 

@@ -71,10 +71,12 @@ class Shown:
     sis: bool = True  # sis_user_id, integration_id (read_sis)
     sis_import: bool = True  # sis_import_id (manage_sis)
     login_id: bool = True  # view_user_logins
+    activity: bool = True  # last_activity_at, last_attended_at, total_activity_time (read_reports on the course)
 
 
 def shown_to(state: State, user: User, context: Account | None = None) -> Shown:
     """SIS rights count on the root account; logins on the account the call is about."""
     root = state.account
     return Shown(sis=can(state, user, "read_sis", root), sis_import=can(state, user, "manage_sis", root),
-                 login_id=can(state, user, "view_user_logins", context or root))
+                 login_id=can(state, user, "view_user_logins", context or root),
+                 activity=can(state, user, "read_reports", context or root))

@@ -120,8 +120,11 @@ def enrollment_json(state: State, enrollment: Enrollment, shown: Shown, with_use
             "limit_privileges_to_course_section": enrollment.limit_privileges_to_course_section,
             "root_account_id": state.account.id, "associated_user_id": enrollment.associated_user_id,
             "created_at": to_iso(enrollment.created_at), "updated_at": to_iso(enrollment.updated_at),
-            "start_at": to_iso(enrollment.start_at), "end_at": to_iso(enrollment.end_at),
-            "last_activity_at": None, "total_activity_time": 0}
+            "start_at": to_iso(enrollment.start_at), "end_at": to_iso(enrollment.end_at)}
+    if shown.activity:
+        # Only to the student themselves or a caller with read_reports (api/v1/user.rb#enrollment_json).
+        data.update({"last_activity_at": to_iso(enrollment.last_activity_at), "last_attended_at": None,
+                     "total_activity_time": enrollment.total_activity_time})
     if shown.sis:
         data.update({"sis_course_id": course.sis_course_id, "sis_section_id": section.sis_section_id,
                      "sis_user_id": login.sis_user_id if login else None})

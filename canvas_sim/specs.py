@@ -23,7 +23,7 @@ list at a time, so a scenario can be built up front or piece by piece the same w
 A spec that cannot be built raises ValueError, which the admin API answers with 400.
 """
 
-from . import grading_specs, progress
+from . import activity, grading_specs, progress
 from .models import PERMISSIONS, ROLE_IDS, STUDENT_VIEW, Account, Course, Enrollment, Module, ModuleItem, Section, User
 from .state import State
 from .timefmt import parse_iso, to_iso
@@ -44,6 +44,9 @@ def apply(state: State, data: dict) -> None:
         add_course(state, spec)
     for spec in data.get("enrollments", []):
         add_enrollment(state, spec)
+    for spec in data.get("users", []):
+        for history in spec.get("activity", []):
+            activity.earlier_activity(state, int(spec["id"]), history)
     for spec in data.get("module_states", []):
         set_module_state(state, spec)
     grading_specs.apply_submissions(state, data.get("submissions", []))
@@ -160,9 +163,13 @@ def add_enrollment(state: State, spec: dict) -> Enrollment:
     type_ = spec.get("type", "StudentEnrollment")
     if type_ not in ROLE_IDS and type_ != STUDENT_VIEW:
         raise ValueError(f"unknown enrollment type {type_}")
+    seconds = _whole(spec.get("total_activity_time", 0), "total_activity_time")
+    if seconds < 0:
+        raise ValueError("total_activity_time must be 0 or more")
     return state.add_enrollment(
         user, section, type_, spec.get("state", "active"), id=spec.get("id"),
-        limit_privileges_to_course_section=bool(spec.get("limit_privileges_to_course_section", False)))
+        limit_privileges_to_course_section=bool(spec.get("limit_privileges_to_course_section", False)),
+        last_activity_at=parse_iso(spec.get("last_activity_at")), total_activity_time=seconds)
 
 
 # What a running scenario may change (admin API PATCH): playing staff in Canvas.
@@ -222,7 +229,30 @@ def set_module_state(state: State, spec: dict):
     module = state.modules.get(int(spec["module_id"]))
     if user is None or module is None:
         raise ValueError("unknown user_id or module_id")
-    return progress.set_progress(state, user.id, module, spec["state"], parse_iso(spec.get("completed_at")))
+    seconds = _whole(spec.get("seconds", progress.MODULE_SECONDS), "seconds")
+    return progress.set_progress(state, user.id, module, spec["state"], parse_iso(spec.get("completed_at")), seconds)
+
+
+def _whole(value, name: str) -> int:
+    """A whole number from JSON or a form field."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a whole number") from None
+    if isinstance(value, float) and value != number:
+        raise ValueError(f"{name} must be a whole number")
+    return number
+
+
+def record_page_view(state: State, spec: dict) -> list[Enrollment]:
+    """Play the student viewing a page of the course for `seconds` (default 60), at `at` (default now)."""
+    _require(spec, "user_id", "course_id")
+    user = state.users.get(_whole(spec["user_id"], "user_id"))
+    course = state.courses.get(_whole(spec["course_id"], "course_id"))
+    if user is None or course is None:
+        raise ValueError("unknown user_id or course_id")
+    return activity.record_activity(state, user.id, course.id, _whole(spec.get("seconds", 60), "seconds"),
+                                    parse_iso(spec.get("at")))
 
 
 def dump(state: State) -> dict:
@@ -245,7 +275,10 @@ def dump(state: State) -> dict:
                 "admin_account_id": None if root_admin else user.admin_account_id,
                 "without_permissions": sorted(user.without_permissions),
                 "tokens": [t.token for t in state.tokens.values()
-                           if t.user_id == user.id and t.developer_key_id is None]}
+                           if t.user_id == user.id and t.developer_key_id is None],
+                "activity": [{"course_id": course_id, "last_activity_at": to_iso(at), "total_activity_time": seconds}
+                             for (user_id, course_id), (at, seconds) in state.earlier_activity.items()
+                             if user_id == user.id]}
 
     def section_spec(section: Section) -> dict:
         return {"id": section.id, "name": section.name, "sis_section_id": section.sis_section_id,
@@ -267,9 +300,11 @@ def dump(state: State) -> dict:
                      "modules": [module_spec(m) for m in state.course_modules(c)], **grading["courses"][c.id]}
                     for c in state.courses.values()],
         "enrollments": [{"id": e.id, "user_id": e.user_id, "section_id": e.section_id, "type": e.type,
-                         "state": e.workflow_state} for e in state.enrollments.values()],
+                         "state": e.workflow_state, "last_activity_at": to_iso(e.last_activity_at),
+                         "total_activity_time": e.total_activity_time} for e in state.enrollments.values()],
         "module_states": [{"user_id": p.user_id, "module_id": p.module_id, "state": p.state,
-                           "completed_at": to_iso(p.completed_at)} for p in state.progress.values()],
+                           # The enrolments above carry the activity already: replaying adds none.
+                           "completed_at": to_iso(p.completed_at), "seconds": 0} for p in state.progress.values()],
         "grading_standards": grading["grading_standards"],
         "submissions": grading["submissions"],
     }

@@ -74,6 +74,8 @@ class State:
         self.logins: dict[int, Login] = {}
         self.enrollments: dict[int, Enrollment] = {}
         self.progress: dict[tuple[int, int], Progress] = {}
+        # (user, course) -> (last activity, seconds) a seed gave a student before their enrolment existed.
+        self.earlier_activity: dict[tuple[int, int], tuple] = {}
         self.developer_keys: dict[int, DeveloperKey] = {}
         self.tokens: dict[str, AccessToken] = {}
         self.codes: dict[str, AuthorizationCode] = {}
@@ -296,10 +298,17 @@ class State:
                                 course_id=section.course_id, section_id=section.id, type=type_,
                                 workflow_state=workflow_state, created_at=now, updated_at=now, **options)
         self.enrollments[enrollment.id] = enrollment
+        self.give_earlier_activity(enrollment)
         if type_ in STUDENT_TYPES:
             for assignment in self.course_assignments(self.courses[section.course_id]):
                 self._placeholder(assignment, user.id)
         return enrollment
+
+    def give_earlier_activity(self, enrollment: Enrollment) -> None:
+        """A seed's history of the student in the course (activity.earlier_activity), on an enrolment that has none."""
+        earlier = self.earlier_activity.get((enrollment.user_id, enrollment.course_id))
+        if earlier is not None and enrollment.type == "StudentEnrollment" and enrollment.last_activity_at is None:
+            enrollment.last_activity_at, enrollment.total_activity_time = earlier
 
     def add_developer_key(self, spec: dict) -> DeveloperKey:
         key = DeveloperKey(id=self.new_id(self.developer_keys, spec.get("id")), client_id=str(spec["client_id"]),

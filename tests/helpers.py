@@ -31,7 +31,7 @@ def sign_in(client, username: str, password: str = PASSWORD):
     return response
 
 # Page 2 of the integration wizard as a browser posts it: the "Keeping Canvas in step" choices at their defaults.
-KEEPING_IN_STEP = {"leave_action": "conclude", "invitation_days": "7", "guard_students": "10", "guard_percent": "25"}
+KEEPING_IN_STEP = {"leave_action": "conclude", "invitation_days": "7", "quiet_days": "14", "guard_students": "10", "guard_percent": "25"}
 
 
 def run_queued_jobs(app, redis_url: str) -> None:

@@ -1,5 +1,7 @@
 """Enrollments (reference §5): enrol idempotently, list by bookmark, conclude/deactivate/delete, reactivate."""
 
+from dataclasses import replace
+
 from flask import Blueprint, g, jsonify
 
 from .. import errors, rights, specs
@@ -137,8 +139,10 @@ def list_enrollments(section_id=None, course_id=None, user_id=None):
 
 def _json(state: State, enrollment: Enrollment, with_user: bool = True) -> dict:
     course = state.courses[enrollment.course_id]
-    return enrollment_json(state, enrollment, rights.shown_to(state, g.user, rights.course_account(state, course)),
-                           with_user)
+    shown = rights.shown_to(state, g.user, rights.course_account(state, course))
+    if enrollment.user_id == g.user.id:
+        shown = replace(shown, activity=True)  # a student always sees their own activity
+    return enrollment_json(state, enrollment, shown, with_user)
 
 
 def _sis_user_id(state: State, enrollment: Enrollment) -> str | None:
