@@ -9,6 +9,7 @@ from .backoff import Backoff
 from .encoding import flag, sis_path_id
 from .errors import BadResponse, CanvasError, CanvasValidationError, NotFound, PermissionDenied, Unavailable, amended
 from .fanout import run_concurrently
+from .grades import GradeCalls
 from .limiter import ConcurrencyLimiter, SharedLimiter
 from .models import (
     Account, Admin, CanvasObject, parse_answer, Course, Enrollment, Login, Module, ModuleItem, Section, StudentProgress, User,
@@ -22,7 +23,7 @@ K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 
 
-class CanvasClient:
+class CanvasClient(GradeCalls):
     """One Canvas instance, one token; safe to share between threads, which then share its limiter.
 
     `timeout` is (connect, read) seconds per request; `max_attempts` bounds the tries of a

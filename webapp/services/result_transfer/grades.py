@@ -1,0 +1,131 @@
+"""What one assessment grade says about a task (design §3 "Evidence has ranks"; reference §13).
+
+A submission, its assignment and the integration's grade rules → the evidence: Satisfactory, Not Yet
+Satisfactory, Submitted (awaiting marking, or a resubmission awaiting marking), Excused (for a
+person to decide), or nothing. Only what the assessor decided counts: their `entered_grade`, before
+any late deduction; a grade not yet released to the student (no `posted_at`) is a draft and no
+evidence unless the integration says otherwise; an unpublished or ungraded assignment is never
+evidence. Pure: plain data in, plain data out.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+# Evidence kinds, strongest first.
+SATISFACTORY, NOT_YET, SUBMITTED, EXCUSED, DRAFT, NO_EVIDENCE = (
+    "satisfactory", "not_yet_satisfactory", "submitted", "excused", "draft", "none")
+WORDS = {SATISFACTORY: "Satisfactory", NOT_YET: "Not Yet Satisfactory", SUBMITTED: "Submitted",
+         EXCUSED: "Excused", DRAFT: "Draft grade", NO_EVIDENCE: "No evidence"}
+# Which evidence counts toward a result: grades only, modules only, or both.
+GRADES_ONLY, MODULES_ONLY, GRADES_AND_MODULES = "grades", "modules", "both"
+EVIDENCE_SOURCES = ((GRADES_AND_MODULES, "Grades and module completion"), (GRADES_ONLY, "Grades only"),
+                    (MODULES_ONLY, "Module completion only"))
+GRADED_TYPES = ("pass_fail", "letter_grade", "gpa_scale", "points", "percent")
+
+
+@dataclass(frozen=True)
+class GradeRules:
+    """The integration's rules (wizard page 3). Names are compared case-folded."""
+    satisfactory_names: tuple[str, ...] = ("Satisfactory",)
+    not_yet_names: tuple[str, ...] = ("Not Yet Satisfactory",)
+    pass_percent: float = 50.0      # points and percent: Satisfactory at or above this share of the points
+    released_only: bool = True
+    source: str = GRADES_AND_MODULES
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A mapped assignment as the decision needs it."""
+    canvas_assignment_id: int
+    name: str
+    grading_type: str
+    points_possible: float | None
+    published: bool
+
+
+@dataclass(frozen=True)
+class GradeSeen:
+    """A submission row as staged: Canvas's fields that the decision and the review read."""
+    assignment_id: int
+    workflow_state: str | None
+    entered_grade: str | None
+    entered_score: float | None
+    excused: bool
+    attempt: int | None
+    submitted_at: datetime | None
+    graded_at: datetime | None
+    grader_id: int | None
+    posted_at: datetime | None
+    grade_matches_current_submission: bool
+    grade: str | None = None   # after any late deduction: shown, never judged
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str
+    why: str                     # in staff's words, for the chip and the proposal
+    grade: GradeSeen | None = None
+
+    @property
+    def counts(self) -> bool:
+        """Whether it can set a task status on its own."""
+        return self.kind in (SATISFACTORY, NOT_YET, SUBMITTED)
+
+
+def evidence_of(assessment: Assessment, seen: GradeSeen | None, rules: GradeRules) -> Evidence:
+    """What the assessor's grade on this assignment says, by the integration's rules."""
+    if not assessment.published:
+        return Evidence(NO_EVIDENCE, "The assignment is unpublished in Canvas: never evidence.", seen)
+    if assessment.grading_type not in GRADED_TYPES:
+        return Evidence(NO_EVIDENCE, "The assignment is not graded in Canvas: never evidence.", seen)
+    if seen is None:
+        return Evidence(NO_EVIDENCE, "Nothing handed in or graded.")
+    if seen.excused:
+        return Evidence(EXCUSED, "Excused in Canvas: never evidence; a person decides.", seen)
+    graded = seen.entered_grade is not None and seen.graded_at is not None
+    # Canvas keeps the old grade on a resubmission (§13.4): the new attempt awaits marking.
+    if graded and not seen.grade_matches_current_submission:
+        return Evidence(SUBMITTED, f"Resubmitted (attempt {seen.attempt or '?'}): awaiting marking.", seen)
+    if not graded:
+        if seen.submitted_at is not None and seen.workflow_state in ("submitted", "pending_review"):
+            return Evidence(SUBMITTED, "Submitted: awaiting marking.", seen)
+        return Evidence(NO_EVIDENCE, "Nothing handed in or graded.", seen)
+    if seen.posted_at is None and rules.released_only:
+        return Evidence(DRAFT, f"Graded {seen.entered_grade} but not released to the student: a draft is no "
+                               "evidence.", seen)
+    verdict = judge(assessment, seen, rules)
+    if verdict is None:
+        return Evidence(NO_EVIDENCE, f"The grade {seen.entered_grade} is neither Satisfactory nor Not Yet "
+                                     "Satisfactory by the integration's rules: a person decides.", seen)
+    return Evidence(verdict, f"Graded {seen.entered_grade}.", seen)
+
+
+_PERCENT = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*%\s*$")
+
+
+def judge(assessment: Assessment, seen: GradeSeen, rules: GradeRules) -> str | None:
+    """SATISFACTORY or NOT_YET by the assessor's entered grade, or None when the rules do not say."""
+    entered = (seen.entered_grade or "").strip()
+    kind = assessment.grading_type
+    if kind == "pass_fail":
+        return {"complete": SATISFACTORY, "pass": SATISFACTORY,
+                "incomplete": NOT_YET, "fail": NOT_YET}.get(entered.casefold())
+    if kind in ("letter_grade", "gpa_scale"):
+        name = entered.casefold()
+        if name in (n.casefold() for n in rules.satisfactory_names):
+            return SATISFACTORY
+        if name in (n.casefold() for n in rules.not_yet_names):
+            return NOT_YET
+        return None
+    percent = _percent_of(assessment, seen)
+    if percent is None:
+        return None
+    return SATISFACTORY if percent >= rules.pass_percent else NOT_YET
+
+
+def _percent_of(assessment: Assessment, seen: GradeSeen) -> float | None:
+    if seen.entered_score is not None and assessment.points_possible:
+        return seen.entered_score / assessment.points_possible * 100
+    found = _PERCENT.match(seen.entered_grade or "")
+    return float(found.group(1)) if found and assessment.grading_type == "percent" else None
