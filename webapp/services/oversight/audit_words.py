@@ -18,6 +18,7 @@ ACTIONS = {
     "create": "Added", "edit": "Edited", "delete": "Deleted",
     "link": "Linked to Canvas", "unlink": "Unlinked from Canvas",
     "modules": "Updated the Canvas module list", "mapping": "Changed module mappings",
+    "assessments": "Updated the Canvas assessment list", "assessment_mapping": "Changed assessment mappings",
     "transfer": "Transferred to Canvas", "replace": "Replaced a kept result",
     "canvas_update": "Changed in Canvas", "canvas_enrol": "Transferred to Canvas",
     "canvas_conclude": "Concluded in Canvas", "canvas_deactivate": "Deactivated in Canvas",
