@@ -129,3 +129,34 @@ def _percent_of(assessment: Assessment, seen: GradeSeen) -> float | None:
         return seen.entered_score / assessment.points_possible * 100
     found = _PERCENT.match(seen.entered_grade or "")
     return float(found.group(1)) if found and assessment.grading_type == "percent" else None
+
+
+# Every mapped assessment of a task is Satisfactory, but not every one: the task is under way.
+PARTLY = "partly"
+
+
+@dataclass(frozen=True)
+class TaskGrades:
+    """The grades behind one task, taken together: Satisfactory only when every assessment mapped to it
+    is; awaiting marking when any is; Not Yet Satisfactory when any is."""
+    kind: str                        # SATISFACTORY | NOT_YET | SUBMITTED | PARTLY | NO_EVIDENCE
+    graded_at: datetime | None       # the latest grading, when SATISFACTORY
+    evidence: tuple[Evidence, ...]   # each assessment's, for the review's chips and the provenance
+
+    @property
+    def decides(self) -> bool:
+        return self.kind in (SATISFACTORY, NOT_YET, SUBMITTED)
+
+
+def task_grades(evidence: list[Evidence]) -> TaskGrades:
+    kinds = {e.kind for e in evidence}
+    if SUBMITTED in kinds:
+        kind = SUBMITTED
+    elif NOT_YET in kinds:
+        kind = NOT_YET
+    elif kinds == {SATISFACTORY}:
+        kind = SATISFACTORY
+    else:
+        kind = PARTLY if SATISFACTORY in kinds else NO_EVIDENCE
+    graded = [e.grade.graded_at for e in evidence if e.grade is not None and e.grade.graded_at is not None]
+    return TaskGrades(kind, max(graded) if kind == SATISFACTORY and graded else None, tuple(evidence))
