@@ -19,6 +19,7 @@ from ..clock import utcnow
 from ..integrations.connection import canvas_client
 from ..runs.lifecycle import record_items, stopped_by_cancel
 from .claims import Claims
+from .grade_download import GradeReader
 from .incremental import REFRESH_DAYS, keep_progress, marks_of, needs_fetch
 from .staging import INSERT_DOWNLOADS, Failed, Fetch, Staged, Unchanged, module_states, staging_of
 
@@ -60,6 +61,7 @@ class Downloader:
         self.home = plan[order[0]][0].integration_id if order and plan.get(order[0]) else None
         self.elsewhere: dict[int, tuple[float, bool]] = {}  # integration -> (when looked, another job on it)
         self.course_counters: dict[int, dict] = {}  # course -> Canvas user id -> CourseProgress
+        self.grade_readers: dict[int, GradeReader] = {}  # integration -> what it read of courses' grading
 
     def download(self) -> bool:
         """False when the run was cancelled."""
@@ -163,6 +165,7 @@ class Downloader:
         if client is None:
             self._stage_results([(fetch, Failed(self.refusals[integration_id])) for fetch in fetches])
             return []
+        fetches = self._with_grades(client, integration_id, occurrence_id, fetches)
         marks = marks_of([f.enrolment_id for f in fetches]) if self.incremental else {}
         counters = self._counters(client, fetches[0].course_id) if self.incremental else {}
         now = utcnow()
@@ -176,6 +179,16 @@ class Downloader:
         if unchanged:
             self._stage_results(unchanged)
         return wanted
+
+    def _with_grades(self, client: CanvasClient, integration_id: int, occurrence_id: int,
+                     fetches: list[Fetch]) -> list[Fetch]:
+        """The occurrence's students with their grades, read for the whole section at once."""
+        if integration_id not in self.grade_readers:
+            self.grade_readers[integration_id] = GradeReader(client)
+        first = fetches[0]
+        grades = self.grade_readers[integration_id].section_grades(
+            occurrence_id, first.course_id, first.section_id, {f.canvas_user_id for f in fetches})
+        return [replace(f, grades=grades.get(f.canvas_user_id)) for f in fetches]
 
     def _counters(self, client: CanvasClient, course_id: int) -> dict:
         """Canvas's counters for every student of the course, read once per job: occurrences that

@@ -9,8 +9,10 @@ evidence. Pure: plain data in, plain data out.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+
+from ..clock import naive_utc, parse_utc
 
 # Evidence kinds, strongest first.
 SATISFACTORY, NOT_YET, SUBMITTED, EXCUSED, DRAFT, NO_EVIDENCE = (
@@ -42,6 +44,8 @@ class Assessment:
     grading_type: str
     points_possible: float | None
     published: bool
+    scheme: tuple[str, ...] = ()   # letter grades: the scheme's entry names, when checked
+    scheme_found: bool = True      # False: a letter-graded assignment whose scheme Canvas did not give
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class GradeSeen:
     posted_at: datetime | None
     grade_matches_current_submission: bool
     grade: str | None = None   # after any late deduction: shown, never judged
+    grader_name: str | None = None   # the assessor's name in Canvas, when it could be read
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ class Evidence:
     kind: str
     why: str                     # in staff's words, for the chip and the proposal
     grade: GradeSeen | None = None
+    assessment: str = ""         # the assignment's name, for the chip and the provenance
 
     @property
     def counts(self) -> bool:
@@ -79,6 +85,8 @@ def evidence_of(assessment: Assessment, seen: GradeSeen | None, rules: GradeRule
         return Evidence(NO_EVIDENCE, "The assignment is unpublished in Canvas: never evidence.", seen)
     if assessment.grading_type not in GRADED_TYPES:
         return Evidence(NO_EVIDENCE, "The assignment is not graded in Canvas: never evidence.", seen)
+    if not assessment.scheme_found:
+        return Evidence(NO_EVIDENCE, "Canvas did not give this assignment's grading scheme: a person decides.", seen)
     if seen is None:
         return Evidence(NO_EVIDENCE, "Nothing handed in or graded.")
     if seen.excused:
@@ -113,6 +121,8 @@ def judge(assessment: Assessment, seen: GradeSeen, rules: GradeRules) -> str | N
                 "incomplete": NOT_YET, "fail": NOT_YET}.get(entered.casefold())
     if kind in ("letter_grade", "gpa_scale"):
         name = entered.casefold()
+        if assessment.scheme and name not in (entry.casefold() for entry in assessment.scheme):
+            return None  # a name the assignment's scheme no longer has
         if name in (n.casefold() for n in rules.satisfactory_names):
             return SATISFACTORY
         if name in (n.casefold() for n in rules.not_yet_names):
@@ -160,3 +170,41 @@ def task_grades(evidence: list[Evidence]) -> TaskGrades:
         kind = PARTLY if SATISFACTORY in kinds else NO_EVIDENCE
     graded = [e.grade.graded_at for e in evidence if e.grade is not None and e.grade.graded_at is not None]
     return TaskGrades(kind, max(graded) if kind == SATISFACTORY and graded else None, tuple(evidence))
+
+
+def rules_from(integration) -> GradeRules:
+    """The integration's grade rules (its page 3 fields) as the decision takes them."""
+    return GradeRules(tuple(integration.grade_satisfactory_names.splitlines()),
+                      tuple(integration.grade_not_yet_names.splitlines()), float(integration.grade_pass_percent),
+                      integration.grade_released_only, integration.evidence_source)
+
+
+def staged_grades(staged: dict | None, rules: GradeRules) -> dict[int, TaskGrades]:
+    """Task id → its grades taken together, from one student's staged rows (grade_download.py)."""
+    by_task: dict[int, list[Evidence]] = {}
+    for row in (staged or {}).get("rows", ()):
+        assessment = Assessment(row["assignment_id"], row["name"], row["grading_type"], row["points_possible"],
+                                row["published"], tuple(row["scheme"] or ()),
+                                row["scheme"] is not None or row["grading_type"] not in ("letter_grade", "gpa_scale"))
+        seen = GradeSeen(row["assignment_id"], row["workflow_state"], row["entered_grade"], row["entered_score"],
+                         bool(row["excused"]), row["attempt"], parse_utc(row["submitted_at"]), parse_utc(row["graded_at"]),
+                         row["grader_id"], parse_utc(row["posted_at"]), row["grade_matches_current_submission"] is not False,
+                         row["grade"], row.get("grader_name"))
+        evidence = evidence_of(assessment, seen, rules)
+        by_task.setdefault(row["task_id"], []).append(replace(evidence, assessment=assessment.name))
+    return {task_id: task_grades(evidence) for task_id, evidence in by_task.items()}
+
+
+def grade_provenance(proposal) -> dict:
+    """What an auditor asks of a result saved from grades: the assignments, and of the latest grade
+    behind it the grade, attempt, assessor, graded and released times (ResultProvenance columns)."""
+    if proposal.decided_by != "grade":
+        return {}
+    graded = [e for e in proposal.grades if e.counts and e.grade is not None]
+    if not graded:
+        return {}
+    latest = max(graded, key=lambda e: (e.grade.graded_at is not None, e.grade.graded_at or datetime.min)).grade
+    return {"canvas_assignment": ", ".join(dict.fromkeys(e.assessment for e in graded))[:255],
+            "canvas_grade": (latest.entered_grade or "")[:80] or None, "canvas_attempt": latest.attempt,
+            "canvas_grader_id": latest.grader_id, "canvas_grader_name": latest.grader_name,
+            "canvas_graded_at": naive_utc(latest.graded_at), "canvas_posted_at": naive_utc(latest.posted_at)}
