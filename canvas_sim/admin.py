@@ -24,17 +24,21 @@ def _payload() -> dict:
     return {key: value for key, value in request.form.items() if value != ""}
 
 
-def _answer(result: dict, message: str):
+def _answer(result: dict, message: str, page: str = "admin.page"):
     if request.is_json or request.method == "GET":
         return jsonify(result)
-    return redirect(url_for("admin.page", message=message))
+    return redirect(url_for(page, message=message))
 
 
-@bp.errorhandler(ValueError)
 def _invalid(error: ValueError):
+    """Bad input answers 400 to scripts; a form goes back to the page it came from, saying why."""
     if request.is_json:
         return jsonify({"error": str(error)}), 400
-    return redirect(url_for("admin.page", message=f"Not done: {error}"))
+    page = "admin_grades.page" if request.blueprint == "admin_grades" else "admin.page"
+    return redirect(url_for(page, message=f"Not done: {error}"))
+
+
+bp.register_error_handler(ValueError, _invalid)
 
 
 @bp.get("/")

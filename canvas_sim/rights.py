@@ -50,6 +50,21 @@ def require_course(state: State, user: User, course: Course, permission: str | N
     require(state, user, course_account(state, course), permission)
 
 
+# What a course's teachers and TAs hold by Canvas's default role permissions (the simulator's
+# only course-level rights; an admin holds them through the account).
+TEACHING_TYPES = ("TeacherEnrollment", "TaEnrollment")
+TEACHING_RIGHTS = ("manage_grades", "view_all_grades", "manage_assignments")
+
+
+def grants_course(state: State, user: User, course: Course, permission: str) -> bool:
+    """Course#grants_right?: an admin of the course's account holding it, or an active teacher or TA."""
+    if can(state, user, permission, course_account(state, course)):
+        return True
+    return permission in TEACHING_RIGHTS and any(
+        e.user_id == user.id and e.course_id == course.id and e.type in TEACHING_TYPES and e.workflow_state == "active"
+        for e in state.enrollments.values())
+
+
 @dataclass(frozen=True)
 class Shown:
     """Which guarded fields of user, login and enrollment JSON a caller may see."""

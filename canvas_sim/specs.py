@@ -23,8 +23,8 @@ list at a time, so a scenario can be built up front or piece by piece the same w
 A spec that cannot be built raises ValueError, which the admin API answers with 400.
 """
 
-from . import progress
-from .models import PERMISSIONS, ROLE_IDS, Account, Course, Enrollment, Module, ModuleItem, Section, User
+from . import grading_specs, progress
+from .models import PERMISSIONS, ROLE_IDS, STUDENT_VIEW, Account, Course, Enrollment, Module, ModuleItem, Section, User
 from .state import State
 from .timefmt import parse_iso, to_iso
 
@@ -38,12 +38,15 @@ def apply(state: State, data: dict) -> None:
         state.add_developer_key(spec)
     for spec in data.get("users", []):
         add_user(state, spec)
+    for spec in data.get("grading_standards", []):
+        grading_specs.add_account_standard(state, spec)
     for spec in data.get("courses", []):
         add_course(state, spec)
     for spec in data.get("enrollments", []):
         add_enrollment(state, spec)
     for spec in data.get("module_states", []):
         set_module_state(state, spec)
+    grading_specs.apply_submissions(state, data.get("submissions", []))
 
 
 def _require(spec: dict, *names: str) -> None:
@@ -88,6 +91,7 @@ def add_course(state: State, spec: dict) -> Course:
         add_section(state, course, section)
     for module in spec.get("modules", []):
         add_module(state, course, module)
+    grading_specs.add_course_grading(state, course, spec)
     return course
 
 
@@ -154,7 +158,7 @@ def add_enrollment(state: State, spec: dict) -> Enrollment:
     if section is None:
         raise ValueError("give an existing section_id or course_id")
     type_ = spec.get("type", "StudentEnrollment")
-    if type_ not in ROLE_IDS:
+    if type_ not in ROLE_IDS and type_ != STUDENT_VIEW:
         raise ValueError(f"unknown enrollment type {type_}")
     return state.add_enrollment(
         user, section, type_, spec.get("state", "active"), id=spec.get("id"),
@@ -227,7 +231,8 @@ def dump(state: State) -> dict:
         return {"id": module.id, "name": module.name, "position": module.position,
                 "unlock_at": to_iso(module.unlock_at), "published": module.published,
                 "assigned_to": module.assigned_to, "prerequisite_module_ids": module.prerequisite_module_ids,
-                "items": [{"id": i.id, "title": i.title, "type": i.type, "requirement": i.requirement,
+                "items": [{"id": i.id, "title": i.title, "type": i.type, "content_id": i.content_id,
+                   "requirement": i.requirement,
                            "published": i.published, "assigned_to": i.assigned_to} for i in module.items]}
 
     def user_spec(user: User) -> dict:
@@ -247,6 +252,7 @@ def dump(state: State) -> dict:
                 "end_at": to_iso(section.end_at),
                 "restrict_enrollments_to_section_dates": section.restrict_enrollments_to_section_dates}
 
+    grading = grading_specs.dump(state)
     return {
         "account": {"id": state.account.id, "name": state.account.name},
         "sub_accounts": [{"id": a.id, "name": a.name, "parent_account_id": a.parent_account_id}
@@ -258,10 +264,12 @@ def dump(state: State) -> dict:
                      "account_id": c.account_id, "workflow_state": c.workflow_state,
                      "start_at": to_iso(c.start_at), "end_at": to_iso(c.end_at),
                      "sections": [section_spec(s) for s in state.course_sections(c)],
-                     "modules": [module_spec(m) for m in state.course_modules(c)]}
+                     "modules": [module_spec(m) for m in state.course_modules(c)], **grading["courses"][c.id]}
                     for c in state.courses.values()],
         "enrollments": [{"id": e.id, "user_id": e.user_id, "section_id": e.section_id, "type": e.type,
                          "state": e.workflow_state} for e in state.enrollments.values()],
         "module_states": [{"user_id": p.user_id, "module_id": p.module_id, "state": p.state,
                            "completed_at": to_iso(p.completed_at)} for p in state.progress.values()],
+        "grading_standards": grading["grading_standards"],
+        "submissions": grading["submissions"],
     }

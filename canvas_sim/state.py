@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Callable, Iterable
 
 from . import errors
-from .models import (Account, AccessToken, AuthorizationCode, Course, DeveloperKey, Enrollment, Login, Module,
-                     Progress, Section, User)
+from .models import (STUDENT_TYPES, Account, AccessToken, Assignment, AuthorizationCode, Course, DeveloperKey,
+                     Enrollment, GradingStandard, LatePolicy, Login, Module, Progress, Section, Submission, User)
 from .timefmt import from_timestamp, parse_iso
 
 
@@ -77,6 +77,11 @@ class State:
         self.developer_keys: dict[int, DeveloperKey] = {}
         self.tokens: dict[str, AccessToken] = {}
         self.codes: dict[str, AuthorizationCode] = {}
+        self.assignments: dict[int, Assignment] = {}
+        self.submissions: dict[int, Submission] = {}
+        self.grading_standards: dict[int, GradingStandard] = {}
+        self.late_policies: dict[int, LatePolicy] = {}  # by course id
+        self.course_standard: dict[int, int] = {}  # course id -> its default grading standard's id
 
     def now(self) -> datetime:
         return from_timestamp(self.clock())
@@ -172,6 +177,33 @@ class State:
                      if e.course_id == course.id and e.user_id == user_id and e.type == "StudentEnrollment"
                      and e.workflow_state not in ("deleted", "completed", "rejected", "inactive")), None)
 
+    def course_assignments(self, course: Course) -> list[Assignment]:
+        return sorted((a for a in self.assignments.values() if a.course_id == course.id and a.workflow_state != "deleted"),
+                      key=lambda a: (a.position, a.id))
+
+    def find_assignment(self, course: Course, ref: str) -> Assignment:
+        assignment = self.assignments.get(int(ref)) if ref.isdigit() else None
+        if assignment is None or assignment.course_id != course.id or assignment.workflow_state == "deleted":
+            raise errors.not_found()
+        return assignment
+
+    def submission(self, assignment: Assignment, user_id: int) -> Submission | None:
+        return next((s for s in self.submissions.values()
+                     if s.assignment_id == assignment.id and s.user_id == user_id), None)
+
+    def add_assignment(self, assignment: Assignment) -> Assignment:
+        """Canvas gives every student of the course a placeholder row at once."""
+        self.assignments[assignment.id] = assignment
+        for user_id in sorted({e.user_id for e in self.enrollments.values() if e.course_id == assignment.course_id
+                               and e.type in STUDENT_TYPES and e.workflow_state != "deleted"}):
+            self._placeholder(assignment, user_id)
+        return assignment
+
+    def _placeholder(self, assignment: Assignment, user_id: int) -> None:
+        if self.submission(assignment, user_id) is None:
+            row = Submission(id=self.new_id(self.submissions), assignment_id=assignment.id, user_id=user_id)
+            self.submissions[row.id] = row
+
     def active_logins(self) -> list[Login]:
         return [login for login in self.logins.values() if login.workflow_state != "deleted"]
 
@@ -259,6 +291,9 @@ class State:
                                 course_id=section.course_id, section_id=section.id, type=type_,
                                 workflow_state=workflow_state, created_at=now, updated_at=now, **options)
         self.enrollments[enrollment.id] = enrollment
+        if type_ in STUDENT_TYPES:
+            for assignment in self.course_assignments(self.courses[section.course_id]):
+                self._placeholder(assignment, user.id)
         return enrollment
 
     def add_developer_key(self, spec: dict) -> DeveloperKey:
