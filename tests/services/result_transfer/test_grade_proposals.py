@@ -111,7 +111,8 @@ def test_the_evidence_source_chooses_grades_modules_or_both():
 
 def test_excused_work_leaves_the_task_for_a_person():
     proposals = rows({TASK_A: graded(grade(excused=True, entered_grade=None)), TASK_B: graded(grade())})
-    assert f"t{TASK_A}" not in proposals and proposals[f"u{UNIT}"].proposed == CONTINUING
+    assert proposals[f"t{TASK_A}"].proposed == IN_PROGRESS and proposals[f"u{UNIT}"].proposed == CONTINUING
+    assert [e.kind for e in proposals[f"t{TASK_A}"].grades] == ["excused"]
 
 
 # Nothing automatic replaces a staff decision, nor saves a result from an unreleased grade -----------
@@ -150,3 +151,9 @@ def test_no_automatic_path_saves_from_an_unreleased_grade_or_replaces_a_staff_de
                 assert all(g in released for g in own)
     if by_person and unit_current:
         assert proposals.get(f"u{UNIT}") is None or proposals[f"u{UNIT}"].status in (KEPT, "up_to_date")
+
+
+def test_an_assessed_unit_is_completed_by_its_grades_even_with_its_own_module_under_way():
+    module = ModuleState(MODULE_A, "BSBWHS411 Implement WHS policies", "started", None, None)
+    proposals = rows({TASK_A: graded(grade()), TASK_B: graded(grade())}, [module], [ModuleMapping(MODULE_A, UNIT, None)])
+    assert proposals[f"u{UNIT}"].proposed == COMPETENT

@@ -13,6 +13,7 @@ from ...extensions import db
 from ...models import CanvasAssessment, OccurrenceLink
 from ..canvas import CanvasClient, CanvasError, Course, SchemeLookup
 from ..canvas_links.assessments import UNGRADED
+from .grades import LETTER_TYPES
 
 _SUBMISSION_FIELDS = ("workflow_state", "entered_grade", "entered_score", "grade", "excused", "attempt", "grader_id",
                       "grade_matches_current_submission")
@@ -80,9 +81,13 @@ class GradeReader:
             found = {}
             for a in self.client.list_assignments(course_id):
                 scheme = self.schemes.scheme_for(course, a)
+                named = a.grading_standard_id or course.grading_standard_id
+                # A scheme named by id is checked against; Canvas's default one is not (a course JSON
+                # without its scheme's id cannot tell it apart from a course that has none).
                 found[a.id] = {"id": a.id, "name": a.name, "published": a.published, "grading_type": a.grading_type,
                                "points_possible": a.points_possible,
-                               "scheme": [entry.name for entry in scheme] if scheme is not None else None}
+                               "scheme": [entry.name for entry in scheme] if scheme and named else [],
+                               "scheme_missing": scheme is None and a.grading_type in LETTER_TYPES}
             self.courses[course_id] = (course, found)
         return self.courses[course_id][1]
 

@@ -24,6 +24,7 @@ GRADES_ONLY, MODULES_ONLY, GRADES_AND_MODULES = "grades", "modules", "both"
 EVIDENCE_SOURCES = ((GRADES_AND_MODULES, "Grades and module completion"), (GRADES_ONLY, "Grades only"),
                     (MODULES_ONLY, "Module completion only"))
 GRADED_TYPES = ("pass_fail", "letter_grade", "gpa_scale", "points", "percent")
+LETTER_TYPES = ("letter_grade", "gpa_scale")
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def judge(assessment: Assessment, seen: GradeSeen, rules: GradeRules) -> str | N
     if kind == "pass_fail":
         return {"complete": SATISFACTORY, "pass": SATISFACTORY,
                 "incomplete": NOT_YET, "fail": NOT_YET}.get(entered.casefold())
-    if kind in ("letter_grade", "gpa_scale"):
+    if kind in LETTER_TYPES:
         name = entered.casefold()
         if assessment.scheme and name not in (entry.casefold() for entry in assessment.scheme):
             return None  # a name the assignment's scheme no longer has
@@ -157,6 +158,13 @@ class TaskGrades:
     def decides(self) -> bool:
         return self.kind in (SATISFACTORY, NOT_YET, SUBMITTED)
 
+    @property
+    def under_way(self) -> bool:
+        """Some work was handed in or graded, if only as a draft or excused: the task is shown as under
+        way, for a person to see, but no grade of that kind completes anything."""
+        return self.kind != NO_EVIDENCE or any(
+            e.grade is not None and (e.grade.submitted_at or e.grade.graded_at) for e in self.evidence)
+
 
 def task_grades(evidence: list[Evidence]) -> TaskGrades:
     kinds = {e.kind for e in evidence}
@@ -184,8 +192,7 @@ def staged_grades(staged: dict | None, rules: GradeRules) -> dict[int, TaskGrade
     by_task: dict[int, list[Evidence]] = {}
     for row in (staged or {}).get("rows", ()):
         assessment = Assessment(row["assignment_id"], row["name"], row["grading_type"], row["points_possible"],
-                                row["published"], tuple(row["scheme"] or ()),
-                                row["scheme"] is not None or row["grading_type"] not in ("letter_grade", "gpa_scale"))
+                                row["published"], tuple(row["scheme"]), not row["scheme_missing"])
         seen = GradeSeen(row["assignment_id"], row["workflow_state"], row["entered_grade"], row["entered_score"],
                          bool(row["excused"]), row["attempt"], parse_utc(row["submitted_at"]), parse_utc(row["graded_at"]),
                          row["grader_id"], parse_utc(row["posted_at"]), row["grade_matches_current_submission"] is not False,

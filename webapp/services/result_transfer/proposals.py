@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from .grades import GRADES_ONLY, MODULES_ONLY, NOT_YET, PARTLY, SATISFACTORY, SUBMITTED, TaskGrades
+from .grades import GRADES_ONLY, MODULES_ONLY, NOT_YET, SATISFACTORY, SUBMITTED, TaskGrades
 from .kept import check_dates, task_status, unit_status
 from .start_rules import (
     START_FROM_ENROLMENT, START_FROM_PLAN, START_FROM_UNLOCK, START_ON_DATE, START_TODAY, StartRule, add_months,
@@ -64,7 +64,7 @@ def _task_progress(modules: _Progress, grades: TaskGrades | None) -> _Progress:
         return modules
     if grades.kind == SATISFACTORY:
         return _Progress(COMPLETED, grades.graded_at, modules.module_ids, (grades,))
-    started = grades.kind in (NOT_YET, SUBMITTED, PARTLY) or modules.state is not None
+    started = grades.under_way or modules.state is not None
     return _Progress(STARTED if started else None, None, modules.module_ids, (grades,))
 
 
@@ -142,6 +142,10 @@ def _unit_progress(unit_id: int, modules_of_unit: Mapping[int, set[int]], tasks:
     direct = [context.progress_of(module_id) for module_id in own if context.is_evidence(module_id)]
     completing = [tasks[task_id] for task_id, (_, completes) in matrix.items() if unit_id in completes]
     starting = [tasks[task_id] for task_id, (starts, _) in matrix.items() if unit_id in starts]
+    if any(task.grades for task in completing):
+        # An assessed unit is completed by its assessors' judgements: every task that completes it
+        # Satisfactory. Its own modules then only say it was started.
+        return _combine(completing, [*direct, *starting, _Progress(None, None, frozenset(own))])
     return _combine(direct + completing, [*starting, _Progress(None, None, frozenset(own))])
 
 
