@@ -172,6 +172,8 @@ def test_an_unpublished_assignment_is_flagged_and_never_asked_for(client, assess
     form = {f"task-{r.id}": str(r.task_id or "") for r in rows.values()}
     form[f"task-{rows[UNPUBLISHED].id}"] = str(_task("C0025", TASK_1).task_id)
     client.post("/occurrences/121/canvas/assessments", data=form)
+    with sim.state.lock:
+        sim.state.assignments[A3].published = False  # unpublished in Canvas since the list was read
     act(sim, A1, "C0025", "Satisfactory")
 
     page, _ = _process(client, sim)
@@ -201,3 +203,17 @@ def test_more_than_100_students_are_read_a_page_of_100_at_a_time(assessed, integ
         students = canvas.section_submissions(87, [A1])
 
     assert len(students) == 126 and len({s.user_id for s in students}) == 126
+
+
+def test_the_progress_picture_shows_students_by_assessments_released_or_draft(client, assessed, sim):
+    act(sim, A1, "C0025", "Satisfactory")
+    act(sim, A2, "C0025", "Not Yet Satisfactory")  # posted by hand: a draft until then
+    _download(client)
+
+    page = client.get("/occurrences/121/progress/grades").get_data(as_text=True)
+
+    row = page[page.index("C0025"):]
+    row = row[:row.index("</tr>")]
+    satisfactory, not_yet = row.index(">Satisfactory"), row.index(">Not Yet Satisfactory")
+    assert satisfactory < row.index(">released<") < not_yet < row.index(">draft<")
+    assert "Grades view: students × assessments" in client.get("/occurrences/121/progress").get_data(as_text=True)

@@ -187,9 +187,9 @@ def rules_from(integration) -> GradeRules:
                       integration.grade_released_only, integration.evidence_source)
 
 
-def staged_grades(staged: dict | None, rules: GradeRules) -> dict[int, TaskGrades]:
-    """Task id → its grades taken together, from one student's staged rows (grade_download.py)."""
-    by_task: dict[int, list[Evidence]] = {}
+def staged_evidence(staged: dict | None, rules: GradeRules) -> dict[int, Evidence]:
+    """Canvas assignment id → what its grade says, from one student's staged rows (grade_download.py)."""
+    found = {}
     for row in (staged or {}).get("rows", ()):
         assessment = Assessment(row["assignment_id"], row["name"], row["grading_type"], row["points_possible"],
                                 row["published"], tuple(row["scheme"]), not row["scheme_missing"])
@@ -197,8 +197,16 @@ def staged_grades(staged: dict | None, rules: GradeRules) -> dict[int, TaskGrade
                          bool(row["excused"]), row["attempt"], parse_utc(row["submitted_at"]), parse_utc(row["graded_at"]),
                          row["grader_id"], parse_utc(row["posted_at"]), row["grade_matches_current_submission"] is not False,
                          row["grade"], row.get("grader_name"))
-        evidence = evidence_of(assessment, seen, rules)
-        by_task.setdefault(row["task_id"], []).append(replace(evidence, assessment=assessment.name))
+        found[row["assignment_id"]] = replace(evidence_of(assessment, seen, rules), assessment=assessment.name)
+    return found
+
+
+def staged_grades(staged: dict | None, rules: GradeRules) -> dict[int, TaskGrades]:
+    """Task id → its grades taken together, from one student's staged rows."""
+    tasks = {row["assignment_id"]: row["task_id"] for row in (staged or {}).get("rows", ())}
+    by_task: dict[int, list[Evidence]] = {}
+    for assignment_id, evidence in staged_evidence(staged, rules).items():
+        by_task.setdefault(tasks[assignment_id], []).append(evidence)
     return {task_id: task_grades(evidence) for task_id, evidence in by_task.items()}
 
 

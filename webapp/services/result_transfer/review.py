@@ -82,6 +82,7 @@ class StudentReview:
     context: OccurrenceContext | None = None
     error: str | None = None          # why nothing is proposed, in staff's words
     ended_in_canvas: bool = False     # their Canvas enrolment ended: a fact to know, not a failure
+    grade_error: str | None = None    # why their grades could not be read, when module states could
 
     @property
     def label(self) -> str:
@@ -123,7 +124,7 @@ def review(run: JobRun, rule: StartRule, *, enrolment_ids: list[int] | None = No
                             staged_grades(stage.grades, context.grade_rules))
         rows = [_row(proposal, posted.get((enrolment.id, proposal.key)), (enrolment.id, proposal.key) == opened)
                 for proposal in proposals]
-        students.append(StudentReview(enrolment, rows, context))
+        students.append(StudentReview(enrolment, rows, context, grade_error=(stage.grades or {}).get("error")))
     students.sort(key=lambda s: (s.enrolment.occurrence_id, s.enrolment.client.last_name,
                                  s.enrolment.client.first_name, s.enrolment.id))
     return students
@@ -146,9 +147,8 @@ def _download_problem(stage: ModuleStateDownload) -> str | None:
 
 
 def _inactive(enrolment: Enrolment) -> str | None:
-    if enrolment.status.status_type == StatusType.ACTIVE:
-        return None
-    return f"No longer active ({enrolment.status.name}): nothing is proposed for it."
+    active = enrolment.status.status_type == StatusType.ACTIVE
+    return None if active else f"No longer active ({enrolment.status.name}): nothing is proposed for it."
 
 
 def _states(staged: list[dict], context: OccurrenceContext) -> list[ModuleState]:
