@@ -217,3 +217,20 @@ def test_the_progress_picture_shows_students_by_assessments_released_or_draft(cl
     satisfactory, not_yet = row.index(">Satisfactory"), row.index(">Not Yet Satisfactory")
     assert satisfactory < row.index(">released<") < not_yet < row.index(">draft<")
     assert "Grades view: students × assessments" in client.get("/occurrences/121/progress").get_data(as_text=True)
+
+
+def test_the_cli_and_nightly_run_save_from_released_grades_only(app, assessed, sim):
+    act(sim, A1, "C0025", "Satisfactory")
+    act(sim, A2, "C0026", "Satisfactory")  # a draft until posted
+
+    result = app.test_cli_runner().invoke(args=["canvas", "pull-results", "--all", "--process",
+                                                "--start-rule", "enrolment"])
+
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert _unit("C0025", "BSBWHS411").result_type.name == "Competent"
+    assert _task("C0026", TASK_2).task_status.name != "Completed"
+    assert _unit("C0026", "BSBWHS413").result_type.name != "Competent"
+    saved = db.session.scalar(select(ResultProvenance).where(
+        ResultProvenance.plan_unit_id == _unit("C0025", "BSBWHS411").id))
+    assert saved.canvas_grade == "Satisfactory" and saved.processed_by_id is None
