@@ -5,7 +5,7 @@ a second, so a crash loses at most those, which a resumed run reads again."""
 import math
 import time
 from collections import defaultdict, deque
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from datetime import timedelta
 
@@ -19,7 +19,7 @@ from ..clock import utcnow
 from ..integrations.connection import canvas_client
 from ..runs.lifecycle import record_items, stopped_by_cancel
 from .claims import Claims
-from .grade_download import GradeReader
+from .grade_download import GradeReader, mapped_assessments
 from .incremental import REFRESH_DAYS, keep_progress, marks_of, needs_fetch
 from .staging import INSERT_DOWNLOADS, Failed, Fetch, Staged, Unchanged, module_states, staging_of
 
@@ -62,10 +62,13 @@ class Downloader:
         self.elsewhere: dict[int, tuple[float, bool]] = {}  # integration -> (when looked, another job on it)
         self.course_counters: dict[int, dict] = {}  # course -> Canvas user id -> CourseProgress
         self.grade_readers: dict[int, GradeReader] = {}  # integration -> what it read of courses' grading
+        self.grade_reads: dict[int, Future] = {}  # occurrence -> its section's grades, read beside the states
+        self.executor: ThreadPoolExecutor | None = None
 
     def download(self) -> bool:
         """False when the run was cancelled."""
         executor = ThreadPoolExecutor(max_workers=CEILING * max(1, len(self.unclaimed)), thread_name_prefix="canvas")
+        self.executor = executor
         futures: dict = {}
         try:
             self._top_up(executor, futures)
@@ -165,7 +168,7 @@ class Downloader:
         if client is None:
             self._stage_results([(fetch, Failed(self.refusals[integration_id])) for fetch in fetches])
             return []
-        fetches = self._with_grades(client, integration_id, occurrence_id, fetches)
+        self._read_grades(client, integration_id, occurrence_id, fetches)
         marks = marks_of([f.enrolment_id for f in fetches]) if self.incremental else {}
         counters = self._counters(client, fetches[0].course_id) if self.incremental else {}
         now = utcnow()
@@ -180,15 +183,20 @@ class Downloader:
             self._stage_results(unchanged)
         return wanted
 
-    def _with_grades(self, client: CanvasClient, integration_id: int, occurrence_id: int,
-                     fetches: list[Fetch]) -> list[Fetch]:
-        """The occurrence's students with their grades, read for the whole section at once."""
+    def _read_grades(self, client: CanvasClient, integration_id: int, occurrence_id: int,
+                     fetches: list[Fetch]) -> None:
+        """The occurrence's grades, read for the whole section at once in the pool, beside its students'
+        module states: a few calls an occurrence that must not hold up the others."""
         if integration_id not in self.grade_readers:
             self.grade_readers[integration_id] = GradeReader(client)
-        first = fetches[0]
-        grades = self.grade_readers[integration_id].section_grades(
-            occurrence_id, first.course_id, first.section_id, {f.canvas_user_id for f in fetches})
-        return [replace(f, grades=grades.get(f.canvas_user_id)) for f in fetches]
+        first, mapped = fetches[0], mapped_assessments(occurrence_id)
+        self.grade_reads[occurrence_id] = self.executor.submit(
+            self.grade_readers[integration_id].section_grades, mapped, first.course_id, first.section_id,
+            {f.canvas_user_id for f in fetches})
+
+    def _with_grades(self, fetch: Fetch) -> Fetch:
+        read = self.grade_reads.get(fetch.occurrence_id)
+        return replace(fetch, grades=read.result().get(fetch.canvas_user_id)) if read is not None else fetch
 
     def _counters(self, client: CanvasClient, course_id: int) -> dict:
         """Canvas's counters for every student of the course, read once per job: occurrences that
@@ -205,7 +213,7 @@ class Downloader:
         another job staged one of them first (it took over a lapsed claim): theirs is kept."""
         if not batch:  # nothing answered within the wait
             return
-        rows = [staging_of(self.run, fetch, result) for fetch, result in batch]
+        rows = [staging_of(self.run, self._with_grades(fetch), result) for fetch, result in batch]
         try:
             self._write(rows)
             db.session.commit()

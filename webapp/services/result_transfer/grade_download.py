@@ -29,11 +29,12 @@ class GradeReader:
         self.courses: dict[int, tuple[Course, dict]] = {}
         self.graders: dict[int, str | None] = {}  # Canvas user id → name, asked once per run
 
-    def section_grades(self, occurrence_id: int, course_id: int, section_id: int,
+    def section_grades(self, mapped: dict[int, int], course_id: int, section_id: int,
                        canvas_user_ids: set[int]) -> dict[int, dict]:
         """Canvas user id → {"rows": [...], "error": None} for these students (only: a Test Student or
-        anyone else in the section is never staged); the same error for each when Canvas refused."""
-        mapped = _mapped(occurrence_id)
+        anyone else in the section is never staged); the same error for each when Canvas refused.
+        `mapped` (mapped_assessments) is read beforehand: this runs in the download's threads, which
+        never touch the database."""
         if not mapped:
             return {}
         try:
@@ -92,7 +93,7 @@ class GradeReader:
         return self.courses[course_id][1]
 
 
-def _mapped(occurrence_id: int) -> dict[int, int]:
+def mapped_assessments(occurrence_id: int) -> dict[int, int]:
     """Canvas assignment id → task id, for the assignments of the occurrence's current link mapped to a
     task and still in Canvas."""
     rows = db.session.execute(
