@@ -36,6 +36,7 @@ def upgrade():
         sa.Column('grading_type', sa.String(20), nullable=False),
         sa.Column('points_possible', sa.Double(), nullable=True),
         sa.Column('grading_standard_id', sa.Integer(), nullable=True),
+        sa.Column('scheme', sa.JSON(), nullable=True),
         sa.Column('post_manually', sa.Boolean(), nullable=False),
         sa.Column('removed_at', sa.DateTime(), nullable=True),
         sa.Column('task_id', sa.Integer(), nullable=True),

@@ -3,7 +3,7 @@ their mappings to units/tasks, and which enrolments were transferred."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -102,6 +102,10 @@ class CanvasAssessment(Versioned, Base):
     grading_type: Mapped[str] = mapped_column(String(20), default="points")
     points_possible: Mapped[float | None]
     grading_standard_id: Mapped[int | None]
+    # Letter grades: the scheme's entry names, looked up (assignment's, course's, or an account's) when the
+    # list was read, so that downloads need not; [] unchecked (Canvas's default scheme, or not letter
+    # grades); None: Canvas did not give the scheme named, so no grade of it is evidence.
+    scheme: Mapped[list | None] = mapped_column(JSON)
     post_manually: Mapped[bool] = mapped_column(default=False)
     removed_at: Mapped[datetime | None]
     task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="SET NULL"))

@@ -17,7 +17,7 @@ from .errors import (
     Unavailable,
 )
 from .fanout import run_concurrently
-from .grades import CANVAS_DEFAULT_SCHEME, SchemeLookup
+from .grades import CANVAS_DEFAULT_SCHEME, LETTER_TYPES, SchemeLookup
 from .limiter import ConcurrencyLimiter, SharedLimiter
 from .models import (
     Account, Admin, Assignment, CompletionRequirement, Course, CourseProgress, Enrollment, GradingStandard, Login, Module,
@@ -28,7 +28,7 @@ from .scopes import SCOPES
 from .tokens import OAuthTokenProvider, OAuthTokens, StaticToken, TokenProvider, exchange_authorization_code
 
 __all__ = [
-    "Assignment", "CANVAS_DEFAULT_SCHEME", "GradingStandard", "SchemeEntry", "SchemeLookup", "StudentSubmissions",
+    "Assignment", "CANVAS_DEFAULT_SCHEME", "GradingStandard", "LETTER_TYPES", "SchemeEntry", "SchemeLookup", "StudentSubmissions",
     "Submission",
     "Account", "AddressCheck", "Admin", "AuthError", "Backoff", "BadResponse", "CanvasClient", "CanvasError", "CanvasValidationError",
     "CompletionRequirement", "ConcurrencyLimiter", "Course", "CourseProgress", "Enrollment", "FieldError", "IPAddress", "Login", "MissingScope", "Module",

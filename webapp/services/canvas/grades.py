@@ -11,6 +11,8 @@ from itertools import chain
 from .errors import NotFound
 from .models import Account, Assignment, Course, GradingStandard, SchemeEntry, StudentSubmissions
 
+# Grading types named by a scheme's entries (§13.5).
+LETTER_TYPES = ("letter_grade", "gpa_scale")
 # Canvas's own scheme for a letter-graded assignment when neither it nor its course names one (§13.5).
 CANVAS_DEFAULT_SCHEME = tuple(SchemeEntry(name, value) for name, value in (
     ("A", 0.94), ("A-", 0.90), ("B+", 0.87), ("B", 0.84), ("B-", 0.80), ("C+", 0.77), ("C", 0.74),
@@ -64,7 +66,7 @@ class SchemeLookup:
 
     def scheme_for(self, course: Course, assignment: Assignment) -> tuple[SchemeEntry, ...] | None:
         """None for an assignment that is not letter-graded, or whose scheme Canvas no longer has."""
-        if assignment.grading_type not in ("letter_grade", "gpa_scale"):
+        if assignment.grading_type not in LETTER_TYPES:
             return None
         standard_id = assignment.grading_standard_id or course.grading_standard_id
         if standard_id is None:

@@ -11,7 +11,7 @@ from ...extensions import db
 from ...models import CanvasAssessment, OccurrenceLink, Task
 from .. import DomainError
 from ..audit import record
-from ..canvas import CanvasClient, CanvasError
+from ..canvas import LETTER_TYPES, CanvasClient, CanvasError, SchemeLookup
 from ..clock import utcnow
 from .listing import reconcile
 from .matching import TaskRef, match_modules
@@ -24,6 +24,8 @@ def update_assessment_list(link: OccurrenceLink, client: CanvasClient, actor_id:
     automatic matches; every saved mapping, and every deliberate "not mapped", is kept."""
     try:
         fetched = client.list_assignments(link.canvas_course_id)
+        course, schemes = client.get_course(link.canvas_course_id), SchemeLookup(client)
+        named = {a.id: scheme_names(course, a, schemes) for a in fetched}
     except CanvasError as err:
         raise DomainError(f"Could not read the assignments of “{link.canvas_course_name}”: {err}") from None
     now = utcnow()
@@ -32,7 +34,7 @@ def update_assessment_list(link: OccurrenceLink, client: CanvasClient, actor_id:
         row.position, assignment = placed
         row.published, row.grading_type = assignment.published, assignment.grading_type
         row.points_possible, row.grading_standard_id = assignment.points_possible, assignment.grading_standard_id
-        row.post_manually = bool(assignment.post_manually)
+        row.post_manually, row.scheme = bool(assignment.post_manually), named[assignment.id]
 
     done = reconcile(link.assessments, ((a.id, a.name, (position, a)) for position, a in enumerate(fetched, 1)),
                      lambda row: row.canvas_assignment_id,
@@ -49,6 +51,17 @@ def update_assessment_list(link: OccurrenceLink, client: CanvasClient, actor_id:
            done.changes)
     return {"total": len(fetched), "added": len(done.added), "removed": len(done.removed),
             "returned": len(done.returned), "renamed": done.renamed, "never_evidence": never_evidence(link)}
+
+
+def scheme_names(course, assignment, schemes: SchemeLookup) -> list[str] | None:
+    """The names of a letter-graded assignment's scheme as the row keeps them (see CanvasAssessment.scheme)."""
+    if assignment.grading_type not in LETTER_TYPES:
+        return []
+    scheme = schemes.scheme_for(course, assignment)
+    if scheme is None:
+        return None
+    # Canvas's default scheme is not checked: a course whose JSON leaves out its scheme's id reads the same.
+    return [entry.name for entry in scheme] if assignment.grading_standard_id or course.grading_standard_id else []
 
 
 def flag_of(row: CanvasAssessment) -> str:

@@ -1,23 +1,32 @@
 """Download: the assessment grades of a claimed occurrence's students, read a section at a time beside
-their module states (reference §13): one assignments call per course and a scheme lookup per run, then
-about one students/submissions call per 100 students, for the published, graded assignments mapped to
-tasks. Each student's rows are staged with their module states (ModuleStateDownload.grades).
+their module states (reference §13): one assignments call per course, then about one
+students/submissions call per 100 students, for the published, graded assignments mapped to tasks (and
+each assessor's name once per run). Schemes were looked up when the assessment list was read and are
+kept with each assessment. Each student's rows are staged with their module states (ModuleStateDownload.grades).
 
 Every grade is read again on every run, incremental ones too: `graded_since` misses posting, hiding,
 grade removal and resubmission (§13.3), which are exactly what changes a grade's standing here.
 """
 
+from typing import NamedTuple
+
 from sqlalchemy import select
 
 from ...extensions import db
 from ...models import CanvasAssessment, OccurrenceLink
-from ..canvas import CanvasClient, CanvasError, Course, SchemeLookup
+from ..canvas import CanvasClient, CanvasError
 from ..canvas_links.assessments import UNGRADED
-from .grades import LETTER_TYPES
 
 _SUBMISSION_FIELDS = ("workflow_state", "entered_grade", "entered_score", "grade", "excused", "attempt", "grader_id",
                       "grade_matches_current_submission")
 _TIMES = ("submitted_at", "graded_at", "posted_at")
+
+
+class KeptAssessment(NamedTuple):
+    """A mapped assessment as the download needs it from the database (read on the job's own thread)."""
+    task_id: int
+    scheme: list | None          # CanvasAssessment.scheme
+    grading_standard_id: int | None
 
 
 class GradeReader:
@@ -25,11 +34,10 @@ class GradeReader:
 
     def __init__(self, client: CanvasClient) -> None:
         self.client = client
-        self.schemes = SchemeLookup(client)
-        self.courses: dict[int, tuple[Course, dict]] = {}
+        self.courses: dict[int, dict] = {}
         self.graders: dict[int, str | None] = {}  # Canvas user id → name, asked once per run
 
-    def section_grades(self, mapped: dict[int, int], course_id: int, section_id: int,
+    def section_grades(self, mapped: dict[int, KeptAssessment], course_id: int, section_id: int,
                        canvas_user_ids: set[int]) -> dict[int, dict]:
         """Canvas user id → {"rows": [...], "error": None} for these students (only: a Test Student or
         anyone else in the section is never staged); the same error for each when Canvas refused.
@@ -54,7 +62,11 @@ class GradeReader:
                 meta = assignments.get(submission.assignment_id)
                 if meta is None or meta["id"] not in mapped:
                     continue
-                row = {**meta, "assignment_id": meta["id"], "task_id": mapped[meta["id"]]}
+                kept = mapped[meta["id"]]
+                # A scheme changed in Canvas since the list was read is not checked against.
+                scheme = kept.scheme if kept.grading_standard_id == meta["grading_standard_id"] else []
+                row = {**meta, "assignment_id": meta["id"], "task_id": kept.task_id, "scheme": scheme or [],
+                       "scheme_missing": scheme is None}
                 row |= {name: getattr(submission, name) for name in _SUBMISSION_FIELDS}
                 row |= {name: (getattr(submission, name).isoformat() if getattr(submission, name) else None)
                         for name in _TIMES}
@@ -76,29 +88,22 @@ class GradeReader:
         return self.graders[grader_id]
 
     def _assignments(self, course_id: int) -> dict[int, dict]:
-        """The course's assignments as staged with each grade, their schemes named (once per course)."""
+        """The course's assignments as staged with each grade, read once per course and run."""
         if course_id not in self.courses:
-            course = self.client.get_course(course_id)
-            found = {}
-            for a in self.client.list_assignments(course_id):
-                scheme = self.schemes.scheme_for(course, a)
-                named = a.grading_standard_id or course.grading_standard_id
-                # A scheme named by id is checked against; Canvas's default one is not (a course JSON
-                # without its scheme's id cannot tell it apart from a course that has none).
-                found[a.id] = {"id": a.id, "name": a.name, "published": a.published, "grading_type": a.grading_type,
-                               "points_possible": a.points_possible,
-                               "scheme": [entry.name for entry in scheme] if scheme and named else [],
-                               "scheme_missing": scheme is None and a.grading_type in LETTER_TYPES}
-            self.courses[course_id] = (course, found)
-        return self.courses[course_id][1]
+            self.courses[course_id] = {
+                a.id: {"id": a.id, "name": a.name, "published": a.published, "grading_type": a.grading_type,
+                       "points_possible": a.points_possible, "grading_standard_id": a.grading_standard_id}
+                for a in self.client.list_assignments(course_id)}
+        return self.courses[course_id]
 
 
-def mapped_assessments(occurrence_id: int) -> dict[int, int]:
-    """Canvas assignment id → task id, for the assignments of the occurrence's current link mapped to a
-    task and still in Canvas."""
+def mapped_assessments(occurrence_id: int) -> dict[int, KeptAssessment]:
+    """Canvas assignment id → its task and kept scheme, for the assignments of the occurrence's current
+    link mapped to a task and still in Canvas."""
     rows = db.session.execute(
-        select(CanvasAssessment.canvas_assignment_id, CanvasAssessment.task_id)
+        select(CanvasAssessment.canvas_assignment_id, CanvasAssessment.task_id, CanvasAssessment.scheme,
+               CanvasAssessment.grading_standard_id)
         .join(OccurrenceLink, OccurrenceLink.id == CanvasAssessment.link_id)
         .where(OccurrenceLink.occurrence_id == occurrence_id, OccurrenceLink.is_current,
                CanvasAssessment.task_id.is_not(None), CanvasAssessment.removed_at.is_(None))).all()
-    return {r.canvas_assignment_id: r.task_id for r in rows}
+    return {r.canvas_assignment_id: KeptAssessment(r.task_id, r.scheme, r.grading_standard_id) for r in rows}

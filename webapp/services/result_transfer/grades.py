@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from ..canvas.grades import LETTER_TYPES
 from ..clock import naive_utc, parse_utc
 
 # Evidence kinds, strongest first.
@@ -24,7 +25,6 @@ GRADES_ONLY, MODULES_ONLY, GRADES_AND_MODULES = "grades", "modules", "both"
 EVIDENCE_SOURCES = ((GRADES_AND_MODULES, "Grades and module completion"), (GRADES_ONLY, "Grades only"),
                     (MODULES_ONLY, "Module completion only"))
 GRADED_TYPES = ("pass_fail", "letter_grade", "gpa_scale", "points", "percent")
-LETTER_TYPES = ("letter_grade", "gpa_scale")
 
 
 @dataclass(frozen=True)
