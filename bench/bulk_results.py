@@ -594,6 +594,8 @@ def main(argv=None) -> None:
             "CANVASLINK_ENCRYPTION_KEY": Fernet.generate_key().decode(),
             "CANVASLINK_INSTANCE": str(tmp),
             "SECRET_KEY": secrets.token_hex(32),
+            # The simulator runs on this machine: a loopback Canvas is refused unless allowed.
+            "CANVASLINK_ALLOW_PRIVATE_CANVAS": "1",
         })
         from flask_migrate import upgrade
 
