@@ -15,11 +15,10 @@ from .admin import _answer, _course, _invalid, _payload, _row
 from .models import STUDENT_TYPES
 from .seeds import DEMO_GRADES
 from .simulation import current_simulation
-from .timefmt import parse_iso, to_iso
+from .timefmt import to_iso
 
 bp = Blueprint("admin_grades", __name__, url_prefix="/sim")
 bp.register_error_handler(ValueError, _invalid)
-ACTIONS = ("submit", "grade", "excuse", "unexcuse")
 
 
 def _assignment(assignment_id: int):
@@ -37,7 +36,7 @@ def page():
                            and e.type in STUDENT_TYPES and e.workflow_state != "deleted"})
         rows = [(state.users[i], [state.submission(a, i) for a in assignments]) for i in students]
         courses.append((course, assignments, rows))
-    return render_template("grades.html", courses=courses, actions=ACTIONS, message=request.args.get("message"))
+    return render_template("grades.html", courses=courses, actions=grading_specs.ACTIONS, message=request.args.get("message"))
 
 
 @bp.post("/api/courses/<int:course_id>/assignments")
@@ -59,8 +58,9 @@ def change_assignment(assignment_id):
 
 @bp.post("/api/assignments/<int:assignment_id>/post")
 def post_grades(assignment_id):
-    """Post the assignment's grades: every graded row not yet released gets posted_at = now."""
-    count = grading.post(current_simulation().state, _assignment(assignment_id))
+    """Post the assignment's grades, to everyone (every row) or `{"graded_only": true}`: posted_at = now."""
+    graded_only = str(_payload().get("graded_only", "")).lower() in ("1", "true", "on")
+    count = grading.post(current_simulation().state, _assignment(assignment_id), graded_only=graded_only)
     return _answer({"posted": count}, f"{count} grade(s) posted", "admin_grades.page")
 
 
@@ -81,24 +81,10 @@ def act(assignment_id=None, user_id=None):
     spec = _payload()
     assignment = _assignment(int(assignment_id or spec.get("assignment_id") or 0))
     user_id = int(user_id or spec.get("user_id") or 0)
-    action = spec.get("action")
-    if action not in ACTIONS:
-        raise ValueError(f"action must be one of {', '.join(ACTIONS)}")
-    at = parse_iso(spec.get("at"))
-    grader = int(spec.get("grader_id") or grading_specs.root_admin(state))
-    if action == "submit":
-        grading.submit(state, assignment, user_id, spec.get("submission_type") or assignment.submission_types[0],
-                       spec.get("body"), at)
-    elif action == "grade":
-        if spec.get("grade") in (None, ""):
-            raise ValueError("give the grade to enter")
-        grading.grade(state, assignment, user_id, str(spec["grade"]), grader, at)
-    else:
-        grading.excuse(state, assignment, user_id, grader, action == "excuse", at)
-    row = state.submission(assignment, user_id)
+    row = grading_specs.act(state, assignment, user_id, spec)
     return _answer({"id": row.id, "workflow_state": row.workflow_state, "grade": row.grade, "attempt": row.attempt,
                     "posted_at": to_iso(row.posted_at)},
-                   f"{action.capitalize()}: {state.users[user_id].name}, {assignment.name}", "admin_grades.page")
+                   f"{spec['action'].capitalize()}: {state.users[user_id].name}, {assignment.name}", "admin_grades.page")
 
 
 @bp.post("/api/submissions")

@@ -100,15 +100,20 @@ def seconds_late(state: State, assignment: Assignment, row: Submission) -> int:
     return int((row.submitted_at - assignment.due_at).total_seconds())
 
 
+# Submission.missing: submission types (as Canvas stores them, comma-joined) that expect nothing digital.
+_NOTHING_DIGITAL = ("", "none", "not_graded", "on_paper", "wiki_page", "external_tool")
+
+
 def missing(state: State, assignment: Assignment, row: Submission) -> bool:
     """Past due, nothing handed in, not graded or excused, and work that is handed in online."""
-    expects = any(kind in ONLINE_TYPES for kind in assignment.submission_types)
+    expects = ",".join(assignment.submission_types) not in _NOTHING_DIGITAL
     return bool(expects and assignment.due_at is not None and assignment.due_at < state.now()
                 and row.submitted_at is None and row.workflow_state == "unsubmitted" and not row.excused)
 
 
 def _deduction(state: State, assignment: Assignment, row: Submission, score: float) -> float:
-    """LatePolicy#points_deducted: a percentage per started interval, never below the minimum."""
+    """LatePolicy#points_deducted: a percentage per started interval, never below the minimum;
+    0 without a policy, for work on time, and for pass/fail or ungraded work."""
     policy = state.late_policies.get(assignment.course_id)
     late = seconds_late(state, assignment, row)
     if (policy is None or not policy.deduction or not late or assignment.grading_type in ("pass_fail", "not_graded")
@@ -134,7 +139,8 @@ def grade(state: State, assignment: Assignment, user_id: int, posted_grade: str,
     entered = grade_to_score(state, assignment, posted_grade)
     deducted = _deduction(state, assignment, row, entered)
     row.entered_score, row.entered_grade = entered, score_to_grade(state, assignment, entered)
-    row.points_deducted = deducted if row.submitted_at and seconds_late(state, assignment, row) else None
+    # Submission#score_late_or_none: points_deducted is set (0 without a policy) only for late work.
+    row.points_deducted = deducted if seconds_late(state, assignment, row) else None
     row.score = round(entered - deducted, 2)
     row.grade = score_to_grade(state, assignment, row.score)
     row.excused = False
@@ -186,12 +192,14 @@ def _student_acted(state: State, assignment: Assignment, user_id: int, at: datet
     activity (last_activity_at, total_activity_time); its recorder is wired in here at merge."""
 
 
-def post(state: State, assignment: Assignment, at: datetime | None = None) -> int:
-    """Post the assignment's grades (Canvas's UI and GraphQL postAssignmentGrades): every graded
-    row not yet released is released now. Returns how many were released."""
+def post(state: State, assignment: Assignment, at: datetime | None = None, graded_only: bool = False) -> int:
+    """Post the assignment's grades (Canvas's UI and GraphQL postAssignmentGrades). "Everyone" (the
+    default) posts every row, graded or not, so a grade given later is released as it is given;
+    "Graded" posts only rows with a grade or excused. Returns how many rows were posted."""
     now, count = at or state.now(), 0
     for row in _rows(state, assignment):
-        if row.posted_at is None and (row.workflow_state == "graded" or row.excused or row.score is not None):
+        graded = row.workflow_state == "graded" or row.excused or row.score is not None
+        if row.posted_at is None and (graded or not graded_only):
             row.posted_at, count = now, count + 1
             submission_changed(state, assignment, row)
     return count

@@ -53,7 +53,7 @@ def require_course(state: State, user: User, course: Course, permission: str | N
 # What a course's teachers and TAs hold by Canvas's default role permissions (the simulator's
 # only course-level rights; an admin holds them through the account).
 TEACHING_TYPES = ("TeacherEnrollment", "TaEnrollment")
-TEACHING_RIGHTS = ("manage_grades", "view_all_grades", "manage_assignments")
+TEACHING_RIGHTS = ("manage_grades", "view_all_grades", "manage_assignments", "read_sis")
 
 
 def grants_course(state: State, user: User, course: Course, permission: str) -> bool:

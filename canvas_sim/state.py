@@ -141,6 +141,11 @@ class State:
             raise errors.not_found()
         return section
 
+    def section_or_course(self, section_id: str | None, course_id: str | None) -> tuple[Section | None, Course]:
+        """Routes that exist under a section and under a course: the section (if any) and its course."""
+        section = self.find_section(section_id) if section_id else None
+        return section, self.courses[section.course_id] if section else self.find_course(course_id)
+
     def find_user(self, ref: str, current: User | None = None) -> User:
         if ref == "self" and current is not None:
             return current

@@ -28,8 +28,7 @@ _TASK_STATES = {"conclude": "completed", "delete": "deleted", "deactivate": "ina
 def create_enrollment(section_id=None, course_id=None):
     """Course#enroll_user (reference §5.1, §11.5): reuse the same user+type+section enrollment."""
     state = current_simulation().state
-    section = state.find_section(section_id) if section_id else None
-    course = state.courses[section.course_id] if section else state.find_course(course_id)
+    section, course = state.section_or_course(section_id, course_id)
     rights.require_course(state, g.user, course, "manage_students")
     chosen = param("enrollment[course_section_id]")
     if section is None and chosen:
@@ -119,8 +118,7 @@ def list_enrollments(section_id=None, course_id=None, user_id=None):
         found = [e for e in state.enrollments.values() if e.user_id == user.id]
         admin = g.user.admin
     else:
-        section = state.find_section(section_id) if section_id else None
-        course = state.courses[section.course_id] if section else state.find_course(course_id)
+        section, course = state.section_or_course(section_id, course_id)
         rights.require_course(state, g.user, course)
         admin = True
         found = [e for e in state.enrollments.values()

@@ -74,8 +74,7 @@ def _since(name: str):
 @bp.get("/sections/<cid:section_id>/students/submissions")
 def for_students(course_id=None, section_id=None):
     state = current_simulation().state
-    section = state.find_section(section_id) if section_id else None
-    course = state.courses[section.course_id] if section else state.find_course(course_id)
+    section, course = state.section_or_course(section_id, course_id)
     caller = g.user
     can_view_all = any(rights.grants_course(state, caller, course, p) for p in ("manage_grades", "view_all_grades"))
     enrollments = _student_enrollments(state, course, section)
@@ -145,7 +144,7 @@ def _grouped(state: State, course: Course, enrollments: list[Enrollment], ids: l
              render):
     """Pages run over students (user id order, up to 100 a page); each has its enrolment's section
     (an active one preferred) and its rows; a student with none has `submissions: []`."""
-    show_sis = any(rights.can(state, g.user, p, rights.course_account(state, course)) for p in ("read_sis", "manage_sis"))
+    show_sis = any(rights.grants_course(state, g.user, course, p) for p in ("read_sis", "manage_sis"))
     by_user: dict[int, list] = {}
     for row in sorted(rows, key=lambda r: (order[r.assignment_id], r.id)):
         by_user.setdefault(row.user_id, []).append(row)
@@ -195,6 +194,10 @@ def grade_submission(course_id, assignment_id, user_id):
     if not rights.grants_course(state, g.user, course, "manage_grades"):
         raise rights.refused()
     posted, excuse = param("submission[posted_grade]"), param("submission[excuse]")
+    if posted is not None and not assignment.published:
+        # Submission#grader_can_grade? -> Assignment::GradeError(:forbidden)
+        raise errors.CanvasError(403, {"error": "Cannot grade this submission at this time: "
+                                                "This assignment is still unpublished"})
     try:
         if excuse not in (None, ""):
             grading.excuse(state, assignment, user.id, g.user.id, bool_param("submission[excuse]"))
