@@ -46,7 +46,7 @@ def test_a_released_grade_becomes_a_competent_unit_with_its_provenance(page, bro
     # Assessment 2 is released by hand: graded, then posted.
     _in_canvas(page, canvas, "C0025", A2, "submit")
     _in_canvas(page, canvas, "C0025", A2, "grade", "Satisfactory")
-    page.locator("th", has_text=A2).get_by_role("button", name="Post").click()
+    page.locator("th", has_text=A2).get_by_role("button", name="Post graded").click()
     expect(page.locator(".message")).to_contain_text("1 grade(s) posted")
 
     _review(page)
