@@ -234,3 +234,19 @@ def test_the_cli_and_nightly_run_save_from_released_grades_only(app, assessed, s
     saved = db.session.scalar(select(ResultProvenance).where(
         ResultProvenance.plan_unit_id == _unit("C0025", "BSBWHS411").id))
     assert saved.canvas_grade == "Satisfactory" and saved.processed_by_id is None
+
+
+def test_grades_canvas_refused_are_named_on_the_review_and_modules_still_count(client, assessed, sim, monkeypatch):
+    from webapp.services.canvas import CanvasClient, PermissionDenied
+
+    def refused(self, section_id, assignment_ids, **_):
+        raise PermissionDenied("Canvas refused the submissions of section 87 (403)", status=403)
+
+    monkeypatch.setattr(CanvasClient, "section_submissions", refused)
+    sim.set_module_state(canvas_user_of("C0025"), 907, "started")
+
+    page, _ = _process(client, sim)
+
+    assert "Grades could not be read: Canvas refused the submissions of section 87 (403)" in page
+    assert db.session.scalar(select(ModuleStateDownload).where(
+        ModuleStateDownload.canvas_user_id == canvas_user_of("C0025"))).states  # the module states were staged
