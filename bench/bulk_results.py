@@ -107,6 +107,7 @@ ADMIN_ID = 1
 FIRST_OCCURRENCE = 5001
 FIRST_COURSE, FIRST_SECTION, FIRST_MODULE = 20001, 30001, 400001
 FIRST_STUDENT, FIRST_ENROLLMENT = 100001, 600001
+FIRST_ASSIGNMENT, ASSESSMENTS = 900001, 2  # --grades: per course, graded Satisfactory / Not Yet Satisfactory
 COMPLETED_BASE = datetime(2026, 3, 2, tzinfo=timezone.utc)
 ENDED = ("finished", "failed", "cancelled")
 
@@ -136,6 +137,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--compare-faults", action="store_true",
                         help="run the download without faults, then with --fault-rate (0.05 unless given), "
                              "and print whether the staged results are equal")
+    parser.add_argument("--grades", action="store_true",
+                        help="each course also has %d assessments graded through a scheme, mapped to tasks: the "
+                             "download reads grades too (grade_calls_per_enrolment)" % ASSESSMENTS)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, database)")
     args = parser.parse_args(argv)
     if args.compare_faults and args.fault_rate == 0:
@@ -158,9 +162,33 @@ def token_of(integration: int) -> str:
     return TOKEN if integration == 0 else f"{TOKEN}-{integration}"
 
 
-def simulator_seed(s_count: int, m_count: int, k_count: int, integrations: int = 1) -> dict:
+def assignment_id(s: int, a: int) -> int:
+    return FIRST_ASSIGNMENT + s * ASSESSMENTS + a
+
+
+def grading_seed(s: int, m_count: int) -> tuple[dict, list[dict]]:
+    """--grades: a course's scheme and assessments, and its students' submissions (every other one
+    graded and released, a few drafts, the rest placeholder rows)."""
+    course = {"grading_standards": [{"id": s + 1, "title": "Competency", "scheme": [
+                  {"name": "Satisfactory", "value": 0.5}, {"name": "Not Yet Satisfactory", "value": 0.0}]}],
+              "grading_standard_id": s + 1,
+              "assignments": [{"id": assignment_id(s, a), "name": f"Assessment {a + 1}", "grading_type": "letter_grade",
+                               "points_possible": 100, "submission_types": ["online_upload"], "published": True,
+                               "post_manually": a == 1} for a in range(ASSESSMENTS)]}
+    submissions = []
+    for m in range(0, m_count, 2):
+        index = s * m_count + m
+        for a in range(ASSESSMENTS):
+            submissions.append({"assignment_id": assignment_id(s, a), "sis_user_id": f"B{index:05d}",
+                                "submitted_at": "2026-11-10T02:00:00Z", "grader_id": ADMIN_ID,
+                                "grade": "Satisfactory" if (m + a) % 3 else "Not Yet Satisfactory",
+                                "graded_at": "2026-11-12T03:00:00Z"})
+    return course, submissions
+
+
+def simulator_seed(s_count: int, m_count: int, k_count: int, integrations: int = 1, grades: bool = False) -> dict:
     """Each integration is an admin of its own with its own token, so Canvas gives each a bucket."""
-    courses, users, enrollments, module_states = [], [], [], []
+    courses, users, enrollments, module_states, submissions = [], [], [], [], []
     for i in range(integrations):
         users.append({"id": ADMIN_ID + i, "name": f"Bench Admin {i + 1}", "login_id": f"bench.admin{i}@rto.example.edu.au",
                       "admin": True, "tokens": [token_of(i)]})
@@ -181,6 +209,10 @@ def simulator_seed(s_count: int, m_count: int, k_count: int, integrations: int =
                         "sections": [{"id": FIRST_SECTION + s, "name": f"Benchmark occurrence {occurrence_id}",
                                       "sis_section_id": str(occurrence_id)}],
                         "modules": modules})
+        if grades:
+            grading, graded = grading_seed(s, m_count)
+            courses[-1].update(grading)
+            submissions += graded
         for m in range(m_count):
             index = s * m_count + m
             user_id = FIRST_STUDENT + index
@@ -197,7 +229,7 @@ def simulator_seed(s_count: int, m_count: int, k_count: int, integrations: int =
                 module_states.append({"user_id": user_id, "module_id": FIRST_MODULE + s * k_count + done,
                                       "state": "started"})
     return {"account": {"id": 1, "name": "Benchmark RTO"}, "users": users, "courses": courses,
-            "enrollments": enrollments, "module_states": module_states}
+            "enrollments": enrollments, "module_states": module_states, "submissions": submissions}
 
 
 # Processes -----------------------------------------------------------------------------
@@ -271,8 +303,8 @@ def seed_database(args, sim_url: str) -> None:
 
     from webapp.extensions import db
     from webapp.models import (
-        CanvasModule, Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, LmsIntegration, Occurrence,
-        OccurrenceLink, OccurrenceStatus, OccurrenceUnit, StatusType, TrainingPlanUnit, Unit,
+        CanvasAssessment, CanvasModule, Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, LmsIntegration, Occurrence,
+        OccurrenceLink, OccurrenceStatus, OccurrenceUnit, StatusType, Task, TrainingPlanUnit, Unit,
     )
     from webapp.services.clock import utcnow
     from webapp.services.integrations.secrets import encrypt
@@ -311,6 +343,15 @@ def seed_database(args, sim_url: str) -> None:
         {"link_id": link_ids[s], "canvas_module_id": FIRST_MODULE + s * k_count + k,
          "name": f"{unit_code(k)} Benchmark unit {k + 1}", "position": k + 1, "unit_id": unit_ids[k],
          "unit_auto": True} for s in range(s_count) for k in range(k_count)])
+    if args.grades:
+        task_ids = insert_all(Task, [{"occurrence_id": o, "name": f"Assessment {a + 1}", "position": a}
+                                     for o in occurrence_ids for a in range(ASSESSMENTS)])
+        db.session.execute(insert(CanvasAssessment), [
+            {"link_id": link_ids[s], "canvas_assignment_id": assignment_id(s, a), "name": f"Assessment {a + 1}",
+             "position": a + 1, "published": True, "grading_type": "letter_grade", "points_possible": 100,
+             "post_manually": a == 1, "task_id": task_ids[s * ASSESSMENTS + a], "task_auto": True,
+             "scheme": ["Satisfactory", "Not Yet Satisfactory"]}
+            for s in range(s_count) for a in range(ASSESSMENTS)])
     students = range(s_count * m_count)
     client_ids = insert_all(Client, [
         {"code": f"B{i:05d}", "first_name": "Student", "last_name": f"{i:05d}",
@@ -514,7 +555,9 @@ def _children_cpu_seconds() -> float:
 
 def _counter_figures(counters: dict) -> dict:
     buckets = counters.get("buckets") or {}
-    return {"canvas_calls": counters["total"], "throttled_403s": counters["throttled"],
+    grade_calls = sum(count for endpoint, count in (counters.get("requests") or {}).items()
+                      if any(part in endpoint for part in GRADE_ENDPOINTS))
+    return {"canvas_calls": counters["total"], "grade_calls": grade_calls, "throttled_403s": counters["throttled"],
             "faults": counters.get("faults", {}),
             "peak_bucket": round(max((b["peak"] for b in buckets.values()), default=0.0), 1)}
 
@@ -541,7 +584,7 @@ def main(argv=None) -> None:
             stack.callback(shutil.rmtree, tmp, ignore_errors=True)
         seed_path = tmp / "seed.json"
         seed_path.write_text(json.dumps(simulator_seed(args.occurrences, args.students, args.modules,
-                                                       args.integrations)))
+                                                       args.integrations, args.grades)))
         sim = start_simulator(args, seed_path, tmp / "simulator.log", stack)
         from cryptography.fernet import Fernet
 
@@ -551,6 +594,8 @@ def main(argv=None) -> None:
             "CANVASLINK_ENCRYPTION_KEY": Fernet.generate_key().decode(),
             "CANVASLINK_INSTANCE": str(tmp),
             "SECRET_KEY": secrets.token_hex(32),
+            # The simulator runs on this machine: a loopback Canvas is refused unless allowed.
+            "CANVASLINK_ALLOW_PRIVATE_CANVAS": "1",
         })
         from flask_migrate import upgrade
 
@@ -579,11 +624,17 @@ def main(argv=None) -> None:
         print(json.dumps(result), flush=True)
 
 
+# The calls a download makes for grades (reference §13): everything but module progress.
+GRADE_ENDPOINTS = ("/assignments", "/students/submissions", "/grading_standards", "GET /api/v1/courses/:id",
+                   "GET /api/v1/users/:id")
+
+
 def _background_figures(run: dict, enrolments: int, settings: dict, largest_share: float = 1.0) -> dict:
     bound = lower_bound(round(run["canvas_calls"] * largest_share), settings)
     mean_latency = (settings["latency_ms"] + settings["jitter_ms"] / 2) / 1000
     return {"status": run["status"], "failed": run["failed"], "canvas_calls": run["canvas_calls"],
             "calls_per_enrolment": round(run["canvas_calls"] / enrolments, 3),
+            "grade_calls_per_enrolment": round(run["grade_calls"] / enrolments, 3),
             "throttled_403s": run["throttled_403s"], "faults": run["faults"],
             "wall_s": round(run["wall_s"], 2), "run_s": round(run["run_s"], 2),
             "lower_bound_s": round(bound, 2), "ratio": round(run["wall_s"] / bound, 3) if bound else None,

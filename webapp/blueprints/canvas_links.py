@@ -7,6 +7,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import LmsIntegration, Occurrence
 from ..services import DomainError
+from ..services.canvas_links import assessments as assessment_list
 from ..services.canvas_links import link as linking
 from ..services.canvas_links import modules as module_list
 from ..services.integrations.connection import PAGE, canvas_client
@@ -160,3 +161,55 @@ def save_modules(occurrence_id: int):
         flash(f"Saved the module mappings ({changed} changed).", "success")
         _warn_without_requirements(module_list.without_requirements(current))
     return redirect(url_for(".modules", occurrence_id=occurrence_id))
+
+
+@bp.route("/assessments")
+@require("module_mapping", "view")
+def assessments(occurrence_id: int):
+    occurrence, current = linked_or_back(occurrence_id)
+    return render("canvas_links/assessments.html", occurrence=occurrence, link=current, flag_of=assessment_list.flag_of)
+
+
+def _chosen_tasks(current) -> dict[int, int | None]:
+    return {row.id: request.form.get(f"task-{row.id}", type=db_int) or None
+            for row in current.assessments if f"task-{row.id}" in request.form}
+
+
+@bp.route("/assessments", methods=["POST"])
+@require("module_mapping", "edit")
+def save_assessments(occurrence_id: int):
+    """Saves the choices shown; with `update` it then reads the course's assignments again (the choices
+    first, so none typed is lost when the list changes under them)."""
+    occurrence, current = linked_or_back(occurrence_id)
+    chosen = _chosen_tasks(current)
+    try:
+        for row in current.assessments:
+            if row.id in chosen:
+                check_version(row, request.form.get(f"version-{row.id}", type=db_int),
+                              mentioned("occurrence", occurrence.id, row.name, f"The mapping of “{row.name}”",
+                                        ("assessment_mapping", "assessments")), again="Save mappings")
+        changed = assessment_list.save_assessment_mappings(current, chosen, current_user.id)
+        if "update" in request.form:
+            with canvas_client(current.integration, PAGE) as client:
+                summary = assessment_list.update_assessment_list(current, client, current_user.id)
+        db.session.commit()
+    except NewerVersion as err:
+        db.session.rollback()
+        return render("canvas_links/assessments.html", status=409, occurrence=occurrence, link=current,
+                      flag_of=assessment_list.flag_of, typed=chosen, error=err.message)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for(".assessments", occurrence_id=occurrence_id))
+    if "update" not in request.form:
+        flash(f"Saved the assessment mappings ({changed} changed).", "success")
+        return redirect(url_for(".assessments", occurrence_id=occurrence_id))
+    renamed = summary["renamed"]
+    flash(f"Canvas has {summary['total']} assignments: {summary['added']} new, {summary['removed']} removed"
+          f"{f', {len(renamed)} renamed (mapping kept)' if renamed else ''}. "
+          + "".join(f"“{old}” is now “{new}”. " for old, new in renamed)
+          + "New assignments are matched automatically; the mappings you saved are kept. Check and save.", "success")
+    if summary["never_evidence"]:
+        flash(f"{_quoted(summary['never_evidence'])}: unpublished or not graded in Canvas, so never evidence.",
+              "warning")
+    return redirect(url_for(".assessments", occurrence_id=occurrence_id))

@@ -10,6 +10,7 @@ from ..rto_time import format_rto_time
 from ..services.canvas_links.link import current_link, linked_occurrences
 from ..services.oversight import exceptions
 from ..services.oversight.health import all_mapping_health
+from ..services.oversight.grades_view import grades_grid
 from ..services.oversight.progress import STATE_LABELS, STATES, SYMBOLS, progress_grid
 from ..services.runs import history
 from ..services.runs.kinds import VIEW_RIGHTS
@@ -33,6 +34,14 @@ def progress(occurrence_id: int):
     grid = progress_grid(occurrence)
     return render("oversight/progress.html", occurrence=occurrence, link=grid.link, grid=grid, states=STATES,
                   state_labels=STATE_LABELS, symbols=SYMBOLS)
+
+
+@bp.route("/occurrences/<int:occurrence_id>/progress/grades")
+@require("result_transfer", "view")
+def progress_grades(occurrence_id: int):
+    occurrence = get_or_404(Occurrence, occurrence_id)
+    grid = grades_grid(occurrence)
+    return render("oversight/progress_grades.html", occurrence=occurrence, link=grid.link, grid=grid)
 
 
 def _exception_filter() -> tuple[int | None, str | None]:

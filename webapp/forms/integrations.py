@@ -1,12 +1,13 @@
 """The LMS integration wizard: one form per step (conventions §5)."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
 from ..models import ENROL_ACTIVE, ENROL_INVITED, ResultType, TaskStatus
 from ..services.integrations import wizard
+from ..services.result_transfer.grades import EVIDENCE_SOURCES
 from .fields import model_choices
 
 
@@ -66,6 +67,10 @@ def _task_statuses():
     return model_choices(TaskStatus, [TaskStatus.position], lambda s: s.name, "— choose —")
 
 
+def _task_statuses_or_none():
+    return model_choices(TaskStatus, [TaskStatus.position], lambda s: s.name, "— record nothing —")
+
+
 class UnitResultsStep(FlaskForm):
     result_on_start = BooleanField("Record a unit result when a linked module is started")
     result_on_start_type_id = SelectField("Result on start", coerce=int, choices=_result_types)
@@ -73,6 +78,16 @@ class UnitResultsStep(FlaskForm):
     result_on_complete_type_id = SelectField("Result on completion", coerce=int, choices=_result_types)
     started_end_months = IntegerField("End date of started units: start date plus (months)",
                                       validators=[NumberRange(min=1, max=60)])
+    evidence_source = RadioField("Evidence that counts", choices=[SelectChoice(v, label) for v, label in EVIDENCE_SOURCES])
+    grade_released_only = BooleanField("Only grades released to the student count",
+                                       description="A grade Canvas has not posted to the student is a draft.")
+    grade_satisfactory_names = TextAreaField("Letter grades that mean Satisfactory",
+                                             description="Grading scheme entry names, one a line. Pass/fail: "
+                                             "complete is Satisfactory.")
+    grade_not_yet_names = TextAreaField("Letter grades that mean Not Yet Satisfactory",
+                                        description="One a line. Pass/fail: incomplete is Not Yet Satisfactory.")
+    grade_pass_percent = IntegerField("Points and percent grades: Satisfactory from (%)",
+                                      validators=[NumberRange(min=1, max=100)])
 
 
 class TaskStatusesStep(FlaskForm):
@@ -80,6 +95,12 @@ class TaskStatusesStep(FlaskForm):
     task_on_start_status_id = SelectField("Status on start", coerce=int, choices=_task_statuses)
     task_on_complete = BooleanField("Record a task status when a linked module is completed")
     task_on_complete_status_id = SelectField("Status on completion", coerce=int, choices=_task_statuses)
+    task_on_satisfactory_status_id = SelectField("Status when graded Satisfactory", coerce=int,
+                                                 choices=lambda: _task_statuses_or_none())
+    task_on_not_yet_status_id = SelectField("Status when graded Not Yet Satisfactory", coerce=int,
+                                            choices=lambda: _task_statuses_or_none())
+    task_on_submitted_status_id = SelectField("Status when handed in or resubmitted, awaiting marking", coerce=int,
+                                              choices=lambda: _task_statuses_or_none())
     nightly_pull = BooleanField("Transfer results from Canvas every night",
                                 description="Downloads every night and saves what needs nobody's decision; the rest "
                                 "waits under Utilities › Transfer results from Canvas LMS.")

@@ -3,7 +3,7 @@
 from .audit import AuditEntry
 from .base import Base, StatusType
 from .canvas_links import (
-    ACCESS_ENDED, ACCESS_LIVE, BY_CANVAS, BY_SYNC, BY_TRANSFER, AccessEnding, CanvasModule, EnrolmentTransfer,
+    ACCESS_ENDED, ACCESS_LIVE, BY_CANVAS, BY_SYNC, BY_TRANSFER, AccessEnding, CanvasAssessment, CanvasModule, EnrolmentTransfer,
     OccurrenceLink,
 )
 from .clients import Client
@@ -21,7 +21,7 @@ __all__ = [
     "CanvasProgress", "ModuleStateDownload", "ResultProvenance", "FROM_CANVAS", "FROM_PERSON",
     "ACCESS_ENDED", "ACCESS_LIVE", "BY_CANVAS", "BY_SYNC", "BY_TRANSFER",
     "LEAVE_CONCLUDE", "LEAVE_DEACTIVATE", "LEAVE_DELETE",
-    "AccessEnding", "CanvasModule", "EnrolmentTransfer", "OccurrenceLink", "JobRun", "JobRunItem",
+    "AccessEnding", "CanvasAssessment", "CanvasModule", "EnrolmentTransfer", "OccurrenceLink", "JobRun", "JobRunItem",
     "CANCELLED", "FAILED", "FINISHED", "QUEUED", "RUNNING",
     "AuditEntry", "ENROL_ACTIVE", "ENROL_INVITED", "IntegrationDraft", "LmsIntegration",
     "Base", "StatusType", "Client", "Enrolment", "EnrolmentStatus", "EnrolmentTask", "TrainingPlanUnit",

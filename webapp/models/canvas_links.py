@@ -3,7 +3,7 @@ their mappings to units/tasks, and which enrolments were transferred."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -39,6 +39,10 @@ class OccurrenceLink(Base):
     unlinked_by: Mapped["User | None"] = relationship(foreign_keys=[unlinked_by_id])  # noqa: F821
     modules: Mapped[list["CanvasModule"]] = relationship(
         back_populates="link", cascade="all, delete-orphan", order_by="CanvasModule.position")
+    assessments: Mapped[list["CanvasAssessment"]] = relationship(
+        back_populates="link", cascade="all, delete-orphan", order_by="CanvasAssessment.position")
+    # When the course's assignment list was last read (Update Canvas assessment list).
+    assessments_updated_at: Mapped[datetime | None]
 
     @hybrid_property
     def is_current(self) -> bool:
@@ -78,6 +82,37 @@ class CanvasModule(Versioned, Base):
 
     link: Mapped[OccurrenceLink] = relationship(back_populates="modules")
     unit: Mapped["Unit | None"] = relationship()  # noqa: F821
+    task: Mapped["Task | None"] = relationship()  # noqa: F821
+
+
+class CanvasAssessment(Versioned, Base):
+    """An assignment of the linked course and the task it is evidence for (an *assessment*). Kept as
+    modules are: gone from Canvas → `removed_at`; a deliberate "not mapped" stays; a rename is shown.
+    An unpublished or ungraded assignment is kept and flagged, and is never evidence."""
+
+    __tablename__ = "canvas_assessment"
+    __table_args__ = (UniqueConstraint("link_id", "canvas_assignment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("occurrence_link.id", ondelete="CASCADE"))
+    canvas_assignment_id: Mapped[int]
+    name: Mapped[str] = mapped_column(String(255))
+    position: Mapped[int] = mapped_column(default=0)
+    published: Mapped[bool] = mapped_column(default=True)
+    grading_type: Mapped[str] = mapped_column(String(20), default="points")
+    points_possible: Mapped[float | None]
+    grading_standard_id: Mapped[int | None]
+    # Letter grades: the scheme's entry names, looked up (assignment's, course's, or an account's) when the
+    # list was read, so that downloads need not; [] unchecked (Canvas's default scheme, or not letter
+    # grades); None: Canvas did not give the scheme named, so no grade of it is evidence.
+    scheme: Mapped[list | None] = mapped_column(JSON)
+    post_manually: Mapped[bool] = mapped_column(default=False)
+    removed_at: Mapped[datetime | None]
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="SET NULL"))
+    task_auto: Mapped[bool] = mapped_column(default=False)
+    mapped_name: Mapped[str | None] = mapped_column(String(255))
+
+    link: Mapped[OccurrenceLink] = relationship(back_populates="assessments")
     task: Mapped["Task | None"] = relationship()  # noqa: F821
 
 

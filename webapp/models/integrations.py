@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Versioned
@@ -63,6 +63,18 @@ class LmsIntegration(Versioned, Base):
     task_on_start_status_id: Mapped[int | None] = mapped_column(ForeignKey("task_status.id"))
     task_on_complete: Mapped[bool] = mapped_column(default=True)
     task_on_complete_status_id: Mapped[int | None] = mapped_column(ForeignKey("task_status.id"))
+    # Pages 3 and 4, assessment grades: which grades mean Satisfactory and Not Yet Satisfactory
+    # (scheme entry names, one a line; points and percent by a pass mark), whether only released grades
+    # count, which evidence counts (grades, modules or both), and the task status each grade gives.
+    grade_satisfactory_names: Mapped[str] = mapped_column(Text, default="Satisfactory", server_default="Satisfactory")
+    grade_not_yet_names: Mapped[str] = mapped_column(Text, default="Not Yet Satisfactory",
+                                                     server_default="Not Yet Satisfactory")
+    grade_pass_percent: Mapped[int] = mapped_column(default=50, server_default="50")
+    grade_released_only: Mapped[bool] = mapped_column(default=True, server_default=true())
+    evidence_source: Mapped[str] = mapped_column(String(10), default="both", server_default="both")
+    task_on_satisfactory_status_id: Mapped[int | None] = mapped_column(ForeignKey("task_status.id"))
+    task_on_not_yet_status_id: Mapped[int | None] = mapped_column(ForeignKey("task_status.id"))
+    task_on_submitted_status_id: Mapped[int | None] = mapped_column(ForeignKey("task_status.id"))
     # Unattended: pull results every night and save what needs no person. Started units are
     # saved only with a start-date rule ("enrolment", "plan", "unlock"); without one they wait for review.
     nightly_pull: Mapped[bool] = mapped_column(default=False)
@@ -74,6 +86,13 @@ class LmsIntegration(Versioned, Base):
     task_on_start_status: Mapped["TaskStatus | None"] = relationship(foreign_keys=[task_on_start_status_id])  # noqa: F821
     task_on_complete_status: Mapped["TaskStatus | None"] = relationship(  # noqa: F821
         foreign_keys=[task_on_complete_status_id])
+
+    task_on_satisfactory_status: Mapped["TaskStatus | None"] = relationship(  # noqa: F821
+        foreign_keys=[task_on_satisfactory_status_id])
+    task_on_not_yet_status: Mapped["TaskStatus | None"] = relationship(  # noqa: F821
+        foreign_keys=[task_on_not_yet_status_id])
+    task_on_submitted_status: Mapped["TaskStatus | None"] = relationship(  # noqa: F821
+        foreign_keys=[task_on_submitted_status_id])
 
     @property
     def transfer_levels(self) -> str:

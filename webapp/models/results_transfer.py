@@ -26,6 +26,9 @@ class ModuleStateDownload(Base):
     # [{"id", "name", "state", "completed_at", "unlock_at"}] with ISO-8601 UTC times; None when `error`.
     states: Mapped[list | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+    # The student's submissions for the mapped published assessments, as Canvas gave them (grades.py's
+    # GradeSeen fields, ISO-8601 UTC times); None when grades were not read for this student.
+    grades: Mapped[list | None] = mapped_column(JSON)
     # The student's enrolment state in Canvas when it has ended there (completed, inactive, ...):
     # Canvas no longer shows such a student's progress (reference §11.6), which is no failure.
     canvas_state: Mapped[str | None] = mapped_column(String(20))
@@ -76,6 +79,15 @@ class ResultProvenance(Base):
     canvas_modules: Mapped[str | None] = mapped_column(Text)   # the module names behind the row
     canvas_state: Mapped[str | None] = mapped_column(String(20))
     canvas_completed_at: Mapped[datetime | None]
+    # Saved from an assessment grade: what an auditor asks for (the assignment, the grade and attempt,
+    # who assessed it, when it was graded and released).
+    canvas_assignment: Mapped[str | None] = mapped_column(String(255))
+    canvas_grade: Mapped[str | None] = mapped_column(String(80))
+    canvas_attempt: Mapped[int | None]
+    canvas_grader_id: Mapped[int | None]
+    canvas_grader_name: Mapped[str | None] = mapped_column(String(255))
+    canvas_graded_at: Mapped[datetime | None]
+    canvas_posted_at: Mapped[datetime | None]
     previous: Mapped[str] = mapped_column(String(255))         # e.g. "Continuing enrolment 05/10/2026 – …"
     saved: Mapped[str] = mapped_column(String(255))
     # Where the saved date came from, when a person chose it from evidence: "the last activity in Canvas …".

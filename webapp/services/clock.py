@@ -29,6 +29,11 @@ def aware_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
+def parse_utc(text: str | None) -> datetime | None:
+    """An ISO-8601 time as staged or sent by Canvas ("…Z" too), as an aware UTC one."""
+    return aware_utc(datetime.fromisoformat(text.replace("Z", "+00:00"))) if text else None
+
+
 def from_epoch(seconds: float | None) -> datetime | None:
     """Epoch seconds (OAuth token expiry), as stored: naive UTC."""
     return datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None) if seconds is not None else None

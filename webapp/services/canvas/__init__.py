@@ -17,16 +17,19 @@ from .errors import (
     Unavailable,
 )
 from .fanout import run_concurrently
+from .calls.grades import CANVAS_DEFAULT_SCHEME, LETTER_TYPES, SchemeLookup
 from .limiter import ConcurrencyLimiter, SharedLimiter
 from .models import (
-    Account, Admin, CompletionRequirement, Course, CourseProgress, Enrollment, Login, Module, ModuleItem, Section,
-    StudentProgress, User,
+    Account, Admin, Assignment, CompletionRequirement, Course, CourseProgress, Enrollment, GradingStandard, Login, Module,
+    ModuleItem, SchemeEntry, Section, StudentProgress, StudentSubmissions, Submission, User,
 )
 from .peers import AddressCheck, IPAddress
 from .scopes import SCOPES
 from .tokens import OAuthTokenProvider, OAuthTokens, StaticToken, TokenProvider, exchange_authorization_code
 
 __all__ = [
+    "Assignment", "CANVAS_DEFAULT_SCHEME", "GradingStandard", "LETTER_TYPES", "SchemeEntry", "SchemeLookup", "StudentSubmissions",
+    "Submission",
     "Account", "AddressCheck", "Admin", "AuthError", "Backoff", "BadResponse", "CanvasClient", "CanvasError", "CanvasValidationError",
     "CompletionRequirement", "ConcurrencyLimiter", "Course", "CourseProgress", "Enrollment", "FieldError", "IPAddress", "Login", "MissingScope", "Module",
     "ModuleItem", "NotFound", "OAuthTokenProvider", "OAuthTokens", "PermissionDenied", "RefusedAddress", "SCOPES", "Section", "SharedLimiter", "StaticToken",

@@ -9,6 +9,7 @@ from .backoff import Backoff
 from .calls.accounts import AccountCalls
 from .calls.courses import CourseCalls
 from .calls.enrolments import EnrolmentCalls
+from .calls.grades import GradeCalls
 from .calls.users import UserCalls
 from .errors import CanvasError
 from .fanout import run_concurrently
@@ -21,7 +22,7 @@ K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 
 
-class CanvasClient(UserCalls, AccountCalls, CourseCalls, EnrolmentCalls):
+class CanvasClient(UserCalls, AccountCalls, CourseCalls, EnrolmentCalls, GradeCalls):
     """One Canvas instance, one token; safe to share between threads, which then share its limiter.
 
     `timeout` is (connect, read) seconds per request; `max_attempts` bounds the tries of a

@@ -28,6 +28,10 @@ ROUTES = (
     ("GET", "/api/v1/sections/:section_id/enrollments"),         # each student's enrolment state in Canvas
     ("DELETE", "/api/v1/courses/:course_id/enrollments/:id"),    # conclude, deactivate or delete on leaving
     ("PUT", "/api/v1/courses/:course_id/enrollments/:id/reactivate"),  # a deactivated student comes back
+    ("GET", "/api/v1/courses/:course_id/assignments"),           # assessments: the course's assignments
+    ("GET", "/api/v1/sections/:section_id/students/submissions"),  # grades, a section's students at a time
+    ("GET", "/api/v1/courses/:course_id/grading_standards"),     # a letter grade's scheme, owned by the course
+    ("GET", "/api/v1/accounts/:account_id/grading_standards"),   # ... or by an account above it
 )
 
 SCOPES = tuple(f"url:{method}|{path}" for method, path in ROUTES)

@@ -11,6 +11,7 @@ from .. import DomainError
 from ..audit import record
 from ..canvas import CanvasClient, CanvasError
 from ..clock import naive_utc, utcnow
+from .listing import reconcile
 from .matching import TaskRef, UnitRef, match_modules
 
 
@@ -28,29 +29,15 @@ def update_module_list(link: OccurrenceLink, client: CanvasClient, actor_id: int
     except CanvasError as err:
         raise DomainError(f"Could not fetch the modules of “{link.canvas_course_name}”: {err}") from None
     now = utcnow()
-    known = {m.canvas_module_id: m for m in link.modules}
-    added, returned, renamed, changes = [], [], [], {}
-    for module in fetched:
-        row = known.get(module.id)
-        if row is None:
-            row = CanvasModule(canvas_module_id=module.id)
-            link.modules.append(row)
-            added.append(row)
-        else:
-            if row.removed_at is not None:
-                row.removed_at = None
-                returned.append(row)
-                changes[module.name] = ["removed from Canvas", "back in Canvas"]
-            if row.name != module.name:
-                changes[module.name] = [row.name, f"renamed to {module.name} (mapping kept)"]
-                renamed.append((row.name, module.name))
-        row.name, row.position, row.unlock_at = module.name, module.position, naive_utc(module.unlock_at)
+
+    def update(row: CanvasModule, module) -> None:
+        row.position, row.unlock_at = module.position, naive_utc(module.unlock_at)
         row.requirement_count = _requirement_count(module)
-    present = {module.id for module in fetched}
-    removed = [m for m in link.modules if m.canvas_module_id not in present and m.removed_at is None]
-    for row in removed:
-        row.removed_at = now
-        changes[row.name] = [_label(row.unit_id, row.task_id), "removed from Canvas (mapping kept)"]
+
+    done = reconcile(link.modules, ((m.id, m.name, m) for m in fetched), lambda row: row.canvas_module_id,
+                     lambda module_id: CanvasModule(canvas_module_id=module_id), update,
+                     lambda row: _label(row.unit_id, row.task_id), now)
+    added, returned, renamed, removed, changes = done.added, done.returned, done.renamed, done.removed, done.changes
     link.modules_updated_at = now
     _suggest(link, added)
     db.session.flush()

@@ -16,6 +16,7 @@ from ..audit import record
 from ..clock import from_epoch, utcnow
 from ..records import same_text
 from ..versions import Words, audited, check_version
+from ..result_transfer.grades import EVIDENCE_SOURCES, GRADES_AND_MODULES
 from ..result_transfer.start_rules import START_RULES, UNATTENDED_START_RULES
 from .address import normalise_canvas_address
 from .drafts import SECRETS, draft_secrets, forget_old_drafts, forget_secrets_if_moved, store_draft_secrets
@@ -32,8 +33,10 @@ STEP_FIELDS = {
         "leave_action", "conclude_on_completed", "auto_transfer", "push_login_changes", "invitation_days",
         "quiet_days", "guard_students", "guard_percent"),
     3: ("result_on_start", "result_on_start_type_id", "result_on_complete", "result_on_complete_type_id",
-        "started_end_months"),
+        "started_end_months", "evidence_source", "grade_released_only", "grade_satisfactory_names",
+        "grade_not_yet_names", "grade_pass_percent"),
     4: ("task_on_start", "task_on_start_status_id", "task_on_complete", "task_on_complete_status_id",
+        "task_on_satisfactory_status_id", "task_on_not_yet_status_id", "task_on_submitted_status_id",
         "nightly_pull", "nightly_start_rule"),
 }
 SETTINGS = tuple(f for fields in STEP_FIELDS.values() for f in fields)
@@ -64,6 +67,12 @@ def defaults() -> dict:
         "result_on_start": True, "result_on_start_type_id": _by_name(ResultType, "Continuing enrolment"),
         "result_on_complete": True, "result_on_complete_type_id": _by_name(ResultType, "Competent"),
         "started_end_months": 12,
+        # Grades (issue 24): only released grades, both kinds of evidence, a scheme of two names.
+        "evidence_source": GRADES_AND_MODULES, "grade_released_only": True, "grade_satisfactory_names": "Satisfactory",
+        "grade_not_yet_names": "Not Yet Satisfactory", "grade_pass_percent": 50,
+        "task_on_satisfactory_status_id": _by_name(TaskStatus, "Completed"),
+        "task_on_not_yet_status_id": _by_name(TaskStatus, "In progress"),
+        "task_on_submitted_status_id": _by_name(TaskStatus, "Submitted"),
         "task_on_start": True, "task_on_start_status_id": _by_name(TaskStatus, "In progress"),
         "task_on_complete": True, "task_on_complete_status_id": _by_name(TaskStatus, "Completed"),
         "nightly_pull": False, "nightly_start_rule": None,
@@ -163,6 +172,27 @@ def _check_unit_results(draft, values):
     months = values.get("started_end_months")
     if not isinstance(months, int) or not 1 <= months <= 60:
         raise DomainError("The default end date is 1 to 60 months after the start date.", "started_end_months")
+    _check_grade_rules(values)
+
+
+def _check_grade_rules(values):
+    """Which grades mean Satisfactory and Not Yet Satisfactory: scheme entry names one a line (never
+    both), a pass mark for points and percent; and which evidence counts."""
+    if values.get("evidence_source") not in dict(EVIDENCE_SOURCES):
+        raise DomainError("Choose which evidence counts: grades, module completion, or both.", "evidence_source")
+    names = {}
+    for field in ("grade_satisfactory_names", "grade_not_yet_names"):
+        lines = [line.strip() for line in (values.get(field) or "").splitlines()]
+        names[field] = list(dict.fromkeys(line for line in lines if line))
+        values[field] = "\n".join(names[field])
+    both = {n.casefold() for n in names["grade_satisfactory_names"]} & {n.casefold() for n in names["grade_not_yet_names"]}
+    if both:
+        raise DomainError(f"A grade cannot mean both Satisfactory and Not Yet Satisfactory: {', '.join(sorted(both))}.",
+                          "grade_not_yet_names")
+    mark = values.get("grade_pass_percent")
+    if not isinstance(mark, int) or not 1 <= mark <= 100:
+        raise DomainError("The pass mark for points and percent grades is 1 to 100%.", "grade_pass_percent")
+    values["grade_released_only"] = bool(values.get("grade_released_only"))
 
 
 NIGHTLY_START_RULES = {"": "Leave started units for review",
@@ -173,6 +203,10 @@ def _check_task_statuses(draft, values):
     _check_outcome(values, "task_on_start", "task_on_start_status_id", TaskStatus, "task status", "started")
     _check_outcome(values, "task_on_complete", "task_on_complete_status_id", TaskStatus, "task status",
                    "completed")
+    for field in ("task_on_satisfactory_status_id", "task_on_not_yet_status_id", "task_on_submitted_status_id"):
+        if values.get(field) and db.session.get(TaskStatus, values[field]) is None:
+            raise DomainError("Choose a task status, or record nothing.", field)
+        values[field] = values.get(field) or None
     if (values.get("nightly_start_rule") or "") not in NIGHTLY_START_RULES:
         raise DomainError("Choose how started units get their start date at night.", "nightly_start_rule")
     values["nightly_start_rule"] = values.get("nightly_start_rule") or None

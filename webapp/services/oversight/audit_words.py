@@ -18,6 +18,7 @@ ACTIONS = {
     "create": "Added", "edit": "Edited", "delete": "Deleted",
     "link": "Linked to Canvas", "unlink": "Unlinked from Canvas",
     "modules": "Updated the Canvas module list", "mapping": "Changed module mappings",
+    "assessments": "Updated the Canvas assessment list", "assessment_mapping": "Changed assessment mappings",
     "transfer": "Transferred to Canvas", "replace": "Replaced a kept result",
     "canvas_update": "Changed in Canvas", "canvas_enrol": "Transferred to Canvas",
     "canvas_conclude": "Concluded in Canvas", "canvas_deactivate": "Deactivated in Canvas",
@@ -60,6 +61,13 @@ FIELDS = {
     "task_on_start_status_id": "Status on start",
     "task_on_complete": "Record a task status when a linked module is completed",
     "task_on_complete_status_id": "Status on completion",
+    "evidence_source": "Evidence that counts", "grade_released_only": "Only grades released to the student count",
+    "grade_satisfactory_names": "Letter grades that mean Satisfactory",
+    "grade_not_yet_names": "Letter grades that mean Not Yet Satisfactory",
+    "grade_pass_percent": "Points and percent grades: Satisfactory from (%)",
+    "task_on_satisfactory_status_id": "Status when graded Satisfactory",
+    "task_on_not_yet_status_id": "Status when graded Not Yet Satisfactory",
+    "task_on_submitted_status_id": "Status when handed in or resubmitted, awaiting marking",
     "nightly_pull": "Transfer results from Canvas every night",
     "nightly_start_rule": "Start date of started units at night",
     # what canvaslink did in Canvas
@@ -69,7 +77,9 @@ FIELDS = {
 
 # Fields that hold the id of another record: shown by that record's name.
 _REFERENCES = {"result_on_start_type_id": ResultType, "result_on_complete_type_id": ResultType,
-               "task_on_start_status_id": TaskStatus, "task_on_complete_status_id": TaskStatus}
+               "task_on_start_status_id": TaskStatus, "task_on_complete_status_id": TaskStatus,
+               "task_on_satisfactory_status_id": TaskStatus, "task_on_not_yet_status_id": TaskStatus,
+               "task_on_submitted_status_id": TaskStatus}
 
 # An internal name not listed above still reads as words; a module or unit name used as a key
 # (module mappings, replaced results) is shown as it is.

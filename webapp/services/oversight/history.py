@@ -71,4 +71,6 @@ def _from_save(save: ResultProvenance, client: Client, unit_code: str | None, ta
     return Event(save.processed_at, save.processed_by.display_name if save.processed_by else "canvaslink",
                  f"Result saved for {client.full_name} ({client.code}), {unit_code or task_name}: "
                  f"{save.previous} → {save.saved} ({source})",
-                 [f"Canvas modules: {save.canvas_modules}"] if save.canvas_modules else [])
+                 ([f"Canvas modules: {save.canvas_modules}"] if save.canvas_modules else [])
+                 + ([f"Assessment: {save.canvas_assignment}, graded {save.canvas_grade} by "
+                     f"{save.canvas_grader_name or 'Canvas user'} ({save.canvas_grader_id})"] if save.canvas_assignment else []))

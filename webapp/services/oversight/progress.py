@@ -12,7 +12,7 @@ from ...extensions import db
 from ...models import Enrolment, EnrolmentTask, ModuleStateDownload, Occurrence, OccurrenceLink, TrainingPlanUnit
 from ..canvas_links.link import current_link
 from ..result_transfer.values import COMPLETED, LOCKED, STARTED, UNLOCKED, ModuleState
-from ..result_transfer.review import _aware
+from ..clock import parse_utc
 
 NO_MODULE = "none"  # nothing in Canvas stands behind the cell (unmapped, or not downloaded)
 # Worst to best: how a cell's several modules read together, and the order of the legend.
@@ -150,8 +150,8 @@ def _module_states(staged: list[dict] | None, requirements: dict[int, int | None
     for s in staged or ():
         count = requirements.get(s["id"])
         count = s.get("requirements") if count is None else count
-        states[s["id"]] = ModuleState(s["id"], s["name"], s["state"], _aware(s.get("completed_at")),
-                                      _aware(s.get("unlock_at")), has_requirements=count != 0)
+        states[s["id"]] = ModuleState(s["id"], s["name"], s["state"], parse_utc(s.get("completed_at")),
+                                      parse_utc(s.get("unlock_at")), has_requirements=count != 0)
     return states
 
 

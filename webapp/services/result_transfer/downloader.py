@@ -5,7 +5,7 @@ a second, so a crash loses at most those, which a resumed run reads again."""
 import math
 import time
 from collections import defaultdict, deque
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from datetime import timedelta
 
@@ -21,6 +21,7 @@ from ..runs.lifecycle import record_items, stopped_by_cancel
 from ..canvas_sync.states import canvas_enrolments
 from ..engagement.reading import ActivityRead, activity_read, note_section_activity
 from .claims import Claims
+from .grade_download import GradeReader, mapped_assessments
 from .incremental import REFRESH_DAYS, keep_progress, marks_of, needs_fetch
 from .staging import INSERT_DOWNLOADS, Failed, Fetch, Staged, Unchanged, module_states, staging_of
 
@@ -62,10 +63,14 @@ class Downloader:
         self.home = plan[order[0]][0].integration_id if order and plan.get(order[0]) else None
         self.elsewhere: dict[int, tuple[float, bool]] = {}  # integration -> (when looked, another job on it)
         self.course_counters: dict[int, dict] = {}  # course -> Canvas user id -> CourseProgress
+        self.grade_readers: dict[int, GradeReader] = {}  # integration -> what it read of courses' grading
+        self.grade_reads: dict[int, Future] = {}  # occurrence -> its section's grades, read beside the states
+        self.executor: ThreadPoolExecutor | None = None
 
     def download(self) -> bool:
         """False when the run was cancelled."""
         executor = ThreadPoolExecutor(max_workers=CEILING * max(1, len(self.unclaimed)), thread_name_prefix="canvas")
+        self.executor = executor
         futures: dict = {}
         try:
             self._top_up(executor, futures)
@@ -171,6 +176,7 @@ class Downloader:
         if client is None:
             self._stage_results([(fetch, Failed(self.refusals[integration_id])) for fetch in fetches])
             return []
+        self._read_grades(client, integration_id, occurrence_id, fetches)
         marks = marks_of([f.enrolment_id for f in fetches]) if self.incremental else {}
         counters = self._counters(client, fetches[0].course_id) if self.incremental else {}
         now = utcnow()
@@ -185,6 +191,21 @@ class Downloader:
             self._stage_results(unchanged)
         read = activity_read(integration_id, occurrence_id, fetches[0].section_id, [f.enrolment_id for f in fetches])
         return [read, *wanted] if read else wanted
+
+    def _read_grades(self, client: CanvasClient, integration_id: int, occurrence_id: int,
+                     fetches: list[Fetch]) -> None:
+        """The occurrence's grades, read for the whole section at once in the pool, beside its students'
+        module states: a few calls an occurrence that must not hold up the others."""
+        if integration_id not in self.grade_readers:
+            self.grade_readers[integration_id] = GradeReader(client)
+        first, mapped = fetches[0], mapped_assessments(occurrence_id)
+        self.grade_reads[occurrence_id] = self.executor.submit(
+            self.grade_readers[integration_id].section_grades, mapped, first.course_id, first.section_id,
+            {f.canvas_user_id for f in fetches})
+
+    def _with_grades(self, fetch: Fetch) -> Fetch:
+        read = self.grade_reads.get(fetch.occurrence_id)
+        return replace(fetch, grades=read.result().get(fetch.canvas_user_id)) if read is not None else fetch
 
     def _counters(self, client: CanvasClient, course_id: int) -> dict:
         """Canvas's counters for every student of the course, read once per job: occurrences that
@@ -201,7 +222,7 @@ class Downloader:
         another job staged one of them first (it took over a lapsed claim): theirs is kept."""
         if not batch:  # nothing answered within the wait
             return
-        rows = [staging_of(self.run, fetch, result) for fetch, result in batch]
+        rows = [staging_of(self.run, self._with_grades(fetch), result) for fetch, result in batch]
         try:
             self._write(rows)
             db.session.commit()

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from .grades import GRADES_ONLY, MODULES_ONLY, NOT_YET, SATISFACTORY, SUBMITTED, TaskGrades
 from .kept import check_dates, task_status, unit_status
 from .start_rules import (
     START_FROM_ENROLMENT, START_FROM_PLAN, START_FROM_UNLOCK, START_ON_DATE, START_TODAY, StartRule, add_months,
 )
 from .values import (
-    CHANGE, COMPLETED, INVALID, STARTED, CurrentTask, Defaults, ModuleMapping, ModuleState, Outcome, PlanUnit, Proposal,
+    CHANGE, COMPLETED, DECIDED_BY_GRADE, DECIDED_BY_MODULES, INVALID, STARTED, CurrentTask, Defaults, ModuleMapping, ModuleState, Outcome, PlanUnit, Proposal,
     Student,
 )
 from .wording import describe_result, describe_task
@@ -22,19 +23,24 @@ from .wording import describe_result, describe_task
 
 def propose(states: list[ModuleState], mappings: list[ModuleMapping],
             matrix: dict[int, tuple[frozenset[int], frozenset[int]]], defaults: Defaults, student: Student,
-            rule: StartRule, today: date) -> list[Proposal]:
+            rule: StartRule, today: date, grades: Mapping[int, TaskGrades] | None = None) -> list[Proposal]:
     """The proposals for one student. `matrix`: task id → (unit ids it starts, unit ids it completes).
-    `today` is the RTO's local date.
+    `today` is the RTO's local date. `grades`: task id → the grades of the assessments mapped to it
+    (grades.task_grades); a task with an assessment is decided by its grade, not by its modules.
 
     Rows come units first, in plan order, then tasks in the student's order; a unit or task
     Canvas has nothing to say about, or whose outcome the integration does not record, has none."""
     context = _Context(defaults, ZoneInfo(defaults.time_zone), rule, today, student,
                        {state.canvas_module_id: state for state in states})
+    if defaults.evidence_source == GRADES_ONLY:
+        mappings = []
+    grades = {} if defaults.evidence_source == MODULES_ONLY else dict(grades or {})
     modules_of_unit, modules_of_task = _modules_by_target(mappings)
-    # Every task in the matrix or the mappings, so a unit's completing task that has no module in
-    # Canvas still counts, as never done: Canvas cannot vouch for work done elsewhere.
-    task_ids = set(matrix) | set(modules_of_task)
-    tasks = {task_id: context.progress_of_modules(modules_of_task.get(task_id, ())) for task_id in task_ids}
+    # Every task in the matrix, the mappings or the assessments, so a unit's completing task that has
+    # nothing in Canvas still counts, as never done: Canvas cannot vouch for work done elsewhere.
+    task_ids = set(matrix) | set(modules_of_task) | set(grades)
+    tasks = {task_id: _task_progress(context.progress_of_modules(modules_of_task.get(task_id, ())),
+                                     grades.get(task_id)) for task_id in task_ids}
     rows = [_unit_row(unit, _unit_progress(unit.unit_id, modules_of_unit, tasks, matrix, context), context)
             for unit in student.plan]
     rows += [_task_row(task, tasks.get(task.task_id, _NOTHING), context) for task in student.tasks]
@@ -47,6 +53,19 @@ class _Progress:
     state: str | None                   # STARTED, COMPLETED, or None: nothing to propose
     completed_at: datetime | None       # the latest completion, when COMPLETED and Canvas gave every time
     module_ids: frozenset[int]          # every module behind it, whatever its state
+    grades: tuple[TaskGrades, ...] = ()  # the grades of the tasks behind it
+
+
+def _task_progress(modules: _Progress, grades: TaskGrades | None) -> _Progress:
+    """A task with an assessment mapped is decided by its grade: completed only when Satisfactory, on
+    the day it was graded. Its modules then say no more than that work was started or handed in
+    (a `must_submit` requirement is met before marking, reference §13.7)."""
+    if grades is None:
+        return modules
+    if grades.kind == SATISFACTORY:
+        return _Progress(COMPLETED, grades.graded_at, modules.module_ids, (grades,))
+    started = grades.under_way or modules.state is not None
+    return _Progress(STARTED if started else None, None, modules.module_ids, (grades,))
 
 
 _NOTHING = _Progress(None, None, frozenset())
@@ -103,11 +122,12 @@ def _combine(completion: list[_Progress], also_starting: Iterable[_Progress] = (
     completing or only starting, has begun."""
     sources = [*completion, *also_starting]
     module_ids = frozenset().union(*(source.module_ids for source in sources))
+    grades = tuple(dict.fromkeys(g for source in sources for g in source.grades))
     if completion and all(source.state == COMPLETED for source in completion):
-        return _Progress(COMPLETED, _latest(source.completed_at for source in completion), module_ids)
+        return _Progress(COMPLETED, _latest(source.completed_at for source in completion), module_ids, grades)
     if any(source.state is not None for source in sources):
-        return _Progress(STARTED, None, module_ids)
-    return _Progress(None, None, module_ids)
+        return _Progress(STARTED, None, module_ids, grades)
+    return _Progress(None, None, module_ids, grades)
 
 
 def _latest(moments: Iterable[datetime | None]) -> datetime | None:
@@ -122,6 +142,10 @@ def _unit_progress(unit_id: int, modules_of_unit: Mapping[int, set[int]], tasks:
     direct = [context.progress_of(module_id) for module_id in own if context.is_evidence(module_id)]
     completing = [tasks[task_id] for task_id, (_, completes) in matrix.items() if unit_id in completes]
     starting = [tasks[task_id] for task_id, (starts, _) in matrix.items() if unit_id in starts]
+    if any(task.grades for task in completing):
+        # An assessed unit is completed by its assessors' judgements: every task that completes it
+        # Satisfactory. Its own modules then only say it was started.
+        return _combine(completing, [*direct, *starting, _Progress(None, None, frozenset(own))])
     return _combine(direct + completing, [*starting, _Progress(None, None, frozenset(own))])
 
 
@@ -158,6 +182,10 @@ def _unit_dates(unit: PlanUnit, progress: _Progress, proposed: Outcome,
 def _task_row(task: CurrentTask, progress: _Progress, context: _Context) -> Proposal | None:
     completed = progress.state == COMPLETED
     proposed = context.defaults.task_on_complete if completed else context.defaults.task_on_start
+    decided = next((g for g in progress.grades if g.decides), None)
+    if decided is not None:
+        proposed = {SATISFACTORY: context.defaults.task_on_satisfactory, NOT_YET: context.defaults.task_on_not_yet,
+                    SUBMITTED: context.defaults.task_on_submitted}[decided.kind]
     if progress.state is None or proposed is None:
         return None
     if completed:
@@ -183,7 +211,9 @@ def _row(key: str, kind: str, target_id: int, label: str, progress: _Progress, c
                     status=status, reason=reason,
                     module_ids=tuple(dict.fromkeys(module.canvas_module_id for module in evidence)),
                     module_states=tuple(modules), end_months=end_months,
-                    unseen_modules=sum(1 for module_id in progress.module_ids if module_id not in context.reported))
+                    unseen_modules=sum(1 for module_id in progress.module_ids if module_id not in context.reported),
+                    grades=tuple(e for g in progress.grades for e in g.evidence),
+                    decided_by=DECIDED_BY_GRADE if any(g.decides for g in progress.grades) else DECIDED_BY_MODULES)
 
 
 _NO_COMPLETION_TIME = "Canvas gave no completion time for this module"

@@ -4,7 +4,7 @@ what it did on the rows of that same review."""
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -20,9 +20,10 @@ from .values import (
     CHANGE, INVALID, KEPT, UP_TO_DATE, CurrentResult, CurrentTask, Defaults, ModuleMapping, ModuleState, Origin,
     Outcome, PlanUnit, Proposal, Student,
 )
+from .grades import GradeRules, rules_from, staged_grades
 from .start_rules import StartRule
 from .proposals import propose
-from ..clock import aware_utc
+from ..clock import parse_utc
 
 SAVED = "saved"  # a row this request saved: how the page shows it, not something the decision says
 SHOW = {CHANGE: "To save", INVALID: "Need a date", KEPT: "Kept", UP_TO_DATE: "Up to date"}
@@ -71,6 +72,7 @@ class OccurrenceContext:
     defaults: Defaults
     requirements: dict[int, int | None]   # Canvas module id → its completion requirements, from the module list
     today: date                           # the RTO's local date, in the integration's time zone
+    grade_rules: GradeRules = field(default_factory=GradeRules)
 
 
 @dataclass
@@ -80,6 +82,7 @@ class StudentReview:
     context: OccurrenceContext | None = None
     error: str | None = None          # why nothing is proposed, in staff's words
     ended_in_canvas: bool = False     # their Canvas enrolment ended: a fact to know, not a failure
+    grade_error: str | None = None    # why their grades could not be read, when module states could
 
     @property
     def label(self) -> str:
@@ -117,10 +120,11 @@ def review(run: JobRun, rule: StartRule, *, enrolment_ids: list[int] | None = No
             students.append(StudentReview(enrolment, [], context, problem, ended_in_canvas=bool(stage.canvas_state)))
             continue
         proposals = propose(_states(stage.states, context), context.mappings, context.matrix, context.defaults,
-                            _student(enrolment, origins), rule, context.today)
+                            _student(enrolment, origins), rule, context.today,
+                            staged_grades(stage.grades, context.grade_rules))
         rows = [_row(proposal, posted.get((enrolment.id, proposal.key)), (enrolment.id, proposal.key) == opened)
                 for proposal in proposals]
-        students.append(StudentReview(enrolment, rows, context))
+        students.append(StudentReview(enrolment, rows, context, grade_error=(stage.grades or {}).get("error")))
     students.sort(key=lambda s: (s.enrolment.occurrence_id, s.enrolment.client.last_name,
                                  s.enrolment.client.first_name, s.enrolment.id))
     return students
@@ -143,16 +147,8 @@ def _download_problem(stage: ModuleStateDownload) -> str | None:
 
 
 def _inactive(enrolment: Enrolment) -> str | None:
-    if enrolment.status.status_type == StatusType.ACTIVE:
-        return None
-    return f"No longer active ({enrolment.status.name}): nothing is proposed for it."
-
-
-def _aware(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return aware_utc(moment)
+    active = enrolment.status.status_type == StatusType.ACTIVE
+    return None if active else f"No longer active ({enrolment.status.name}): nothing is proposed for it."
 
 
 def _states(staged: list[dict], context: OccurrenceContext) -> list[ModuleState]:
@@ -163,7 +159,7 @@ def _states(staged: list[dict], context: OccurrenceContext) -> list[ModuleState]
         requirements = context.requirements.get(s["id"])
         if requirements is None:
             requirements = s.get("requirements")
-        states.append(ModuleState(s["id"], s["name"], s["state"], _aware(s["completed_at"]), _aware(s["unlock_at"]),
+        states.append(ModuleState(s["id"], s["name"], s["state"], parse_utc(s["completed_at"]), parse_utc(s["unlock_at"]),
                                   has_requirements=requirements != 0))
     return states
 
@@ -191,9 +187,13 @@ def _context(link: OccurrenceLink) -> OccurrenceContext:
         task_on_start=outcome_of_status(integration.task_on_start_status) if integration.task_on_start else None,
         task_on_complete=(outcome_of_status(integration.task_on_complete_status)
                           if integration.task_on_complete else None),
-        time_zone=integration.time_zone)
+        time_zone=integration.time_zone, task_on_satisfactory=outcome_of_status(integration.task_on_satisfactory_status),
+        task_on_not_yet=outcome_of_status(integration.task_on_not_yet_status),
+        task_on_submitted=outcome_of_status(integration.task_on_submitted_status),
+        evidence_source=integration.evidence_source)
     requirements = {m.canvas_module_id: m.requirement_count for m in link.modules}
-    return OccurrenceContext(link, mappings, matrix, defaults, requirements, rto_today(integration.time_zone))
+    return OccurrenceContext(link, mappings, matrix, defaults, requirements, rto_today(integration.time_zone),
+                             rules_from(integration))
 
 
 # Who decided what stands ---------------------------------------------------------------------

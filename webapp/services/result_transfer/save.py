@@ -21,6 +21,7 @@ from .values import COMPLETED, INVALID, KEPT, UP_TO_DATE
 from .start_rules import StartRule
 from .kept import check_dates, kept_task_reason, kept_unit_reason
 from .wording import describe, describe_status
+from .grades import grade_provenance
 from .review import (
     Row, RowValues, StudentReview, current_result, current_task, outcome_of_status, outcome_of_type, review,
 )
@@ -243,7 +244,8 @@ def _provenance(run: JobRun, student: StudentReview, row: Row, previous: str, sa
         replaced_decision=bool(replaced), canvas_modules=", ".join(proposal.modules),
         canvas_state=proposal.canvas_state,
         canvas_completed_at=naive_utc(proposal.completed_at),
-        previous=previous[:255], saved=saved[:255], processed_by_id=actor_id, processed_at=utcnow(), **target))
+        previous=previous[:255], saved=saved[:255], processed_by_id=actor_id, processed_at=utcnow(),
+        **grade_provenance(proposal), **target))
     if replaced:
         record(actor_id, "enrolment", student.enrolment.id, "replace",
                f"Replaced {proposal.label}: {previous} → {saved}. It was kept ({replaced})",

@@ -27,6 +27,7 @@ class Fetch:
     label: str
     seen: CourseProgress | None = None  # Canvas's counters for the student, when read
     refusal: str | None = None  # why this student's progress may not be read (sharing.py)
+    grades: dict | None = None  # their assessment grades, read with the section's (grade_download.py)
 
 
 class Failed(str):
@@ -98,7 +99,7 @@ def staging_of(run: JobRun, fetch: Fetch, result) -> Staged:
         progress = progress_row(fetch, result, states, now)
     download = {"run_id": id_of(run), "enrolment_id": fetch.enrolment_id, "occurrence_id": fetch.occurrence_id,
                 "canvas_user_id": fetch.canvas_user_id, "states": states, "error": error, "canvas_state": ended,
-                "fetched_at": fetched_at}
+                "fetched_at": fetched_at, "grades": fetch.grades if states is not None else None}
     outcome = "ended" if ended else "failed" if error else "downloaded"
     said = error or (f"{len(states)} module states, unchanged in Canvas since they were read"
                      if isinstance(result, Unchanged) else f"{len(states)} module states")

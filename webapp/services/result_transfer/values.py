@@ -48,6 +48,11 @@ class Defaults:
     task_on_start: Outcome | None
     task_on_complete: Outcome | None
     time_zone: str                       # e.g. "Australia/Sydney"
+    # Assessment grades (wizard pages 3 and 4): the status each grade gives, and which evidence counts.
+    task_on_satisfactory: Outcome | None = None
+    task_on_not_yet: Outcome | None = None
+    task_on_submitted: Outcome | None = None
+    evidence_source: str = "both"        # grades.GRADES_ONLY | MODULES_ONLY | GRADES_AND_MODULES
 
 
 @dataclass(frozen=True)
@@ -115,3 +120,10 @@ class Proposal:
     # only to other students, or removed. They can never be completed by this student, so the unit
     # or task behind them is never proposed as completed; the review says why (reference §11.7).
     unseen_modules: int = 0
+    # The assessment grades behind it (grades.Evidence, per assessment), and what decided the proposal:
+    # DECIDED_BY_GRADE when a grade did, else DECIDED_BY_MODULES.
+    grades: tuple = field(default=())
+    decided_by: str = "modules"
+
+
+DECIDED_BY_GRADE, DECIDED_BY_MODULES = "grade", "modules"
