@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from ..canvas.grades import LETTER_TYPES
+from ..canvas import LETTER_TYPES
 from ..clock import naive_utc, parse_utc
 
 # Evidence kinds, strongest first.
