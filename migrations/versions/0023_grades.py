@@ -70,11 +70,10 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('result_provenance') as batch:
-        for name, _ in reversed(_PROVENANCE):
-            batch.drop_column(name)
-    with op.batch_alter_table('module_state_download') as batch:
-        batch.drop_column('grades')
+    # Plain DROP COLUMN, no batch copy: a copy of a table referring to job_run reflects its expression index.
+    for name, _ in reversed(_PROVENANCE):
+        op.drop_column('result_provenance', name)
+    op.drop_column('module_state_download', 'grades')
     with op.batch_alter_table('lms_integration') as batch:
         for column in reversed(_STATUSES):
             batch.drop_constraint(f'fk_lms_integration_{column}_task_status', type_='foreignkey')
