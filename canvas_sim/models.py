@@ -16,7 +16,9 @@ ROLE_IDS = {
 # Here rather than in rights.py because specs.py checks seeds against it, and rights.py needs
 # the running simulation, which specs.py builds: the dependency has to point one way.
 PERMISSIONS = ("manage_sis", "read_sis", "view_user_logins", "manage_user_logins", "manage_students",
-               "view_all_grades", "read_roster", "manage_account_memberships")
+               "view_all_grades", "read_roster", "manage_account_memberships", "read_email_addresses",
+               # Granular enrolment rights (reference §12.1): enrol, and end or reactivate, a student.
+               "add_student_to_course", "remove_student_from_course", "allow_course_admin_actions")
 
 
 @dataclass
@@ -98,7 +100,7 @@ class User:
     short_name: str
     sortable_name: str
     created_at: datetime
-    email: str | None = None
+    email: str | None = None  # the default (top) e-mail channel's address; State.set_email keeps it
     locale: str | None = None
     time_zone: str = "Australia/Sydney"
     workflow_state: str = "registered"
@@ -110,6 +112,18 @@ class User:
     @property
     def admin(self) -> bool:
         return self.admin_account_id is not None
+
+
+@dataclass
+class CommunicationChannel:
+    """An e-mail address of a user (reference §12.2). Canvas sends notifications to `active`
+    (confirmed) channels only; `position` 1 is the user's default address."""
+    id: int
+    user_id: int
+    address: str
+    position: int
+    workflow_state: str = "unconfirmed"  # unconfirmed | active | retired
+    type: str = "email"
 
 
 @dataclass
