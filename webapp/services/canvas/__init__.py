@@ -19,15 +19,15 @@ from .errors import (
 from .fanout import run_concurrently
 from .limiter import ConcurrencyLimiter, SharedLimiter
 from .models import (
-    Account, Admin, CompletionRequirement, Course, CourseProgress, Enrollment, Login, Module, ModuleItem, Section,
-    StudentProgress, User,
+    Account, Admin, CommunicationChannel, CompletionRequirement, Course, CourseProgress, Enrollment, Login, Module,
+    ModuleItem, Section, StudentProgress, User,
 )
 from .peers import AddressCheck, IPAddress
 from .scopes import SCOPES
 from .tokens import OAuthTokenProvider, OAuthTokens, StaticToken, TokenProvider, exchange_authorization_code
 
 __all__ = [
-    "Account", "AddressCheck", "Admin", "AuthError", "Backoff", "BadResponse", "CanvasClient", "CanvasError", "CanvasValidationError",
+    "Account", "AddressCheck", "Admin", "AuthError", "Backoff", "BadResponse", "CanvasClient", "CanvasError", "CanvasValidationError", "CommunicationChannel",
     "CompletionRequirement", "ConcurrencyLimiter", "Course", "CourseProgress", "Enrollment", "FieldError", "IPAddress", "Login", "MissingScope", "Module",
     "ModuleItem", "NotFound", "OAuthTokenProvider", "OAuthTokens", "PermissionDenied", "RefusedAddress", "SCOPES", "Section", "SharedLimiter", "StaticToken",
     "StudentProgress", "ThrottledTooLong", "TokenProvider", "Unavailable", "User", "exchange_authorization_code",

@@ -151,6 +151,23 @@ class User(_SisShown):
     login_id: str | None = None
     email: str | None = None
     sis_shown: bool = True  # see _SisShown
+    # Canvas leaves `email` out, whatever include[] asks, without read_email_addresses (§12.3).
+    email_shown: bool = True
+
+    @classmethod
+    def from_json(cls, data: Any) -> Self:
+        return replace(super().from_json(data), email_shown="email" in data)
+
+
+@dataclass(frozen=True)
+class CommunicationChannel(CanvasObject):
+    """One of a user's addresses (§12.2): Canvas notifies only `active` (confirmed) channels, and the one
+    at position 1 is the user's default e-mail."""
+    id: int
+    address: str
+    type: str
+    workflow_state: str
+    position: int | None = None
 
 
 @dataclass(frozen=True)
