@@ -53,7 +53,8 @@ def test_the_wizard_tests_again_when_the_leaving_action_changes(client, login, s
         "time_zone": "Australia/Sydney", **KEEPING_IN_STEP})
     page = client.get(step2).get_data(as_text=True)
     test_url = step1.rsplit("/", 1)[0] + "/test"
-    assert f'hx-post="{test_url}" hx-include="closest form" hx-target="#connection-result" hx-trigger="change"' in page
+    assert (f'hx-post="{test_url}" hx-include="closest form" hx-target="#connection-result" '
+            'hx-trigger="change"') in page
 
 
 def test_a_withdrawal_refused_for_a_missing_right_names_it(client, login, app, redis_url, transferred_121, sim,
