@@ -9,7 +9,7 @@ from tests.helpers import KEEPING_IN_STEP, run_queued_jobs
 from tests.services.canvas_sync.test_canvas_sync import _canvas_state, _set_status
 from tests.services.canvas_sync.test_real_canvas_behaviour import _admin_token, _use_token
 from webapp.extensions import db
-from webapp.models import AuditEntry, Client, JobRunItem
+from webapp.models import AuditEntry, CanvasModule, Client, Enrolment, JobRunItem, ModuleStateDownload
 
 # A custom admin role with "Students - add" but not "remove", as a customer's service account may have.
 WITHOUT_REMOVE = {"admin": True, "without_permissions": ["remove_student_from_course"]}
@@ -147,3 +147,28 @@ def test_test_connection_lists_reading_email_when_email_pushes_are_on(client, lo
     assert "Connected and ready" in _test_connection(client, sim, token)
     pushing = _test_connection(client, sim, token, push_login_changes="y")
     assert "Read e-mail addresses: fail." in pushing and "“Users - view primary email address”" in pushing
+
+
+def test_null_titles_and_names_in_canvas_never_fail_a_download(transferred_121, sim, make_user):
+    """Driven through the simulator: Canvas answers a module with no name and an item with no title;
+    the module list is updated and the student's progress staged as usual."""
+    from webapp.services.canvas_links.modules import update_module_list
+    from webapp.services.integrations.connection import canvas_client
+    from webapp.services.result_transfer.download import stage_now
+
+    with sim.state.lock:
+        sim.state.modules[903].name = None
+        sim.state.modules[902].items[0].title = None
+    sim.set_module_state(canvas_user_of("C0030"), 902, "completed")
+    staff = make_user("setup-admin-2")
+    with canvas_client(transferred_121.integration) as client:
+        update_module_list(transferred_121, client, staff.id)
+    db.session.commit()
+    assert db.session.scalar(select(CanvasModule.name).where(CanvasModule.canvas_module_id == 903)) == \
+        "Module 903 (no name in Canvas)"
+
+    enrolment_id = db.session.scalar(select(Enrolment.id).join(Client).where(Client.code == "C0030"))
+    stage_now(121, [enrolment_id], staff.id)
+    staged = db.session.scalar(select(ModuleStateDownload).where(ModuleStateDownload.enrolment_id == enrolment_id))
+    assert staged.error is None
+    assert next(m for m in staged.states if m["id"] == 902)["state"] == "completed"

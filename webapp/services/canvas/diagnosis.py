@@ -150,7 +150,8 @@ def error_for_response(response: requests.Response, what: str) -> CanvasError:
             f"The Canvas address redirects to {response.headers.get('Location', 'another address')} "
             f"while reading {what}; set the integration's Canvas address to where it redirects.",
             status=status, detail=detail)
-    if status == 404 and body is not None:
+    # A 404 without a body is Canvas's too (`head :not_found`); an HTML 404 page is something else's.
+    if status == 404 and (body is not None or not response.content.strip()):
         return NotFound(f"Canvas has no {what}.", status=status, detail=detail)
     if status in (401, 403) and _INSUFFICIENT_SCOPES in message.lower():
         return _missing_scope(response, what, detail)

@@ -85,11 +85,12 @@ class CompletionRequirement(CanvasObject):
 
 @dataclass(frozen=True)
 class ModuleItem(CanvasObject):
+    """Only `completion_requirement` is used: a field canvaslink does not read never fails a download."""
     id: int
-    module_id: int
-    position: int
-    title: str
-    type: str
+    module_id: int | None = None
+    position: int | None = None
+    title: str | None = None
+    type: str | None = None
     content_id: int | None = None
     html_url: str | None = None
     completion_requirement: CompletionRequirement | None = _optional(CompletionRequirement.from_json)
@@ -113,6 +114,13 @@ class Module(CanvasObject):
     state: str | None = None
     completed_at: datetime | None = _optional(_timestamp)
     items: tuple[ModuleItem, ...] | None = _optional(_module_items)
+
+    @classmethod
+    def from_json(cls, data: Any) -> Self:
+        """Canvas has answered modules with a null name: such a module is named by its id, not dropped."""
+        if isinstance(data, dict) and data.get("name") is None and data.get("id") is not None:
+            data = {**data, "name": f"Module {data['id']} (no name in Canvas)"}
+        return super().from_json(data)
 
 
 @dataclass(frozen=True)
