@@ -4,7 +4,8 @@ through our models, issue 23 §5): shapes the simulator never sends, each read a
 import pytest
 from responses import matchers
 
-from webapp.services.canvas import BadResponse, NotFound
+from webapp.services.canvas import BadResponse, FieldError, NotFound
+from webapp.services.canvas.diagnosis import read_error_body
 
 
 def test_a_module_item_field_we_do_not_read_never_fails_the_modules(canvas_mock, canvas_client, url):
@@ -55,3 +56,14 @@ def test_a_progress_element_with_an_error_leaves_out_that_student_only(canvas_mo
                                                              "requirement_completed_count": 1,
                                                              "next_requirement_url": None, "completed_at": None}}])
     assert [p.id for p in canvas_client.list_student_progress(55)] == [1003]
+
+
+def test_a_taken_login_is_told_by_its_own_error_not_the_users_echo_of_it():
+    taken = {"attribute": "unique_id", "type": "taken",
+             "message": "ID already in use for this account and authentication provider"}
+    body = {"errors": {"user": {"pseudonyms": [{"attribute": "pseudonyms", "type": "invalid",
+                                                "message": "is invalid"}]},
+                       "pseudonym": {"unique_id": [taken]}, "observee": {}, "pairing_code": {}, "recaptcha": None}}
+    message, fields = read_error_body(body)
+    assert message == "ID already in use for this account and authentication provider"
+    assert FieldError("unique_id", "taken", taken["message"], "pseudonym") in fields

@@ -91,7 +91,10 @@ def read_error_body(body: Any) -> tuple[str, tuple[FieldError, ...]]:
         return _read_error_list(errors)
     if isinstance(errors, dict):
         fields = tuple(_read_error_hash(errors))
-        return "; ".join(f.message for f in fields if f.message), fields
+        # A user create refused over its login also says the user's `pseudonyms` "is invalid" (§12.5):
+        # the login's own error says why, so that echo stays out of the words.
+        said = [f for f in fields if not (f.object == "user" and f.attribute == "pseudonyms")] or fields
+        return "; ".join(f.message for f in said if f.message), fields
     if isinstance(body.get("message"), str):
         return body["message"], ()
     error = body.get("error")
