@@ -5,7 +5,6 @@ same configuration, database engine and extensions as the web app.
 """
 
 import argparse
-import logging
 
 from sqlalchemy.orm import configure_mappers
 
@@ -18,10 +17,10 @@ from webapp.workers import worker
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--burst", action="store_true", help="Run the jobs waiting now, then stop.")
+    parser.add_argument("--name", help="The worker's name in Redis and on the home page (RQ makes one up).")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
 
-    app = create_app()
+    app = create_app()  # sets up logging (CANVASLINK_LOG_FORMAT)
     # RQ forks a work horse per job: what the parent has done, no horse does again. Configuring the
     # mappers took each horse ~30 ms of CPU, which a bulk run of a job per occurrence paid 100 times.
     configure_mappers()
@@ -31,7 +30,7 @@ def main() -> None:
         # process, webapp.cron). A worker's scheduler is a forked child that, when the stop signal
         # reached it before it had set its own handlers, never stopped, and the worker waited for it
         # for good on shutdown (seen under load as a worker that said "quitting" and never exited).
-        worker(redis_connection(patient=True)).work(burst=args.burst)
+        worker(redis_connection(patient=True), args.name).work(burst=args.burst, logging_level=app.config["LOG_LEVEL"])
 
 
 if __name__ == "__main__":

@@ -93,7 +93,9 @@ def _seed(db, occurrences: int, students: int, unit_count: int = 6) -> int:
             db.session.flush()
             db.session.add(EnrolmentTransfer(enrolment_id=enrolment.id, link_id=link.id, canvas_user_id=o * 1000 + s,
                                              canvas_enrollment_id=o * 1000 + s, canvas_state="active",
-                                             transferred_at=now))
+                                             transferred_at=now, activity_read_at=now,  # engagement, as read
+                                             last_activity_at=now - timedelta(days=s % 30) if s % 7 else None,
+                                             total_activity_seconds=(s % 7) * 3600))
             done = datetime(2026, 10, 1, 23, 30, tzinfo=timezone.utc) + timedelta(days=s)
             states = [{"id": o * 100 + i, "name": units[i].code, "state": ("completed", "started", "locked")[(s + i) % 3],
                        "completed_at": done.isoformat() if (s + i) % 3 == 0 else None, "unlock_at": None}

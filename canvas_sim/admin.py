@@ -24,17 +24,21 @@ def _payload() -> dict:
     return {key: value for key, value in request.form.items() if value != ""}
 
 
-def _answer(result: dict, message: str):
+def _answer(result: dict, message: str, page: str = "admin.page"):
     if request.is_json or request.method == "GET":
         return jsonify(result)
-    return redirect(url_for("admin.page", message=message))
+    return redirect(url_for(page, message=message))
 
 
-@bp.errorhandler(ValueError)
 def _invalid(error: ValueError):
+    """Bad input answers 400 to scripts; a form goes back to the page it came from, saying why."""
     if request.is_json:
         return jsonify({"error": str(error)}), 400
-    return redirect(url_for("admin.page", message=f"Not done: {error}"))
+    page = "admin_grades.page" if request.blueprint == "admin_grades" else "admin.page"
+    return redirect(url_for(page, message=f"Not done: {error}"))
+
+
+bp.register_error_handler(ValueError, _invalid)
 
 
 @bp.get("/")
@@ -44,9 +48,10 @@ def page():
     grids = []
     for course in state.courses.values():
         modules = state.course_modules(course)
-        student_ids = dict.fromkeys(e.user_id for e in sorted(state.enrollments.values(), key=lambda e: e.id)
-                                    if e.course_id == course.id and e.type == "StudentEnrollment")
-        rows = [(state.users[i], [evaluate(state, m, i) for m in modules]) for i in student_ids]
+        # Each student's enrolment in the course (the newest when several), for its activity.
+        students = {e.user_id: e for e in sorted(state.enrollments.values(), key=lambda e: e.id)
+                    if e.course_id == course.id and e.type == "StudentEnrollment"}
+        rows = [(state.users[i], [evaluate(state, m, i) for m in modules], e) for i, e in students.items()]
         grids.append((course, modules, rows))
     return render_template("admin.html", dump=specs.dump(state), grids=grids, figures=sim.figures(),
                            settings=sim.settings.as_dict(), fields=tunable_fields(), states=SETTABLE_STATES,
@@ -174,6 +179,15 @@ def set_module_state():
     progress = specs.set_module_state(current_simulation().state, _payload())
     return _answer({"user_id": progress.user_id, "module_id": progress.module_id, "state": progress.state},
                    f"User {progress.user_id} is {progress.state} in module {progress.module_id}")
+
+
+@bp.post("/api/activity")
+def record_page_view():
+    """Play the student viewing a page of a course: activity on their active enrolment there."""
+    recorded = specs.record_page_view(current_simulation().state, _payload())
+    return _answer({"enrollments": [{"id": e.id, "last_activity_at": to_iso(e.last_activity_at),
+                                     "total_activity_time": e.total_activity_time} for e in recorded]},
+                   f"Page view recorded on {len(recorded)} active enrolment(s)")
 
 
 @bp.get("/api/counters")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask, jsonify, request
 
-from . import admin, errors, oauth
+from . import admin, admin_grades, errors, oauth
 from .api import CanvasIdConverter, api
 from .network import SimulatedNetwork
 from .simulation import Simulation
@@ -20,6 +20,7 @@ def create_app(seed: str | Path | dict | None = "demo", **settings) -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(oauth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_grades.bp)
     app.register_error_handler(errors.CanvasError, _canvas_error)
     app.register_error_handler(404, _no_route)
     app.register_error_handler(405, _no_route)

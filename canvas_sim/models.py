@@ -11,12 +11,17 @@ ROLE_IDS = {
     "DesignerEnrollment": 6,
     "ObserverEnrollment": 7,
 }
+# A course's Test Student (Student View) holds this type with the student role (Canvas's
+# StudentViewEnrollment < StudentEnrollment); the enrolment API cannot create it.
+STUDENT_VIEW = "StudentViewEnrollment"
+STUDENT_TYPES = ("StudentEnrollment", STUDENT_VIEW)
 
 # The permissions the simulator knows: an admin holds them all unless `without_permissions` names some.
 # Here rather than in rights.py because specs.py checks seeds against it, and rights.py needs
 # the running simulation, which specs.py builds: the dependency has to point one way.
 PERMISSIONS = ("manage_sis", "read_sis", "view_user_logins", "manage_user_logins", "manage_students",
-               "view_all_grades", "read_roster", "manage_account_memberships", "read_email_addresses",
+               "view_all_grades", "manage_grades", "manage_assignments", "read_roster", "manage_account_memberships",
+               "read_reports", "read_email_addresses",
                # Granular enrolment rights (reference §12.1): enrol, and end or reactivate, a student.
                "add_student_to_course", "remove_student_from_course", "allow_course_admin_actions")
 
@@ -156,10 +161,17 @@ class Enrollment:
     associated_user_id: int | None = None
     # Not in Canvas's JSON; kept so tests can see whether a notification was asked for.
     notify: bool = False
+    # The student's activity in the course (activity.py): null until they first do something; seconds.
+    last_activity_at: datetime | None = None
+    total_activity_time: int = 0
+
+    @property
+    def role(self) -> str:
+        return "StudentEnrollment" if self.type == STUDENT_VIEW else self.type
 
     @property
     def role_id(self) -> int:
-        return ROLE_IDS[self.type]
+        return ROLE_IDS[self.role]
 
 
 @dataclass
@@ -170,6 +182,70 @@ class Progress:
     state: str  # "started" | "completed"
     completed_at: datetime | None
     requirements_met: set[int] = field(default_factory=set)
+
+
+@dataclass
+class GradingStandard:
+    """A grading scheme owned by a course or an account; `scheme` is [(name, lower bound 0..1)], highest first."""
+    id: int
+    title: str
+    context_type: str  # "Course" | "Account"
+    context_id: int
+    scheme: list[tuple[str, float]]
+    created_at: datetime
+
+
+@dataclass
+class LatePolicy:
+    """A course's late policy (LatePolicy): `deduction` percent per `interval` late, down to `minimum` percent."""
+    deduction: float = 0.0
+    interval: str = "day"  # "day" | "hour"
+    minimum: float | None = None
+
+
+@dataclass
+class Assignment:
+    id: int
+    course_id: int
+    name: str
+    position: int
+    created_at: datetime
+    published: bool = True
+    grading_type: str = "points"
+    points_possible: float | None = 10.0
+    grading_standard_id: int | None = None
+    submission_types: list[str] = field(default_factory=lambda: ["online_upload"])
+    # Manual posting: grades stay hidden from the student until someone posts them.
+    post_manually: bool = False
+    due_at: datetime | None = None
+    unlock_at: datetime | None = None
+    lock_at: datetime | None = None
+    workflow_state: str = "published"
+
+
+@dataclass
+class Submission:
+    """One student's row for one assignment: a placeholder (`unsubmitted`) from enrolment on."""
+    id: int
+    assignment_id: int
+    user_id: int
+    workflow_state: str = "unsubmitted"
+    attempt: int | None = None
+    submitted_at: datetime | None = None
+    submission_type: str | None = None
+    body: str | None = None
+    score: float | None = None
+    grade: str | None = None
+    # The assessor's judgement before any late deduction.
+    entered_score: float | None = None
+    entered_grade: str | None = None
+    points_deducted: float | None = None
+    excused: bool = False
+    graded_at: datetime | None = None
+    grader_id: int | None = None
+    posted_at: datetime | None = None
+    grade_matches_current_submission: bool = True
+    late_policy_status: str | None = None
 
 
 @dataclass

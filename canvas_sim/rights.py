@@ -52,6 +52,21 @@ def require_course(state: State, user: User, course: Course,
     require(state, user, course_account(state, course), permission)
 
 
+# What a course's teachers and TAs hold by Canvas's default role permissions (the simulator's
+# only course-level rights; an admin holds them through the account).
+TEACHING_TYPES = ("TeacherEnrollment", "TaEnrollment")
+TEACHING_RIGHTS = ("manage_grades", "view_all_grades", "manage_assignments", "read_sis")
+
+
+def grants_course(state: State, user: User, course: Course, permission: str) -> bool:
+    """Course#grants_right?: an admin of the course's account holding it, or an active teacher or TA."""
+    if can(state, user, permission, course_account(state, course)):
+        return True
+    return permission in TEACHING_RIGHTS and any(
+        e.user_id == user.id and e.course_id == course.id and e.type in TEACHING_TYPES and e.workflow_state == "active"
+        for e in state.enrollments.values())
+
+
 # What changing a student enrolment needs (reference §12.1): Enrollment#can_be_deleted_by (delete,
 # deactivate, reactivate) and #can_be_concluded_by; with granular permissions off, manage_students.
 _GRANULAR = {"enrol": ("add_student_to_course",), "remove": ("remove_student_from_course",),
@@ -72,6 +87,7 @@ class Shown:
     sis_import: bool = True  # sis_import_id (manage_sis)
     login_id: bool = True  # view_user_logins
     email: bool = True  # read_email_addresses: without it no `email`, whatever include[] says (§12.3)
+    activity: bool = True  # last_activity_at, last_attended_at, total_activity_time (read_reports on the course)
 
 
 def shown_to(state: State, user: User, context: Account | None = None) -> Shown:
@@ -79,4 +95,5 @@ def shown_to(state: State, user: User, context: Account | None = None) -> Shown:
     root = state.account
     return Shown(sis=can(state, user, "read_sis", root), sis_import=can(state, user, "manage_sis", root),
                  login_id=can(state, user, "view_user_logins", context or root),
+                 activity=can(state, user, "read_reports", context or root),
                  email=can(state, user, "read_email_addresses", root))

@@ -6,7 +6,9 @@ User SIS fields and login ids appear only as far as the caller's rights allow
 
 from flask import request
 
-from .models import Account, CommunicationChannel, Course, Enrollment, Login, Module, ModuleItem, Progress, Section, User
+from . import grading
+from .models import (STUDENT_TYPES, Account, Assignment, CommunicationChannel, Course, Enrollment, GradingStandard,
+                     Login, Module, ModuleItem, Progress, Section, Submission, User)
 from .rights import Shown
 from .state import State
 from .timefmt import to_iso
@@ -118,18 +120,21 @@ def enrollment_json(state: State, enrollment: Enrollment, shown: Shown, with_use
     user = state.users[enrollment.user_id]
     login = state.primary_login(user)
     data = {"id": enrollment.id, "user_id": user.id, "course_id": course.id, "course_section_id": section.id,
-            "type": enrollment.type, "role": enrollment.type, "role_id": enrollment.role_id,
+            "type": enrollment.type, "role": enrollment.role, "role_id": enrollment.role_id,
             "enrollment_state": enrollment.workflow_state,
             "limit_privileges_to_course_section": enrollment.limit_privileges_to_course_section,
             "root_account_id": state.account.id, "associated_user_id": enrollment.associated_user_id,
             "created_at": to_iso(enrollment.created_at), "updated_at": to_iso(enrollment.updated_at),
-            "start_at": to_iso(enrollment.start_at), "end_at": to_iso(enrollment.end_at),
-            "last_activity_at": None, "total_activity_time": 0}
+            "start_at": to_iso(enrollment.start_at), "end_at": to_iso(enrollment.end_at)}
+    if shown.activity:
+        # Only to the student themselves or a caller with read_reports (api/v1/user.rb#enrollment_json).
+        data.update({"last_activity_at": to_iso(enrollment.last_activity_at), "last_attended_at": None,
+                     "total_activity_time": enrollment.total_activity_time})
     if shown.sis:
         data.update({"sis_course_id": course.sis_course_id, "sis_section_id": section.sis_section_id,
                      "sis_user_id": login.sis_user_id if login else None})
     data["html_url"] = f"{base_url()}/courses/{course.id}/users/{user.id}"
-    if enrollment.type == "StudentEnrollment":
+    if enrollment.type in STUDENT_TYPES:
         data["grades"] = {"html_url": f"{base_url()}/courses/{course.id}/grades/{user.id}", "current_score": None,
                           "final_score": 0.0, "current_grade": None, "final_grade": None}
     if with_user:
@@ -186,4 +191,48 @@ def item_json(module: Module, item: ModuleItem, progress: Progress | None) -> di
         if progress is not None:
             requirement["completed"] = item.id in progress.requirements_met
         data["completion_requirement"] = requirement
+    return data
+
+
+def grading_standard_json(standard: GradingStandard) -> dict:
+    """grading_standards_api_controller: entries as {name, value} with value a fraction (0.5 = 50%)."""
+    return {"id": standard.id, "title": standard.title, "context_type": standard.context_type,
+            "context_id": standard.context_id, "points_based": False, "scaling_factor": 1.0,
+            "grading_scheme": [{"name": name, "value": value} for name, value in standard.scheme]}
+
+
+def assignment_json(assignment: Assignment) -> dict:
+    course_id = assignment.course_id
+    return {"id": assignment.id, "name": assignment.name, "description": None, "course_id": course_id,
+            "position": assignment.position, "created_at": to_iso(assignment.created_at),
+            "due_at": to_iso(assignment.due_at), "unlock_at": to_iso(assignment.unlock_at),
+            "lock_at": to_iso(assignment.lock_at), "points_possible": assignment.points_possible,
+            "grading_type": assignment.grading_type, "grading_standard_id": assignment.grading_standard_id,
+            "submission_types": list(assignment.submission_types), "published": assignment.published,
+            "unpublishable": True, "post_manually": assignment.post_manually, "muted": assignment.post_manually,
+            "assignment_group_id": course_id * 10, "omit_from_final_grade": False,
+            "only_visible_to_overrides": False, "anonymous_grading": False, "moderated_grading": False,
+            "has_submitted_submissions": False, "workflow_state": assignment.workflow_state,
+            "html_url": f"{base_url()}/courses/{course_id}/assignments/{assignment.id}"}
+
+
+def submission_json(state: State, assignment: Assignment, row: Submission, can_read_grade: bool) -> dict:
+    """lib/api/v1/submission.rb: a caller who may not read the grade yet (a student before it is
+    posted) gets the row without its grade fields; teachers and admins see them posted or not."""
+    late = grading.seconds_late(state, assignment, row)
+    data = {"id": row.id, "user_id": row.user_id, "assignment_id": assignment.id, "url": None, "body": row.body,
+            "score": row.score, "grade": row.grade, "entered_score": row.entered_score,
+            "entered_grade": row.entered_grade, "points_deducted": row.points_deducted, "excused": row.excused,
+            "attempt": row.attempt, "submitted_at": to_iso(row.submitted_at), "submission_type": row.submission_type,
+            "graded_at": to_iso(row.graded_at), "grader_id": row.grader_id, "posted_at": to_iso(row.posted_at),
+            "workflow_state": row.workflow_state,
+            "grade_matches_current_submission": row.grade_matches_current_submission is not False,
+            "late": late > 0, "missing": grading.missing(state, assignment, row),
+            "late_policy_status": row.late_policy_status, "seconds_late": late, "redo_request": False,
+            "extra_attempts": None, "cached_due_date": to_iso(assignment.due_at),
+            "preview_url": f"{base_url()}/courses/{assignment.course_id}/assignments/{assignment.id}/submissions/"
+                           f"{row.user_id}?preview=1&version={max((row.attempt or 1) - 1, 0)}"}
+    if not can_read_grade:
+        for secret in ("score", "grade", "entered_score", "entered_grade", "points_deducted"):
+            del data[secret]
     return data

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from flask import current_app
 
-from . import specs
+from . import grading, grading_specs, specs
 from .counters import Counters
 from .faults import Faults
-from .models import Progress
+from .models import Progress, Submission, User
 from .seeds import load_seed
 from .settings import Settings
 from .state import State
@@ -50,6 +50,28 @@ class Simulation:
         with self.state.lock:
             return specs.set_module_state(self.state, {"user_id": user_id, "module_id": module_id,
                                                        "state": state, "completed_at": completed_at})
+
+    def grading_action(self, assignment_id: int, user_id: int, action: str, **spec) -> Submission:
+        """A student hands in, or an assessor grades or excuses: `grading_specs.act`'s spec."""
+        with self.state.lock:
+            return grading_specs.act(self.state, self._assignment(assignment_id), user_id, {"action": action, **spec})
+
+    def post_grades(self, assignment_id: int, graded_only: bool = False) -> int:
+        with self.state.lock:
+            return grading.post(self.state, self._assignment(assignment_id), graded_only=graded_only)
+
+    def hide_grades(self, assignment_id: int) -> int:
+        with self.state.lock:
+            return grading.hide(self.state, self._assignment(assignment_id))
+
+    def test_student(self, course_id: int) -> User:
+        with self.state.lock:
+            return grading_specs.test_student(self.state, self.state.courses[course_id])
+
+    def _assignment(self, assignment_id: int):
+        if assignment_id not in self.state.assignments:
+            raise ValueError(f"no assignment {assignment_id}")
+        return self.state.assignments[assignment_id]
 
     def figures(self) -> dict:
         """Per-endpoint request counts, throttled 403s, faults and each token's bucket."""

@@ -23,8 +23,8 @@ list at a time, so a scenario can be built up front or piece by piece the same w
 A spec that cannot be built raises ValueError, which the admin API answers with 400.
 """
 
-from . import progress
-from .models import PERMISSIONS, ROLE_IDS, Account, Course, Enrollment, Module, ModuleItem, Section, User
+from . import activity, grading_specs, progress
+from .models import PERMISSIONS, ROLE_IDS, STUDENT_VIEW, Account, Course, Enrollment, Module, ModuleItem, Section, User
 from .state import State
 from .timefmt import parse_iso, to_iso
 
@@ -38,12 +38,18 @@ def apply(state: State, data: dict) -> None:
         state.add_developer_key(spec)
     for spec in data.get("users", []):
         add_user(state, spec)
+    for spec in data.get("grading_standards", []):
+        grading_specs.add_account_standard(state, spec)
     for spec in data.get("courses", []):
         add_course(state, spec)
     for spec in data.get("enrollments", []):
         add_enrollment(state, spec)
+    for spec in data.get("users", []):
+        for history in spec.get("activity", []):
+            activity.earlier_activity(state, int(spec["id"]), history)
     for spec in data.get("module_states", []):
         set_module_state(state, spec)
+    grading_specs.apply_submissions(state, data.get("submissions", []))
 
 
 def _require(spec: dict, *names: str) -> None:
@@ -88,6 +94,7 @@ def add_course(state: State, spec: dict) -> Course:
         add_section(state, course, section)
     for module in spec.get("modules", []):
         add_module(state, course, module)
+    grading_specs.add_course_grading(state, course, spec)
     return course
 
 
@@ -154,11 +161,15 @@ def add_enrollment(state: State, spec: dict) -> Enrollment:
     if section is None:
         raise ValueError("give an existing section_id or course_id")
     type_ = spec.get("type", "StudentEnrollment")
-    if type_ not in ROLE_IDS:
+    if type_ not in ROLE_IDS and type_ != STUDENT_VIEW:
         raise ValueError(f"unknown enrollment type {type_}")
+    seconds = _whole(spec.get("total_activity_time", 0), "total_activity_time")
+    if seconds < 0:
+        raise ValueError("total_activity_time must be 0 or more")
     return state.add_enrollment(
         user, section, type_, spec.get("state", "active"), id=spec.get("id"),
-        limit_privileges_to_course_section=bool(spec.get("limit_privileges_to_course_section", False)))
+        limit_privileges_to_course_section=bool(spec.get("limit_privileges_to_course_section", False)),
+        last_activity_at=parse_iso(spec.get("last_activity_at")), total_activity_time=seconds)
 
 
 # What a running scenario may change (admin API PATCH): playing staff in Canvas.
@@ -218,7 +229,30 @@ def set_module_state(state: State, spec: dict):
     module = state.modules.get(int(spec["module_id"]))
     if user is None or module is None:
         raise ValueError("unknown user_id or module_id")
-    return progress.set_progress(state, user.id, module, spec["state"], parse_iso(spec.get("completed_at")))
+    seconds = _whole(spec.get("seconds", progress.MODULE_SECONDS), "seconds")
+    return progress.set_progress(state, user.id, module, spec["state"], parse_iso(spec.get("completed_at")), seconds)
+
+
+def _whole(value, name: str) -> int:
+    """A whole number from JSON or a form field."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a whole number") from None
+    if isinstance(value, float) and value != number:
+        raise ValueError(f"{name} must be a whole number")
+    return number
+
+
+def record_page_view(state: State, spec: dict) -> list[Enrollment]:
+    """Play the student viewing a page of the course for `seconds` (default 60), at `at` (default now)."""
+    _require(spec, "user_id", "course_id")
+    user = state.users.get(_whole(spec["user_id"], "user_id"))
+    course = state.courses.get(_whole(spec["course_id"], "course_id"))
+    if user is None or course is None:
+        raise ValueError("unknown user_id or course_id")
+    return activity.record_activity(state, user.id, course.id, _whole(spec.get("seconds", 60), "seconds"),
+                                    parse_iso(spec.get("at")))
 
 
 def dump(state: State) -> dict:
@@ -227,7 +261,8 @@ def dump(state: State) -> dict:
         return {"id": module.id, "name": module.name, "position": module.position,
                 "unlock_at": to_iso(module.unlock_at), "published": module.published,
                 "assigned_to": module.assigned_to, "prerequisite_module_ids": module.prerequisite_module_ids,
-                "items": [{"id": i.id, "title": i.title, "type": i.type, "requirement": i.requirement,
+                "items": [{"id": i.id, "title": i.title, "type": i.type, "content_id": i.content_id,
+                   "requirement": i.requirement,
                            "published": i.published, "assigned_to": i.assigned_to} for i in module.items]}
 
     def user_spec(user: User) -> dict:
@@ -240,13 +275,17 @@ def dump(state: State) -> dict:
                 "admin_account_id": None if root_admin else user.admin_account_id,
                 "without_permissions": sorted(user.without_permissions),
                 "tokens": [t.token for t in state.tokens.values()
-                           if t.user_id == user.id and t.developer_key_id is None]}
+                           if t.user_id == user.id and t.developer_key_id is None],
+                "activity": [{"course_id": course_id, "last_activity_at": to_iso(at), "total_activity_time": seconds}
+                             for (user_id, course_id), (at, seconds) in state.earlier_activity.items()
+                             if user_id == user.id]}
 
     def section_spec(section: Section) -> dict:
         return {"id": section.id, "name": section.name, "sis_section_id": section.sis_section_id,
                 "end_at": to_iso(section.end_at),
                 "restrict_enrollments_to_section_dates": section.restrict_enrollments_to_section_dates}
 
+    grading = grading_specs.dump(state)
     return {
         "account": {"id": state.account.id, "name": state.account.name},
         "sub_accounts": [{"id": a.id, "name": a.name, "parent_account_id": a.parent_account_id}
@@ -258,10 +297,14 @@ def dump(state: State) -> dict:
                      "account_id": c.account_id, "workflow_state": c.workflow_state,
                      "start_at": to_iso(c.start_at), "end_at": to_iso(c.end_at),
                      "sections": [section_spec(s) for s in state.course_sections(c)],
-                     "modules": [module_spec(m) for m in state.course_modules(c)]}
+                     "modules": [module_spec(m) for m in state.course_modules(c)], **grading["courses"][c.id]}
                     for c in state.courses.values()],
         "enrollments": [{"id": e.id, "user_id": e.user_id, "section_id": e.section_id, "type": e.type,
-                         "state": e.workflow_state} for e in state.enrollments.values()],
+                         "state": e.workflow_state, "last_activity_at": to_iso(e.last_activity_at),
+                         "total_activity_time": e.total_activity_time} for e in state.enrollments.values()],
         "module_states": [{"user_id": p.user_id, "module_id": p.module_id, "state": p.state,
-                           "completed_at": to_iso(p.completed_at)} for p in state.progress.values()],
+                           # The enrolments above carry the activity already: replaying adds none.
+                           "completed_at": to_iso(p.completed_at), "seconds": 0} for p in state.progress.values()],
+        "grading_standards": grading["grading_standards"],
+        "submissions": grading["submissions"],
     }

@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Callable, Iterable
 
 from . import errors
-from .models import (Account, AccessToken, AuthorizationCode, CommunicationChannel, Course, DeveloperKey, Enrollment,
-                     Login, Module, Progress, Section, User)
+from .models import (STUDENT_TYPES, Account, AccessToken, Assignment, AuthorizationCode, CommunicationChannel, Course,
+                     DeveloperKey, Enrollment, GradingStandard, LatePolicy, Login, Module, Progress, Section, Submission,
+                     User)
 from .timefmt import from_timestamp, parse_iso
 
 
@@ -75,9 +76,16 @@ class State:
         self.channels: dict[int, CommunicationChannel] = {}
         self.enrollments: dict[int, Enrollment] = {}
         self.progress: dict[tuple[int, int], Progress] = {}
+        # (user, course) -> (last activity, seconds) a seed gave a student before their enrolment existed.
+        self.earlier_activity: dict[tuple[int, int], tuple] = {}
         self.developer_keys: dict[int, DeveloperKey] = {}
         self.tokens: dict[str, AccessToken] = {}
         self.codes: dict[str, AuthorizationCode] = {}
+        self.assignments: dict[int, Assignment] = {}
+        self.submissions: dict[int, Submission] = {}
+        self.grading_standards: dict[int, GradingStandard] = {}
+        self.late_policies: dict[int, LatePolicy] = {}  # by course id
+        self.course_standard: dict[int, int] = {}  # course id -> its default grading standard's id
 
     def now(self) -> datetime:
         return from_timestamp(self.clock())
@@ -137,6 +145,11 @@ class State:
             raise errors.not_found()
         return section
 
+    def section_or_course(self, section_id: str | None, course_id: str | None) -> tuple[Section | None, Course]:
+        """Routes that exist under a section and under a course: the section (if any) and its course."""
+        section = self.find_section(section_id) if section_id else None
+        return section, self.courses[section.course_id] if section else self.find_course(course_id)
+
     def find_user(self, ref: str, current: User | None = None) -> User:
         if ref == "self" and current is not None:
             return current
@@ -172,6 +185,33 @@ class State:
         return next((e for e in self.enrollments.values()
                      if e.course_id == course.id and e.user_id == user_id and e.type == "StudentEnrollment"
                      and e.workflow_state not in ("deleted", "completed", "rejected", "inactive")), None)
+
+    def course_assignments(self, course: Course) -> list[Assignment]:
+        return sorted((a for a in self.assignments.values() if a.course_id == course.id and a.workflow_state != "deleted"),
+                      key=lambda a: (a.position, a.id))
+
+    def find_assignment(self, course: Course, ref: str) -> Assignment:
+        assignment = self.assignments.get(int(ref)) if ref.isdigit() else None
+        if assignment is None or assignment.course_id != course.id or assignment.workflow_state == "deleted":
+            raise errors.not_found()
+        return assignment
+
+    def submission(self, assignment: Assignment, user_id: int) -> Submission | None:
+        return next((s for s in self.submissions.values()
+                     if s.assignment_id == assignment.id and s.user_id == user_id), None)
+
+    def add_assignment(self, assignment: Assignment) -> Assignment:
+        """Canvas gives every student of the course a placeholder row at once."""
+        self.assignments[assignment.id] = assignment
+        for user_id in sorted({e.user_id for e in self.enrollments.values() if e.course_id == assignment.course_id
+                               and e.type in STUDENT_TYPES and e.workflow_state != "deleted"}):
+            self._placeholder(assignment, user_id)
+        return assignment
+
+    def _placeholder(self, assignment: Assignment, user_id: int) -> None:
+        if self.submission(assignment, user_id) is None:
+            row = Submission(id=self.new_id(self.submissions), assignment_id=assignment.id, user_id=user_id)
+            self.submissions[row.id] = row
 
     def active_logins(self) -> list[Login]:
         return [login for login in self.logins.values() if login.workflow_state != "deleted"]
@@ -282,7 +322,17 @@ class State:
                                 course_id=section.course_id, section_id=section.id, type=type_,
                                 workflow_state=workflow_state, created_at=now, updated_at=now, **options)
         self.enrollments[enrollment.id] = enrollment
+        self.give_earlier_activity(enrollment)
+        if type_ in STUDENT_TYPES:
+            for assignment in self.course_assignments(self.courses[section.course_id]):
+                self._placeholder(assignment, user.id)
         return enrollment
+
+    def give_earlier_activity(self, enrollment: Enrollment) -> None:
+        """A seed's history of the student in the course (activity.earlier_activity), on an enrolment that has none."""
+        earlier = self.earlier_activity.get((enrollment.user_id, enrollment.course_id))
+        if earlier is not None and enrollment.type == "StudentEnrollment" and enrollment.last_activity_at is None:
+            enrollment.last_activity_at, enrollment.total_activity_time = earlier
 
     def add_developer_key(self, spec: dict) -> DeveloperKey:
         key = DeveloperKey(id=self.new_id(self.developer_keys, spec.get("id")), client_id=str(spec["client_id"]),

@@ -16,7 +16,7 @@ from typing import Iterator
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .app import create_app
-from .models import Progress
+from .models import Progress, Submission, User
 from .simulation import Simulation
 from .state import State
 
@@ -51,6 +51,26 @@ class RunningSimulator:
     def set_module_state(self, user_id: int, module_id: int, state: str,
                          completed_at: datetime | str | None = None) -> Progress:
         return self.simulation.set_module_state(user_id, module_id, state, completed_at)
+
+    def grade(self, assignment_id: int, user_id: int, grade: str, **spec) -> Submission:
+        """As an assessor (default: the root admin) in Canvas's gradebook; spec: grader_id, at."""
+        return self.simulation.grading_action(assignment_id, user_id, "grade", grade=grade, **spec)
+
+    def submit(self, assignment_id: int, user_id: int, **spec) -> Submission:
+        """The student hands work in (again); spec: submission_type, body, at."""
+        return self.simulation.grading_action(assignment_id, user_id, "submit", **spec)
+
+    def excuse(self, assignment_id: int, user_id: int, **spec) -> Submission:
+        return self.simulation.grading_action(assignment_id, user_id, "excuse", **spec)
+
+    def post_grades(self, assignment_id: int, graded_only: bool = False) -> int:
+        return self.simulation.post_grades(assignment_id, graded_only)
+
+    def hide_grades(self, assignment_id: int) -> int:
+        return self.simulation.hide_grades(assignment_id)
+
+    def test_student(self, course_id: int) -> User:
+        return self.simulation.test_student(course_id)
 
     def counters(self) -> dict:
         return self.simulation.figures()

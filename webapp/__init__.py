@@ -18,6 +18,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(config or {})
     instance_files.make_private(app.instance_path, app.config["SQLALCHEMY_DATABASE_URI"])
+    from . import logs, metrics
+    logs.init_app(app, observe=metrics.observe_request)  # first: every request gets its id and its line
     request_limits.init_app(app)
 
     db.init_app(app)
@@ -31,6 +33,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .services.canvas_sync import listen
     listen.connect()
     web.init_app(app)
+    if not app.testing:  # the tests read log records themselves
+        logs.configure(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
     security_headers.init_app(app)
 
     from .cli import register_cli

@@ -93,6 +93,20 @@ def mail_settings(env: Mapping[str, str] = os.environ) -> MailSettings:
                         log_only=env.get("CANVASLINK_ENV") == "development" or not env.get("CANVASLINK_SMTP_HOST"))
 
 
+def _log_format() -> str:
+    text = (os.environ.get("CANVASLINK_LOG_FORMAT") or "text").strip().lower()
+    if text not in ("text", "json"):
+        raise SystemExit(f"CANVASLINK_LOG_FORMAT must be text or json, not “{text}”.")
+    return text
+
+
+def _log_level() -> str:
+    text = (os.environ.get("CANVASLINK_LOG_LEVEL") or "INFO").strip().upper()
+    if text not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SystemExit(f"CANVASLINK_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not “{text}”.")
+    return text
+
+
 def from_environment(instance_path: str) -> dict:
     instance = Path(instance_path)
     development = os.environ.get("CANVASLINK_ENV", "production") == "development"
@@ -116,6 +130,10 @@ def from_environment(instance_path: str) -> dict:
         # unless renewed: a worker that dies lets go of them after this many seconds.
         "LEASE_SECONDS": float(os.environ.get("CANVASLINK_LEASE_SECONDS") or 30),
         "MAIL": mail_settings(),
+        # /metrics answers this machine (loopback) without it; anyone else must send it as a bearer token.
+        "METRICS_TOKEN": os.environ.get("CANVASLINK_METRICS_TOKEN") or None,
+        "LOG_FORMAT": _log_format(),
+        "LOG_LEVEL": _log_level(),
     }
 
 

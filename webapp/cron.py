@@ -7,10 +7,15 @@ for the integrations that opt in under Manage › LMS integrations (page 4, Unat
 The cron expressions are read on the RTO's clock (CANVASLINK_TIME_ZONE), not the server's: RQ reads
 them in the server's time zone, so on a server that runs on UTC "02:00" came at 13:00 in Sydney,
 in the middle of the RTO's day.
+
+It beats a heartbeat into Redis (`canvaslink:cron`, lapsing CRON_LAPSES_AFTER seconds after its last beat)
+and notes when it was first seen and when it last enqueued each nightly job (`canvaslink:cron:state`):
+the home page says when it has stopped or the nightly schedule has missed its time
+(services/operations/notices.py).
 """
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
@@ -21,6 +26,24 @@ from rq.utils import now as utc_now
 from .config import nightly_schedule
 from .jobs import nightly_pull, nightly_sync
 from .queue import QUEUE_NAME
+
+CRON_ALIVE = "canvaslink:cron"
+CRON_STATE = "canvaslink:cron:state"
+# RQ's scheduler sleeps at most 60 s between beats; two late beats are not yet a dead cron.
+CRON_LAPSES_AFTER = 150
+
+
+def local_due(local: datetime, zone: ZoneInfo) -> datetime:
+    """A local wall-clock time the schedule names, in UTC. A time the clocks skip (daylight saving starts)
+    comes an hour late rather than never; a time they repeat (it ends) comes the first time."""
+    return local.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
+
+
+def previous_due(cron: str, zone: str, moment: datetime) -> datetime:
+    """The last time at or before `moment` (aware) that `cron`, read on the RTO's clock, was due (aware UTC)."""
+    zone_info = ZoneInfo(zone)
+    local = croniter(cron, moment.astimezone(zone_info).replace(tzinfo=None) + timedelta(seconds=1))
+    return local_due(local.get_prev(datetime), zone_info)
 
 
 class ZonedCronJob(CronJob):
@@ -37,9 +60,8 @@ class ZonedCronJob(CronJob):
         local_times = croniter(self.cron, base.astimezone(self.zone).replace(tzinfo=None))
         while True:
             local = local_times.get_next(datetime)
-            # A time the clocks skip (daylight saving starts) comes an hour late rather than never; a
-            # time they repeat (it ends) comes once, the first time, and is skipped the second.
-            due = local.replace(tzinfo=self.zone, fold=0).astimezone(timezone.utc)
+            # A repeated local time comes once, the first time, and is skipped the second (local_due).
+            due = local_due(local, self.zone)
             if due > base:
                 return due
 
@@ -60,6 +82,27 @@ class ZonedCronScheduler(CronScheduler):
         self.log.info("Registered %s.%s on %s: %s in %s", func.__module__, func.__name__, queue_name,
                       options.get("cron"), self.zone.key)
         return job
+
+    def _now(self) -> str:
+        return self.clock().astimezone(timezone.utc).replace(tzinfo=None).isoformat()
+
+    def heartbeat(self) -> None:
+        super().heartbeat()
+        now = self._now()
+        with self.connection.pipeline(transaction=False) as pipe:
+            pipe.set(CRON_ALIVE, now, ex=CRON_LAPSES_AFTER).hsetnx(CRON_STATE, "first_seen", now)
+            pipe.hset(CRON_STATE, "beat", now).execute()
+
+    def enqueue_jobs(self) -> list[CronJob]:
+        enqueued = super().enqueue_jobs()
+        if enqueued:
+            self.connection.hset(CRON_STATE, mapping={f"enqueued:{job.func_name}": self._now() for job in enqueued})
+        return enqueued
+
+    def register_death(self, pipeline=None) -> None:
+        """A cron that is stopped reads as stopped at once, not when its heartbeat lapses."""
+        super().register_death(pipeline)
+        self.connection.delete(CRON_ALIVE)
 
 
 def nightly_scheduler(connection: Redis, zone: str, clock: Callable[[], datetime] = utc_now) -> ZonedCronScheduler:

@@ -25,9 +25,14 @@ def run_job(run_id: int, occurrence_id: int | None = None) -> None:
     db.engine.dispose(close=False)
     try:
         run = db.session.get(JobRun, run_id)
-        if run is not None and not run.ended:
-            runner = KINDS[run.kind].runner
-            execute(run, runner if occurrence_id is None else partial(runner, occurrence_id=occurrence_id))
+        if run is None or run.ended:
+            log.info("Job for run %s: nothing to do (the run %s)", run_id, "is gone" if run is None else "has ended")
+            return
+        log.info("Job for run %s (%s%s) began", run_id, run.kind,
+                 f", occurrence {occurrence_id}" if occurrence_id is not None else "")
+        runner = KINDS[run.kind].runner
+        ok = execute(run, runner if occurrence_id is None else partial(runner, occurrence_id=occurrence_id))
+        log.info("Job for run %s ended%s", run_id, "" if ok else " with an error")
     finally:
         db.session.remove()
 

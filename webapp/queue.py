@@ -35,6 +35,20 @@ def redis_connection(url: str | None = None, *, patient: bool = False) -> Redis:
                                            is_retryable=_waiting_for_redis))
 
 
+_quick: dict[str, Redis] = {}
+
+
+def quick_connection() -> Redis | None:
+    """For counting (Canvas calls, run outcomes): half a second at most, so that a Redis away costs a call
+    or a run nothing; one per URL for the process. None without REDIS_URL."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    if url not in _quick:
+        _quick[url] = Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    return _quick[url]
+
+
 def _waiting_for_redis(error: Exception) -> bool:
     """Every connection error and timeout is tried again (after a back-off of up to 5 s); each is logged,
     so the worker's log says why it is quiet."""
@@ -56,8 +70,13 @@ def _unavailable(err: Exception) -> QueueUnavailable:
 
 
 def _jobs_of(run_id: int, parts: list[int] | None, job_ids: list[str] | None = None) -> list:
+    """The jobs carry the id of the request that queued them, so the worker's log lines about them do too."""
+    from .logs import current_request_id
+
+    meta = {"request_id": request_id} if (request_id := current_request_id()) else None
     return [Queue.prepare_data("webapp.jobs.run_job", (run_id, *([part] if parts else [])), timeout=JOB_TIMEOUT,
-                               result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL, job_id=job_ids[n] if job_ids else None)
+                               result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL, job_id=job_ids[n] if job_ids else None,
+                               meta=meta)
             for n, part in enumerate(parts or [None])]
 
 

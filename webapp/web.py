@@ -12,6 +12,7 @@ from .forms.fields import INPUT_ATTRS
 from .models import User
 from .rto_time import format_rto_date, format_rto_time, rto_zone_name
 from .services.canvas_sync.standing import canvas_standing
+from .services.engagement.activity import ago, engagement_of
 from .services.oversight.audit_words import action_words, change_lines, entity_words
 from .services.permissions import can
 from .services.result_transfer.start_rules import START_RULES
@@ -31,17 +32,19 @@ def init_app(app):
         integrations,
         main,
         occurrences,
+        operations,
         oversight,
         result_transfer,
         result_types,
         security,
         task_statuses,
         units,
+        withdrawals,
     )
 
     for module in (auth, main, clients, units, occurrences, enrolments, result_types, task_statuses, security,
                    integrations, canvas_links, enrolment_transfer, result_transfer, bulk_results, oversight, audit_log,
-                   canvas_sync):
+                   canvas_sync, operations, withdrawals):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"
@@ -66,6 +69,8 @@ def init_app(app):
     app.add_template_global(rto_zone_name, "rto_zone")
     app.add_template_global(START_RULES, "start_rules")
     app.add_template_global(canvas_standing, "canvas_standing")
+    app.add_template_global(engagement_of, "engagement_of")
+    app.add_template_filter(ago, "days_ago")
     app.add_template_filter(entity_words, "audit_entity")
     app.add_template_filter(action_words, "audit_action")
     app.add_template_filter(change_lines, "audit_changes")

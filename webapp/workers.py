@@ -14,6 +14,12 @@ A beat writes two things:
 A run knows the job that holds it (JobRun.rq_job_id) and RQ the worker that runs that job: so a run
 whose worker was killed reads as stopped within LAPSES_AFTER seconds (runs.lifecycle.abandoned), and
 whatever reports on workers (e.g. "no worker seen for 2 minutes") can read the same two keys.
+
+Two more hashes tell a worker that died from one that was stopped or replaced (the home page's notice,
+services/operations/notices.py): `canvaslink:workers:born` (when it first beat) and
+`canvaslink:workers:stopped` (when it shut down cleanly). The cron beats as well (cron.py): `canvaslink:cron`
+while it runs, and `canvaslink:cron:state` with when it was first seen and when it last enqueued each
+nightly job.
 """
 
 from redis import Redis
@@ -28,11 +34,21 @@ BEAT_SECONDS = 5
 LAPSES_AFTER = 3 * BEAT_SECONDS  # two beats may be late; a third missed is a dead worker
 ALIVE = "canvaslink:worker:"
 SEEN = "canvaslink:workers"
+BORN = "canvaslink:workers:born"
+STOPPED = "canvaslink:workers:stopped"
 
 
 def _beat(connection: Redis | Pipeline, name: str) -> None:
+    now = utcnow().isoformat()
     connection.set(ALIVE + name, 1, ex=LAPSES_AFTER)
-    connection.hset(SEEN, name, utcnow().isoformat())
+    connection.hset(SEEN, name, now)
+    connection.hsetnx(BORN, name, now)
+
+
+def mark_dead(connection: Redis, name: str) -> None:
+    """A supervisor saw the worker's process end (scripts/devrun.py): it reads as stopped now, not when
+    its key lapses; it did not shut down cleanly, so the home page says it died."""
+    connection.delete(ALIVE + name)
 
 
 def worker_alive(name: str, connection: Redis) -> bool | None:
@@ -80,11 +96,12 @@ class Worker(RQWorker):
         the job) is taken over without waiting for the key to lapse."""
         super().teardown()
         if not self.is_horse:
-            self.connection.delete(ALIVE + self.name)
+            with self.connection.pipeline(transaction=False) as pipe:
+                pipe.delete(ALIVE + self.name).hset(STOPPED, self.name, utcnow().isoformat()).execute()
 
 
-def worker(connection: Redis) -> Worker:
+def worker(connection: Redis, name: str | None = None) -> Worker:
     """A worker on canvaslink's queue. RQ beats every job_monitoring_interval while a job runs, and
-    after each wait for a job, which lasts worker_ttl - 15 s."""
-    return Worker([job_queue(connection)], connection=connection, worker_ttl=15 + BEAT_SECONDS,
+    after each wait for a job, which lasts worker_ttl - 15 s. `name`: RQ makes one up when None."""
+    return Worker([job_queue(connection)], name=name, connection=connection, worker_ttl=15 + BEAT_SECONDS,
                   job_monitoring_interval=BEAT_SECONDS)

@@ -11,12 +11,13 @@ from werkzeug.routing import BaseConverter
 
 from .. import scopes
 from ..auth import authenticate
-from . import accounts, courses, enrollments, logins, modules, users
+from . import accounts, assignments, courses, enrollments, logins, modules, submissions, users
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 api.before_request(authenticate)
 api.before_request(scopes.check)
-for child in (accounts.bp, courses.bp, modules.bp, users.bp, logins.bp, enrollments.bp):
+for child in (accounts.bp, courses.bp, modules.bp, users.bp, logins.bp, enrollments.bp, assignments.bp,
+              submissions.bp):
     api.register_blueprint(child)
 
 

@@ -1,5 +1,7 @@
 """Enrollments (reference §5): enrol idempotently, list by bookmark, conclude/deactivate/delete, reactivate."""
 
+from dataclasses import replace
+
 from flask import Blueprint, g, jsonify
 
 from .. import errors, rights, specs
@@ -28,8 +30,7 @@ _TASK_STATES = {"conclude": "completed", "delete": "deleted", "deactivate": "ina
 def create_enrollment(section_id=None, course_id=None):
     """Course#enroll_user (reference §5.1, §11.5): reuse the same user+type+section enrollment."""
     state = current_simulation().state
-    section = state.find_section(section_id) if section_id else None
-    course = state.courses[section.course_id] if section else state.find_course(course_id)
+    section, course = state.section_or_course(section_id, course_id)
     rights.require_course(state, g.user, course, rights.enrolment_right("enrol"))
     chosen = param("enrollment[course_section_id]")
     if section is None and chosen:
@@ -119,8 +120,7 @@ def list_enrollments(section_id=None, course_id=None, user_id=None):
         found = [e for e in state.enrollments.values() if e.user_id == user.id]
         admin = g.user.admin
     else:
-        section = state.find_section(section_id) if section_id else None
-        course = state.courses[section.course_id] if section else state.find_course(course_id)
+        section, course = state.section_or_course(section_id, course_id)
         rights.require_course(state, g.user, course)
         admin = True
         found = [e for e in state.enrollments.values()
@@ -143,8 +143,10 @@ def list_enrollments(section_id=None, course_id=None, user_id=None):
 
 def _json(state: State, enrollment: Enrollment, with_user: bool = True) -> dict:
     course = state.courses[enrollment.course_id]
-    return enrollment_json(state, enrollment, rights.shown_to(state, g.user, rights.course_account(state, course)),
-                           with_user)
+    shown = rights.shown_to(state, g.user, rights.course_account(state, course))
+    if enrollment.user_id == g.user.id:
+        shown = replace(shown, activity=True)  # a student always sees their own activity
+    return enrollment_json(state, enrollment, shown, with_user)
 
 
 def _sis_user_id(state: State, enrollment: Enrollment) -> str | None:

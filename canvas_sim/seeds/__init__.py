@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 DEMO = Path(__file__).with_name("demo.json")
+# Grades for the demo class once the transfer has enrolled it (POST /sim/api/courses/55/demo_grades).
+DEMO_GRADES = Path(__file__).with_name("demo_grades.json")
 
 
 def load_seed(seed: str | Path | dict | None) -> dict:

@@ -8,6 +8,7 @@ is the simulation itself, in process; `sim`, here and in the rest of the suite, 
 import pytest
 
 from canvas_sim.app import create_app
+from tests.sim.grades_seed import grades_seed
 
 ADMIN_TOKEN = "7~canvaslink-demo-admin-token"
 # 2026-11-26T00:00:00Z: the demo course has started, later modules are still locked.
@@ -81,3 +82,15 @@ def sim_api_for():
 def sim_api(sim_app, sim_api_for):
     return sim_api_for(sim_app)
 
+
+
+@pytest.fixture
+def grades_app(make_sim_app):
+    """The grading tests' course (tests/sim/grades_seed.py)."""
+    return make_sim_app(grades_seed())
+
+
+@pytest.fixture
+def as_(grades_app, sim_api_for):
+    """An Api on the grading course as the user of a token: "t" admin, "teach", "ten", "eleven", "nograde"..."""
+    return lambda token="t": sim_api_for(grades_app, token)

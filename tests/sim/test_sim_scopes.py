@@ -46,6 +46,21 @@ EXPECTED_SCOPES = sorted([
     "url:POST|/api/v1/courses/:course_id/enrollments/:id/accept",
     "url:GET|/api/v1/accounts/:id",
     "url:GET|/api/v1/accounts/:account_id/permissions",
+    # Assessment grades (reference §13), as config/routes.rb names them.
+    "url:GET|/api/v1/courses/:course_id/assignments",
+    "url:GET|/api/v1/courses/:course_id/assignments/:id",
+    "url:POST|/api/v1/courses/:course_id/assignments",
+    "url:GET|/api/v1/courses/:course_id/students/submissions",
+    "url:GET|/api/v1/sections/:section_id/students/submissions",
+    "url:GET|/api/v1/courses/:course_id/assignments/:assignment_id/submissions/:user_id",
+    "url:PUT|/api/v1/courses/:course_id/assignments/:assignment_id/submissions/:user_id",
+    "url:POST|/api/v1/courses/:course_id/assignments/:assignment_id/submissions",
+    "url:GET|/api/v1/courses/:course_id/grading_standards",
+    "url:GET|/api/v1/courses/:course_id/grading_standards/:grading_standard_id",
+    "url:POST|/api/v1/courses/:course_id/grading_standards",
+    "url:GET|/api/v1/accounts/:account_id/grading_standards",
+    "url:GET|/api/v1/accounts/:account_id/grading_standards/:grading_standard_id",
+    "url:POST|/api/v1/accounts/:account_id/grading_standards",
 ])
 
 

@@ -6,7 +6,7 @@ allowed is any answer but 403 or a redirect to sign in (a 404, a form error or a
 the route doing its work); refused is 403. A route answering 5xx is a difference too.
 
 Where the expected right comes from: each view's access mark (`require`, `require_any`, `signed_in`,
-`public` in webapp/blueprints/common.py), the very object the server checks; a route without one is a
+`public` in webapp/blueprints/common/access.py), the very object the server checks; a route without one is a
 difference. A run's page needs its kind's view right as well (the RunKind registry), so it is
 requested once for a run of each kind.
 

@@ -1,4 +1,4 @@
-"""Every CSV export goes through one writer (blueprints/common.py csv_response): a cell that a
+"""Every CSV export goes through one writer (blueprints/common/exports.py csv_response): a cell that a
 spreadsheet would run as a formula is shown as typed, and the file opens in Excel as UTF-8."""
 
 import csv

@@ -10,7 +10,9 @@ from webapp.services.permissions import ACTIONS, ENTITY_NAMES
 
 from tests.helpers import sign_in
 
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+# The sign-in page, and what the machines that run canvaslink ask without an account (a load balancer,
+# a service manager, Prometheus).
+PUBLIC_ENDPOINTS = {"auth.login", "static", "operations.healthz", "operations.readyz", "operations.metrics"}
 
 
 def _routes(app):
@@ -40,9 +42,9 @@ def test_every_route_declares_its_permission_check(app):
     assert not unguarded, "routes without a permission check: " + ", ".join(unguarded)
 
 
-def test_only_sign_in_is_public(app):
+def test_only_sign_in_and_the_operations_endpoints_are_public(app):
     public = {rule.endpoint for rule, view in _routes(app) if getattr(view, "access", None) == "public"}
-    assert public == {"auth.login"}
+    assert public == PUBLIC_ENDPOINTS - {"static"}
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(app, client):

@@ -88,12 +88,17 @@ def edit(enrolment_id: int):
     enrolment = get_or_404(Enrolment, enrolment_id)
     form = EnrolmentForm(obj=enrolment)
     if form.validate_on_submit():
+        was = enrolment.status.status_type
         _, saved = save_or_refuse(form, lambda: service.update_enrolment(
             enrolment, start_date=form.start_date.data, end_date=form.end_date.data,
             status=db.session.get(EnrolmentStatus, form.status_id.data), actor_id=current_user.id),
             record=enrolment, entity="enrolment")
         if saved:
             flash("Saved the enrolment.", "success")
+            # Just withdrawn with units still open: offer Withdrawn results, with the evidence for the date.
+            if was != StatusType.WITHDRAWN and enrolment.status.status_type == StatusType.WITHDRAWN and any(
+                    pu.result_type is None or not pu.result_type.is_final for pu in enrolment.plan_units):
+                return redirect(url_for("withdrawals.offer", enrolment_id=enrolment.id))
             return redirect(url_for(".view", enrolment_id=enrolment.id))
     status = refusal_status(form) if request.method == "POST" else 200
     return render("enrolments/edit.html", status=status, form=form, enrolment=enrolment)

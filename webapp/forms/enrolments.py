@@ -1,8 +1,8 @@
-"""The forms of an enrolment: enrol, edit, the status of several at once, and a training plan row's unit
-result or task status."""
+"""The forms of an enrolment: enrol, edit, the status of several at once, a training plan row's unit
+result or task status, and the Withdrawn results offered when a student withdraws."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from ..extensions import db
@@ -66,3 +66,13 @@ class TaskStatusForm(FlaskForm):
         TaskStatus, [TaskStatus.position], blank="— none —"))
     status_date = DayMonthYearField("Date", validators=[Optional()])
     version = VersionField()
+
+
+class WithdrawalResultsForm(FlaskForm):
+    """Withdrawn results for a withdrawn student's open units: which units, and the finish date chosen
+    (its choices depend on the evidence, so the view sets them)."""
+    finish = RadioField("Finish date", choices=[], validate_choice=False)
+    finish_date = DayMonthYearField("Another date", validators=[Optional()])
+    units = SelectMultipleField("Units", coerce=int, validate_choice=False)
+    # The last Canvas activity the page showed (dd/mm/yyyy), so a newer read meanwhile is noticed.
+    shown_last_active = HiddenField()

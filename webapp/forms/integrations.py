@@ -45,6 +45,10 @@ class ConnectionStep(FlaskForm):
                                       "pushed.")
     invitation_days = IntegerField("List invitations not accepted after (days)",
                                    validators=[NumberRange(min=1, max=365)])
+    quiet_days = IntegerField("List students not active in Canvas after (days)",
+                              validators=[NumberRange(min=1, max=365)],
+                              description="Active students whose enrolment has started and who have not been active "
+                              "in Canvas for this many days, or never, are listed under Canvas exceptions.")
     guard_students = IntegerField("Mass-change guard: students a day", validators=[NumberRange(min=1, max=10000)],
                                   description="Ending Canvas access for more students than this in 24 hours, counted "
                                   "across every sync…")

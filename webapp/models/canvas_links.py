@@ -3,7 +3,7 @@ their mappings to units/tasks, and which enrolments were transferred."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -118,6 +118,13 @@ class EnrolmentTransfer(Base):
     held_at: Mapped[datetime | None]
     # Why the last attempt to change this enrolment in Canvas failed; cleared when one succeeds.
     sync_error: Mapped[str | None] = mapped_column(Text)
+    # Engagement, as Canvas's enrolment gives it (reference §5.2): the student's last activity in the
+    # course (None: never active), their total activity time in seconds, and when canvaslink read them.
+    last_activity_at: Mapped[datetime | None]
+    total_activity_seconds: Mapped[int | None]
+    activity_read_at: Mapped[datetime | None]
+    # The last listing came without them: the integration's Canvas user may not view usage reports.
+    activity_withheld: Mapped[bool] = mapped_column(default=False, server_default=false())
     transferred_at: Mapped[datetime]
     transferred_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 

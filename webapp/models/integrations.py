@@ -46,6 +46,8 @@ class LmsIntegration(Versioned, Base):
     auto_transfer: Mapped[bool] = mapped_column(default=False)
     push_login_changes: Mapped[bool] = mapped_column(default=False)
     invitation_days: Mapped[int] = mapped_column(default=7)
+    # Gone quiet: an Active student with no activity in Canvas for this many days is a Canvas exception.
+    quiet_days: Mapped[int] = mapped_column(default=14, server_default="14")
     # The mass-change guard: a run ending access for more students than this, or for more than
     # this share of a section, waits for a person to confirm it.
     guard_students: Mapped[int] = mapped_column(default=10)

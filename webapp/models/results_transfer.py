@@ -78,6 +78,8 @@ class ResultProvenance(Base):
     canvas_completed_at: Mapped[datetime | None]
     previous: Mapped[str] = mapped_column(String(255))         # e.g. "Continuing enrolment 05/10/2026 – …"
     saved: Mapped[str] = mapped_column(String(255))
+    # Where the saved date came from, when a person chose it from evidence: "the last activity in Canvas …".
+    date_source: Mapped[str | None] = mapped_column(Text)
     processed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     processed_at: Mapped[datetime]
 

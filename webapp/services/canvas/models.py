@@ -41,6 +41,13 @@ def _timestamp(value: str) -> datetime:
     return parsed
 
 
+def _seconds(value: Any) -> int:
+    # Canvas sends an integer; a float is accepted (rounded down), anything else is not a duration.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"total_activity_time {value!r} is not a number of seconds")
+    return int(value)
+
+
 def _optional(parse: Any) -> Any:
     return field(default=None, metadata={"parse": parse})
 
@@ -206,6 +213,16 @@ class Enrollment(CanvasObject):
     sis_section_id: str | None = None
     updated_at: datetime | None = _optional(_timestamp)
     user: User | None = _optional(User.from_json)
+    # Engagement (§5.2): null until the student first does something in the course; seconds. Canvas
+    # sends them only to a caller with read_reports on the course (api/v1/user.rb): `activity_shown`.
+    last_activity_at: datetime | None = _optional(_timestamp)
+    total_activity_time: int | None = _optional(_seconds)
+    activity_shown: bool = False
+
+    @classmethod
+    def from_json(cls, data: Any) -> Self:
+        enrollment = super().from_json(data)
+        return replace(enrollment, activity_shown="total_activity_time" in data) if enrollment else enrollment
 
 
 @dataclass(frozen=True)

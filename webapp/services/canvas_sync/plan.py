@@ -15,6 +15,7 @@ from ...models import (
 )
 from ..clock import naive_utc, utcnow
 from ..canvas import CanvasClient, CanvasError, Enrollment
+from ..engagement.activity import note_activity
 from .states import LIVE_STATES, MISSING, canvas_enrolments
 from .decide import ENDS, ENROL, REENROL, REACTIVATE, Options, Standing, decide
 
@@ -94,9 +95,11 @@ def plan_occurrence(link: OccurrenceLink, client: CanvasClient | None, *, transf
 
 def refresh(link: OccurrenceLink, in_canvas: dict[int, Enrollment]) -> None:
     """Each transferred student's enrolment state as Canvas has it now: a state someone changed in
-    Canvas is noted with the time Canvas gives."""
+    Canvas is noted with the time Canvas gives; and their activity there, which the same listing carries."""
     now = utcnow()
-    for transfer in db.session.scalars(select(EnrolmentTransfer).where(EnrolmentTransfer.link_id == link.id)):
+    transfers = db.session.scalars(select(EnrolmentTransfer).where(EnrolmentTransfer.link_id == link.id)).all()
+    note_activity(transfers, in_canvas, now)
+    for transfer in transfers:
         found = in_canvas.get(transfer.canvas_user_id)
         transfer.refreshed_at = now
         if found is not None:

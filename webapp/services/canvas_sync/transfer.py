@@ -26,6 +26,7 @@ from .accounts import (
     resolve_user, students_of,
 )
 from .sharing import others_on, shared_accounts
+from ..engagement.activity import note_activity
 from .states import ENDED_STATES, canvas_enrolments, describe_state
 
 KIND = "enrolment_transfer"
@@ -251,6 +252,7 @@ def _save_outcome(run: JobRun, link: OccurrenceLink, enrolment: Enrolment, resul
     else:
         for name, value in values.items():
             setattr(transfer, name, value)
+    note_activity([enrolment.transfer], {resolution.canvas_user_id: enrollment})
     _forget_removed(link, enrollment.id)
     if enrolment.client.canvas_user_id is None:
         enrolment.client.canvas_user_id = resolution.canvas_user_id

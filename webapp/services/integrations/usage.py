@@ -1,21 +1,22 @@
 """How much each integration asks of Canvas: calls, throttled answers and errors per day, counted
-in Redis (shared by every web process and worker; cheap: one pipelined HINCRBY per call)."""
+in Redis (shared by every web process and worker; cheap: one pipelined HINCRBY per call). Beside the
+days, a running total per integration that never lapses: /metrics serves it as Prometheus counters."""
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import current_app
-from redis import Redis
 from redis.exceptions import RedisError
 
+from ...queue import quick_connection
 from ..clock import utcnow
 
 log = logging.getLogger(__name__)
 
 KEPT_DAYS = 8
-_connections: dict[str, Redis] = {}
+TOTALS = "canvaslink:canvas-calls-total:"
+FIELDS = ("calls", "throttled", "errors")
 
 
 @dataclass(frozen=True)
@@ -30,29 +31,21 @@ def _key(integration_id: int, day: date) -> str:
     return f"canvaslink:canvas-calls:{integration_id}:{day.isoformat()}"
 
 
-def _redis() -> Redis | None:
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        return None
-    if url not in _connections:
-        _connections[url] = Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-    return _connections[url]
-
-
 def call_counter(integration_id: int) -> Callable[[bool, bool], None] | None:
     """The observer a saved integration's Canvas client reports each attempt to; None without Redis."""
-    redis = _redis()
+    redis = quick_connection()
     if redis is None:
         return None
 
     def count(throttled: bool, error: bool) -> None:
         key = _key(integration_id, utcnow().date())
         pipe = redis.pipeline(transaction=False)
-        pipe.hincrby(key, "calls", 1)
-        if throttled:
-            pipe.hincrby(key, "throttled", 1)
-        if error:
-            pipe.hincrby(key, "errors", 1)
+        for counted in (key, f"{TOTALS}{integration_id}"):
+            pipe.hincrby(counted, "calls", 1)
+            if throttled:
+                pipe.hincrby(counted, "throttled", 1)
+            if error:
+                pipe.hincrby(counted, "errors", 1)
         pipe.expire(key, KEPT_DAYS * 86400)
         pipe.execute()
 
@@ -61,7 +54,7 @@ def call_counter(integration_id: int) -> Callable[[bool, bool], None] | None:
 
 def usage(integration_ids: list[int], days: int = 7) -> dict[int, Usage]:
     """Each integration's counts over the last `days` days, today included (UTC days)."""
-    redis = _redis()
+    redis = quick_connection()
     if redis is None or not integration_ids:
         return {i: Usage(known=redis is not None) for i in integration_ids}
     today = utcnow().date()
@@ -78,5 +71,5 @@ def usage(integration_ids: list[int], days: int = 7) -> dict[int, Usage]:
     for index, integration_id in enumerate(integration_ids):
         counted = answers[index * days:(index + 1) * days]
         totals[integration_id] = Usage(*(sum(int(day.get(field.encode(), 0)) for day in counted)
-                                         for field in ("calls", "throttled", "errors")))
+                                         for field in FIELDS))
     return totals

@@ -30,7 +30,7 @@ STEP_FIELDS = {
     1: ("name", "code", "product", "transfer_units", "transfer_tasks"),
     2: ("base_url", "account_id", "client_id", "enrol_mode", "limit_to_section", "notify", "time_zone",
         "leave_action", "conclude_on_completed", "auto_transfer", "push_login_changes", "invitation_days",
-        "guard_students", "guard_percent"),
+        "quiet_days", "guard_students", "guard_percent"),
     3: ("result_on_start", "result_on_start_type_id", "result_on_complete", "result_on_complete_type_id",
         "started_end_months"),
     4: ("task_on_start", "task_on_start_status_id", "task_on_complete", "task_on_complete_status_id",
@@ -60,7 +60,7 @@ def defaults() -> dict:
         "base_url": "", "account_id": "self", "client_id": "", "enrol_mode": ENROL_ACTIVE,
         "limit_to_section": True, "notify": False, "time_zone": "Australia/Sydney",
         "leave_action": LEAVE_CONCLUDE, "conclude_on_completed": False, "auto_transfer": False,
-        "push_login_changes": False, "invitation_days": 7, "guard_students": 10, "guard_percent": 25,
+        "push_login_changes": False, "invitation_days": 7, "quiet_days": 14, "guard_students": 10, "guard_percent": 25,
         "result_on_start": True, "result_on_start_type_id": _by_name(ResultType, "Continuing enrolment"),
         "result_on_complete": True, "result_on_complete_type_id": _by_name(ResultType, "Competent"),
         "started_end_months": 12,
@@ -141,6 +141,8 @@ def _check_connection(draft, values):
         raise DomainError("Choose what leaving a class does to the student's Canvas enrolment.", "leave_action")
     for field, low, high, what in (("invitation_days", 1, 365, "Invitations are listed as not accepted after 1 to "
                                     "365 days."),
+                                   ("quiet_days", 1, 365, "A student has gone quiet after 1 to 365 days without "
+                                    "activity in Canvas."),
                                    ("guard_students", 1, 10000, "The guard lets through 1 to 10000 students."),
                                    ("guard_percent", 1, 100, "The guard's share of a section is 1 to 100%.")):
         if not isinstance(values.get(field), int) or not low <= values[field] <= high:

@@ -49,6 +49,7 @@ FIELDS = {
     "auto_transfer": "Transfer new enrolments automatically",
     "push_login_changes": "Allow pushing login and e-mail changes to Canvas",
     "invitation_days": "List invitations not accepted after (days)",
+    "quiet_days": "List students not active in Canvas after (days)",
     "guard_students": "Mass-change guard: students a day", "guard_percent": "Mass-change guard: % of a section",
     "result_on_start": "Record a unit result when a linked module is started",
     "result_on_start_type_id": "Result on start",

@@ -18,6 +18,7 @@ from ..canvas_sync.decide import wanted_access
 from ..canvas_sync.plan import options_for
 from ..canvas_sync.sharing import others_of
 from ..canvas_sync.states import state_label
+from ..engagement import quiet
 from .progress import COMPLETED, DISAGREE, LOCKED, UNLOCKED, progress_grid
 
 
@@ -191,6 +192,16 @@ def access_not_ended(occurrence_id: int | None) -> list[ExceptionRow]:
     return rows
 
 
+def not_active(occurrence_id: int | None) -> list[ExceptionRow]:
+    """Active students with access whose last activity in Canvas is older than the integration's days."""
+    return [ExceptionRow(**vars(q)) for q in quiet.quiet_students(occurrence_id, quiet.NOT_ACTIVE)]
+
+
+def never_active(occurrence_id: int | None) -> list[ExceptionRow]:
+    """Active students with access never active in Canvas that many days after their enrolment started."""
+    return [ExceptionRow(**vars(q)) for q in quiet.quiet_students(occurrence_id, quiet.NEVER_ACTIVE)]
+
+
 def _sync_key(transfer: EnrolmentTransfer) -> str:
     """A sync run's item key for the student: the enrolment id, or "t<id>" once it was removed."""
     return str(transfer.enrolment_id) if transfer.enrolment_id else f"t{transfer.id}"
@@ -217,6 +228,8 @@ KINDS: dict[str, tuple[str, Callable[[int | None], list[ExceptionRow]]]] = {
     "access_not_ended": ("Access not ended in Canvas", access_not_ended),
     "concluded": ("Concluded in Canvas: progress no longer readable", concluded_in_canvas),
     "shares_account": ("Shares a Canvas account", shares_account),
+    quiet.NOT_ACTIVE: ("Not active in Canvas", not_active),
+    quiet.NEVER_ACTIVE: ("Never active in Canvas", never_active),
 }
 
 

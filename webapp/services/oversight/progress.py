@@ -135,7 +135,7 @@ def _latest_stages(occurrence_id: int) -> list[tuple[ModuleStateDownload, Module
     stages = db.session.scalars(
         select(ModuleStateDownload).where(ModuleStateDownload.id.in_(newest.union(with_states)))
         .options(selectinload(ModuleStateDownload.enrolment).options(
-            joinedload(Enrolment.client), joinedload(Enrolment.status),
+            joinedload(Enrolment.client), joinedload(Enrolment.status), joinedload(Enrolment.transfer),
             selectinload(Enrolment.plan_units).joinedload(TrainingPlanUnit.result_type),
             selectinload(Enrolment.enrolment_tasks).joinedload(EnrolmentTask.task_status)))).all()
     by_enrolment: dict[int, list[ModuleStateDownload]] = {}

@@ -18,6 +18,8 @@ from ..canvas import CanvasClient, CanvasError
 from ..clock import utcnow
 from ..integrations.connection import canvas_client
 from ..runs.lifecycle import record_items, stopped_by_cancel
+from ..canvas_sync.states import canvas_enrolments
+from ..engagement.reading import ActivityRead, activity_read, note_section_activity
 from .claims import Claims
 from .incremental import REFRESH_DAYS, keep_progress, marks_of, needs_fetch
 from .staging import INSERT_DOWNLOADS, Failed, Fetch, Staged, Unchanged, module_states, staging_of
@@ -76,6 +78,9 @@ class Downloader:
                 for future in finished:
                     fetch = futures.pop(future)
                     self.in_flight[fetch.integration_id] -= 1
+                    if isinstance(fetch, ActivityRead):
+                        note_section_activity(fetch, future)
+                        continue
                     try:
                         answered.append((fetch, future.result()))
                     except CanvasError as exc:
@@ -111,10 +116,13 @@ class Downloader:
                 if fetch is None:
                     break
                 client = self.clients[integration_id]
-                futures[executor.submit(module_states, client, fetch, self.zones[integration_id])] = fetch
+                if isinstance(fetch, ActivityRead):
+                    futures[executor.submit(canvas_enrolments, client, fetch.section_id)] = fetch
+                else:
+                    futures[executor.submit(module_states, client, fetch, self.zones[integration_id])] = fetch
                 self.in_flight[integration_id] += 1
 
-    def _next(self, integration_id: int) -> "Fetch | None":
+    def _next(self, integration_id: int) -> "Fetch | ActivityRead | None":
         queue = self.queued[integration_id]
         while not queue:
             waiting = self.unclaimed[integration_id]
@@ -175,7 +183,8 @@ class Downloader:
                 unchanged.append((fetch, Unchanged(mark.states, mark.states_fetched_at)))
         if unchanged:
             self._stage_results(unchanged)
-        return wanted
+        read = activity_read(integration_id, occurrence_id, fetches[0].section_id, [f.enrolment_id for f in fetches])
+        return [read, *wanted] if read else wanted
 
     def _counters(self, client: CanvasClient, course_id: int) -> dict:
         """Canvas's counters for every student of the course, read once per job: occurrences that

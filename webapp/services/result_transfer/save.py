@@ -15,7 +15,7 @@ from ...models import (
 )
 from .. import DomainError
 from ..audit import record
-from ..clock import utcnow
+from ..clock import naive_utc, utcnow
 from ..sms.enrolments import record_unit_result, set_task_status
 from .values import COMPLETED, INVALID, KEPT, UP_TO_DATE
 from .start_rules import StartRule
@@ -242,7 +242,7 @@ def _provenance(run: JobRun, student: StudentReview, row: Row, previous: str, sa
         enrolment_id=student.enrolment.id, integration_id=link.integration_id, run_id=run.id, source=_source(row),
         replaced_decision=bool(replaced), canvas_modules=", ".join(proposal.modules),
         canvas_state=proposal.canvas_state,
-        canvas_completed_at=proposal.completed_at.replace(tzinfo=None) if proposal.completed_at else None,
+        canvas_completed_at=naive_utc(proposal.completed_at),
         previous=previous[:255], saved=saved[:255], processed_by_id=actor_id, processed_at=utcnow(), **target))
     if replaced:
         record(actor_id, "enrolment", student.enrolment.id, "replace",

@@ -15,6 +15,7 @@ from ...models import CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, JobRun, JobR
 from ...queue import JobState, current_job_id, job_state, redis_connection
 from ...workers import worker_alive
 from ..clock import utcnow
+from .counts import count_ended
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +243,8 @@ def end_run(run: JobRun, status: str = FINISHED, message: str | None = None) -> 
     if message:
         run.message = message
     db.session.flush()
+    count_ended(run.kind, status, run.started_at, run.finished_at)
+    log.info("Run %s (%s) ended: %s", run.id, run.kind, status)
 
 
 def request_cancel(run: JobRun) -> None:

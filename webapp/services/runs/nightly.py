@@ -13,12 +13,15 @@ from ...config import MailSettings
 from ...extensions import db
 from ...models import FAILED, JobRun
 from ..clock import utcnow
+from ..engagement.quiet import NEVER_ACTIVE, NOT_ACTIVE, quiet_students
 from ..result_transfer import bulk
 
 log = logging.getLogger(__name__)
 
 
 NIGHTLY = "Nightly result transfer"
+# Students gone quiet named in the e-mail; the rest are counted (Canvas exceptions lists them all).
+QUIET_LISTED = 50
 
 
 def record_nightly_outcome(run: JobRun, *, saved: int, waiting: int, kept: int) -> None:
@@ -59,8 +62,23 @@ def nightly_summary(run: JobRun | None, problem: str | None = None) -> tuple[str
              f"Rows saved: {saved}; waiting for review: {waiting}; kept as they were: {kept}."]
     if problem or run.message:
         lines.append(f"Note: {problem or run.message}")
+    lines += _gone_quiet()
     return f"canvaslink nightly result transfer: {status}, {run.failed} failed, {waiting} to review", \
         "\n".join(lines) + "\n"
+
+
+def _gone_quiet() -> list[str]:
+    """The students gone quiet in Canvas, as Canvas exceptions lists them (from the activity this run read)."""
+    students = quiet_students()
+    if not students:
+        return ["Gone quiet in Canvas: nobody."]
+    lines = [f"Gone quiet in Canvas: {sum(s.kind == NOT_ACTIVE for s in students)} not active lately, "
+             f"{sum(s.kind == NEVER_ACTIVE for s in students)} never active (Canvas exceptions lists them):"]
+    shown = sorted(students, key=lambda s: (s.occurrence_id, s.student))[:QUIET_LISTED]
+    lines += [f"- Occurrence {s.occurrence_id}, {s.student}: {s.detail}" for s in shown]
+    if len(students) > QUIET_LISTED:
+        lines.append(f"- and {len(students) - QUIET_LISTED} more.")
+    return lines
 
 
 def send_summary(subject: str, body: str, mail: MailSettings | None = None) -> bool:

@@ -110,16 +110,17 @@ def set_task_status(enrolment_task: EnrolmentTask, *, status: TaskStatus | None,
 
 
 def enter_unit_result(plan_unit: TrainingPlanUnit, actor_id: int, *, result_type: ResultType | None,
-                      start: date | None, end: date | None) -> None:
+                      start: date | None, end: date | None, date_source: str | None = None) -> None:
     """A person records a unit result on the training plan: it is theirs, and stands until a person
-    replaces it (automatic transfers from Canvas never do). Saving it unchanged records nothing."""
+    replaces it (automatic transfers from Canvas never do). Saving it unchanged records nothing.
+    `date_source`: where the person took the date from, kept with the result's provenance."""
     before = (plan_unit.result_type, plan_unit.result_start, plan_unit.result_end)
     previous = _describe(*before)
     record_unit_result(plan_unit, result_type=result_type, start=start, end=end)
     if (plan_unit.result_type, plan_unit.result_start, plan_unit.result_end) != before:
         _entered(plan_unit.enrolment_id, actor_id, previous,
                  _describe(plan_unit.result_type, plan_unit.result_start, plan_unit.result_end),
-                 plan_unit_id=plan_unit.id)
+                 plan_unit_id=plan_unit.id, date_source=date_source)
 
 
 def enter_task_status(enrolment_task: EnrolmentTask, actor_id: int, *, status: TaskStatus | None,

@@ -1,111 +1,34 @@
-"""What every blueprint shares: permission marks and checks, block rendering, paging, service
-errors on forms, starting and polling runs. Blueprints import this module, never each other.
+"""What every blueprint shares: permission marks and checks (access.py), block rendering, paging,
+service errors on forms, CSV exports (exports.py), starting and polling runs. Blueprints import this
+package, never each other.
 
 Every view is marked with exactly one of `public`, `signed_in`, `require(entity, action)` or
-`require_any(*rights)`. `tests/web/test_route_permissions.py` walks the URL map and fails on an
+`require_any(*rights)` (access.py). `tests/web/test_route_permissions.py` walks the URL map and fails on an
 unmarked view; `tests/web/test_authorisation_probe.py` requests every route as every role and
 compares the answers with the marks.
 """
 
-import csv
-import io
-from functools import wraps
-
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from .. import jobs
-from ..extensions import db, htmx
-from ..models import JobRun, Occurrence, ResultType, TaskStatus
-from ..request_limits import MAX_DB_INT
-from ..services import DomainError
-from ..services.canvas_links.link import current_link
-from ..services.oversight.history import occurrence_history
-from ..services.runs.kinds import KINDS
-from ..services.permissions import ACTIONS, ENTITY_NAMES, can
-from ..services.result_transfer.review import SHOW, present
-from ..services.result_transfer.staging import download_outcome
-from ..services.result_transfer.start_rules import START_RULES
-from ..services.runs.lifecycle import request_cancel
-from ..services.runs.recovery import recover
-from ..services.versions import NewerVersion, Words, audited, check_version
-
-
-def public(view):
-    """Reachable without signing in (the sign-in page only)."""
-    view.access = "public"
-    return view
-
-
-def signed_in(view):
-    """Any signed-in user; for pages about the user's own session."""
-    wrapped = login_required(view)
-    wrapped.access = "signed_in"
-    return wrapped
-
-
-def require(entity: str, action: str):
-    """403 unless a role of the signed-in user grants `action` on `entity`."""
-    if entity not in ENTITY_NAMES or action not in ACTIONS:
-        raise ValueError(f"unknown permission {entity}.{action}")
-
-    def decorate(view):
-        @wraps(view)
-        def checked(*args, **kwargs):
-            require_can(entity, action)
-            return view(*args, **kwargs)
-
-        wrapped = login_required(checked)
-        wrapped.access = (entity, action)
-        return wrapped
-
-    return decorate
-
-
-def require_any(*rights: tuple[str, str]):
-    """403 unless a role of the signed-in user grants one of `rights`: for a page whose records each
-    need one of them, which the view then checks record by record (the run history: each kind of run
-    needs its own right)."""
-    for entity, action in rights:
-        if entity not in ENTITY_NAMES or action not in ACTIONS:
-            raise ValueError(f"unknown permission {entity}.{action}")
-
-    def decorate(view):
-        @wraps(view)
-        def checked(*args, **kwargs):
-            if not passes(frozenset(rights)):
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapped = login_required(checked)
-        wrapped.access = frozenset(rights)
-        return wrapped
-
-    return decorate
-
-
-def passes(access) -> bool:
-    """Whether the signed-in user passes an access mark: `public`, `signed_in`, one right (a pair),
-    or any of several (a frozenset of pairs)."""
-    if isinstance(access, tuple):
-        return can(current_user, *access)
-    if isinstance(access, frozenset):
-        return any(can(current_user, *right) for right in access)
-    return access == "public" or (access == "signed_in" and current_user.is_authenticated)
-
-
-def require_can(entity: str, action: str) -> None:
-    """403 unless the signed-in user may; for a check that depends on the record (which right a
-    draft or a run needs), made inside the view after loading it."""
-    if not can(current_user, entity, action):
-        abort(403)
-
-
-def may_visit(endpoint: str) -> bool:
-    """Whether the signed-in user passes the access mark of the view at `endpoint`. Menus show a
-    link by this, so a link follows the very right its route checks and the two cannot drift."""
-    return passes(getattr(current_app.view_functions[endpoint], "access", None))
+from ... import jobs
+from ...extensions import db, htmx
+from ...models import JobRun, Occurrence, ResultType, TaskStatus
+from ...request_limits import MAX_DB_INT
+from ...services import DomainError
+from ...services.canvas_links.link import current_link
+from ...services.oversight.history import occurrence_history
+from ...services.runs.kinds import KINDS
+from ...services.permissions import can
+from ...services.result_transfer.review import SHOW, present
+from ...services.result_transfer.staging import download_outcome
+from ...services.result_transfer.start_rules import START_RULES
+from ...services.runs.lifecycle import request_cancel
+from ...services.runs.recovery import recover
+from ...services.versions import NewerVersion, Words, audited, check_version
+from .access import may_visit, passes, public, require, require_any, require_can, signed_in  # noqa: F401 (shared)
+from .exports import csv_response  # noqa: F401 (shared)
 
 
 def render(template: str, block: str | None = None, status: int = 200, **context):
@@ -201,30 +124,6 @@ def form_words(form) -> Words:
     return {f.name: (f.label.text, {choice.value: choice.label for choice in f.iter_choices()}
                      if hasattr(f, "iter_choices") else {})
             for f in form if f.name not in ("csrf_token", "version")}
-
-
-# A spreadsheet reads a cell that starts with one of these as a formula (a tab or CR ahead of
-# one too), so a name typed as =HYPERLINK(…) or +cmd|… would run when the export is opened.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value):
-    """`value` as a spreadsheet should show it: text that would start a formula gets a leading
-    apostrophe, which shows it as typed. Numbers stay numbers: -3 is a number, not a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def csv_response(filename: str, header, rows) -> Response:
-    """Every CSV export: cells that could run as formulas defused, and UTF-8 with a byte-order
-    mark, without which Excel reads "→" and accented names as another encoding."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows([_csv_cell(value) for value in row] for row in rows)
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def linked_or_back(occurrence_id: int):
