@@ -4,6 +4,7 @@ e-mail addresses, and the answers that were kinder than Canvas's."""
 import pytest
 
 from canvas_sim.seeds import load_seed
+from tests.sim.conftest import demo_with
 
 NOT_AUTHORIZED = {"status": "unauthorized", "errors": [{"message": "user not authorized to perform that action"}]}
 ENROLMENTS = "/api/v1/courses/55/enrollments"
@@ -12,14 +13,13 @@ ENROLMENTS = "/api/v1/courses/55/enrollments"
 @pytest.fixture
 def granular_app(make_sim_app):
     """The demo with two custom admin roles (Students – add only; add and remove) and a student enrolled."""
-    seed = load_seed("demo")
-    seed = {**seed, "users": seed["users"] + [
+    seed = demo_with(
         {"id": 30, "name": "Adds only", "login_id": "adds", "admin": True, "tokens": ["adds"],
          "without_permissions": ["remove_student_from_course", "read_email_addresses"]},
         {"id": 31, "name": "Adds and removes", "login_id": "removes", "admin": True, "tokens": ["removes"],
-         "without_permissions": ["manage_students", "allow_course_admin_actions"]}],
-        "enrollments": [{"id": 500, "user_id": 1001, "section_id": 87, "state": "active"},
-                        {"id": 501, "user_id": 1003, "section_id": 87, "state": "inactive"}]}
+         "without_permissions": ["manage_students", "allow_course_admin_actions"]},
+        enrollments=[{"id": 500, "user_id": 1001, "section_id": 87, "state": "active"},
+                     {"id": 501, "user_id": 1003, "section_id": 87, "state": "inactive"}])
     return make_sim_app(seed, granular_permissions=True)
 
 
@@ -64,10 +64,8 @@ def test_reactivating_needs_remove_and_answers_without_user(as_):
 
 
 def test_enrolling_needs_add_student_to_course(make_sim_app, sim_api_for):
-    seed = load_seed("demo")
-    seed = {**seed, "users": seed["users"] + [{"id": 32, "name": "Removes only", "login_id": "r", "admin": True,
-                                               "tokens": ["r"], "without_permissions": ["add_student_to_course"]}]}
-    app = make_sim_app(seed, granular_permissions=True)
+    app = make_sim_app(demo_with({"id": 32, "name": "Removes only", "login_id": "r", "admin": True, "tokens": ["r"],
+                                  "without_permissions": ["add_student_to_course"]}), granular_permissions=True)
     form = {"enrollment[user_id]": "1002", "enrollment[type]": "StudentEnrollment"}
     assert sim_api_for(app, "r").post("/api/v1/sections/87/enrollments", data=form).status_code == 403
     app.extensions["canvas_sim"].configure(granular_permissions=False)  # manage_students covers it then
@@ -99,10 +97,8 @@ def test_an_invalid_email_fails_after_the_names_were_saved(as_):
 
 
 def test_channels_need_the_right_to_manage_user_details(make_sim_app, sim_api_for):
-    seed = load_seed("demo")
-    seed = {**seed, "users": seed["users"] + [{"id": 33, "name": "No logins", "login_id": "n", "admin": True,
-                                               "tokens": ["n"], "without_permissions": ["manage_user_logins"]}]}
-    app = make_sim_app(seed)
+    app = make_sim_app(demo_with({"id": 33, "name": "No logins", "login_id": "n", "admin": True, "tokens": ["n"],
+                                  "without_permissions": ["manage_user_logins"]}))
     assert sim_api_for(app, "n").get("/api/v1/users/1001/communication_channels").status_code == 403
 
 
