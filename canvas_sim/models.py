@@ -21,7 +21,9 @@ STUDENT_TYPES = ("StudentEnrollment", STUDENT_VIEW)
 # the running simulation, which specs.py builds: the dependency has to point one way.
 PERMISSIONS = ("manage_sis", "read_sis", "view_user_logins", "manage_user_logins", "manage_students",
                "view_all_grades", "manage_grades", "manage_assignments", "read_roster", "manage_account_memberships",
-               "read_reports")
+               "read_reports", "read_email_addresses",
+               # Granular enrolment rights (reference §12.1): enrol, and end or reactivate, a student.
+               "add_student_to_course", "remove_student_from_course", "allow_course_admin_actions")
 
 
 @dataclass
@@ -103,7 +105,7 @@ class User:
     short_name: str
     sortable_name: str
     created_at: datetime
-    email: str | None = None
+    email: str | None = None  # the default (top) e-mail channel's address; State.set_email keeps it
     locale: str | None = None
     time_zone: str = "Australia/Sydney"
     workflow_state: str = "registered"
@@ -115,6 +117,18 @@ class User:
     @property
     def admin(self) -> bool:
         return self.admin_account_id is not None
+
+
+@dataclass
+class CommunicationChannel:
+    """An e-mail address of a user (reference §12.2). Canvas sends notifications to `active`
+    (confirmed) channels only; `position` 1 is the user's default address."""
+    id: int
+    user_id: int
+    address: str
+    position: int
+    workflow_state: str = "unconfirmed"  # unconfirmed | active | retired
+    type: str = "email"
 
 
 @dataclass

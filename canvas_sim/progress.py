@@ -23,23 +23,27 @@ def requirement_items(module: Module, user_id: int) -> list[ModuleItem]:
     return [item for item in visible_items(module, user_id) if item.requirement]
 
 
-def evaluate(state: State, module: Module, user_id: int) -> Progress:
+def evaluate(state: State, module: Module, user_id: int, record: bool = True) -> Progress:
+    """`record=False` reads only, as CourseProgress does (reference §12.5): a module the student may
+    enter that has no requirements then reads completed without a completion being stored."""
     stored = state.progress.get((user_id, module.id))
     if stored is not None:
         return stored
-    if _locked(state, module, user_id):
+    if _locked(state, module, user_id, record):
         return Progress(user_id, module.id, "locked", None)
     if not requirement_items(module, user_id):
         # Canvas completes a module without requirements as soon as the student may enter it.
+        if not record:
+            return Progress(user_id, module.id, "completed", None)
         return set_progress(state, user_id, module, "completed", seconds=None)
     return Progress(user_id, module.id, "unlocked", None)
 
 
-def _locked(state: State, module: Module, user_id: int) -> bool:
+def _locked(state: State, module: Module, user_id: int, record: bool = True) -> bool:
     if module.unlock_at is not None and module.unlock_at > state.now():
         return True
     prerequisites = (state.modules.get(module_id) for module_id in module.prerequisite_module_ids)
-    return any(p is not None and evaluate(state, p, user_id).state != "completed" for p in prerequisites)
+    return any(p is not None and evaluate(state, p, user_id, record).state != "completed" for p in prerequisites)
 
 
 def set_progress(state: State, user_id: int, module: Module, new_state: str,
@@ -69,14 +73,15 @@ def set_progress(state: State, user_id: int, module: Module, new_state: str,
 
 
 def course_progress(state: State, course_modules: list[Module], user_id: int) -> dict:
-    """Canvas's CourseProgress for one student: the requirements of the modules they see, how
-    many are met, the first one still open, and when the last module was completed (all met)."""
+    """Canvas's CourseProgress for one student, read-only: the requirements of the modules they see,
+    how many are met, the first one still open (module, item), and when the last module was completed
+    (all met)."""
     count = completed = 0
     next_item, last_completed = None, None
     for module in sorted(course_modules, key=lambda m: m.position):
         if not visible_to(module, user_id):
             continue
-        progress = evaluate(state, module, user_id)
+        progress = evaluate(state, module, user_id, record=False)
         for item in requirement_items(module, user_id):
             count += 1
             if item.id in progress.requirements_met:

@@ -40,13 +40,15 @@ def refused() -> errors.CanvasError:
     return errors.unauthorized(current_simulation().settings.unauthorized_status)
 
 
-def require(state: State, user: User, account: Account, permission: str | None = None) -> None:
-    """An admin of `account` (or above) holding `permission`, else "not authorized"."""
-    if not administers(state, user, account) or (permission and permission not in granted(user)):
+def require(state: State, user: User, account: Account, permission: str | tuple[str, ...] | None = None) -> None:
+    """An admin of `account` (or above) holding `permission` (any one of a tuple), else "not authorized"."""
+    wanted = (permission,) if isinstance(permission, str) else permission
+    if not administers(state, user, account) or (wanted and not set(wanted) & granted(user)):
         raise refused()
 
 
-def require_course(state: State, user: User, course: Course, permission: str | None = None) -> None:
+def require_course(state: State, user: User, course: Course,
+                   permission: str | tuple[str, ...] | None = None) -> None:
     require(state, user, course_account(state, course), permission)
 
 
@@ -65,18 +67,33 @@ def grants_course(state: State, user: User, course: Course, permission: str) -> 
         for e in state.enrollments.values())
 
 
+# What changing a student enrolment needs (reference §12.1): Enrollment#can_be_deleted_by (delete,
+# deactivate, reactivate) and #can_be_concluded_by; with granular permissions off, manage_students.
+_GRANULAR = {"enrol": ("add_student_to_course",), "remove": ("remove_student_from_course",),
+             "conclude": ("manage_students", "allow_course_admin_actions")}
+
+
+def enrolment_right(action: str) -> tuple[str, ...]:
+    """`action` is enrol, remove or conclude."""
+    if current_simulation().settings.granular_permissions:
+        return _GRANULAR[action]
+    return ("manage_students",)
+
+
 @dataclass(frozen=True)
 class Shown:
     """Which guarded fields of user, login and enrollment JSON a caller may see."""
     sis: bool = True  # sis_user_id, integration_id (read_sis)
     sis_import: bool = True  # sis_import_id (manage_sis)
     login_id: bool = True  # view_user_logins
+    email: bool = True  # read_email_addresses: without it no `email`, whatever include[] says (§12.3)
     activity: bool = True  # last_activity_at, last_attended_at, total_activity_time (read_reports on the course)
 
 
 def shown_to(state: State, user: User, context: Account | None = None) -> Shown:
-    """SIS rights count on the root account; logins on the account the call is about."""
+    """SIS and e-mail rights count on the root account; logins on the account the call is about."""
     root = state.account
     return Shown(sis=can(state, user, "read_sis", root), sis_import=can(state, user, "manage_sis", root),
                  login_id=can(state, user, "view_user_logins", context or root),
-                 activity=can(state, user, "read_reports", context or root))
+                 activity=can(state, user, "read_reports", context or root),
+                 email=can(state, user, "read_email_addresses", root))

@@ -7,8 +7,8 @@ User SIS fields and login ids appear only as far as the caller's rights allow
 from flask import request
 
 from . import grading
-from .models import (STUDENT_TYPES, Account, Assignment, Course, Enrollment, GradingStandard, Login, Module, ModuleItem,
-                     Progress, Section, Submission, User)
+from .models import (STUDENT_TYPES, Account, Assignment, CommunicationChannel, Course, Enrollment, GradingStandard,
+                     Login, Module, ModuleItem, Progress, Section, Submission, User)
 from .rights import Shown
 from .state import State
 from .timefmt import to_iso
@@ -76,7 +76,7 @@ def user_json(state: State, user: User, shown: Shown, include: list[str] = ()) -
     if shown.login_id:
         data["login_id"] = login.unique_id if login else None
     data["locale"] = user.locale
-    if "email" in include:
+    if "email" in include and shown.email:
         data["email"] = user.email
     if "uuid" in include:
         data["uuid"] = f"{user.id:040d}"
@@ -89,10 +89,15 @@ def profile_json(state: State, user: User, shown: Shown) -> dict:
     login = state.primary_login(user)
     sis = _sis_fields(login, Shown(sis=shown.sis, sis_import=False))
     return {"id": user.id, "name": user.name, "short_name": user.short_name, "sortable_name": user.sortable_name,
-            "title": None, "bio": None, "primary_email": user.email,
+            "title": None, "bio": None, "primary_email": user.email if shown.email else None,
             "login_id": login.unique_id if login else None, **sis,
             "avatar_url": f"{base_url()}/images/messages/avatar-50.png", "time_zone": user.time_zone,
             "locale": user.locale, "effective_locale": user.locale or "en"}
+
+
+def channel_json(channel: CommunicationChannel) -> dict:
+    return {"id": channel.id, "position": channel.position, "user_id": channel.user_id,
+            "workflow_state": channel.workflow_state, "address": channel.address, "type": channel.type}
 
 
 def token_user_json(user: User) -> dict:

@@ -38,6 +38,9 @@ class Settings:
         default=False, metadata=_help("the developer key requires scopes: OAuth needs scope=, tokens are limited"))
     allow_includes: bool = field(
         default=True, metadata=_help("a scope-enforcing key keeps include[] (else only include[]=uuid survives)"))
+    granular_permissions: bool = field(default=False, metadata=_help(
+        "enrolment rights are granular: enrolling needs add_student_to_course, deactivating or deleting "
+        "remove_student_from_course, concluding manage_students or allow_course_admin_actions"))
     random_seed: int = field(default=0, metadata=_help("seed for latency jitter and fault draws"))
     # Not a flag: tests inject a fake clock to drive throttle leak and token expiry.
     clock: Callable[[], float] = field(default=time.time, metadata={"flag": False})

@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Callable, Iterable
 
 from . import errors
-from .models import (STUDENT_TYPES, Account, AccessToken, Assignment, AuthorizationCode, Course, DeveloperKey,
-                     Enrollment, GradingStandard, LatePolicy, Login, Module, Progress, Section, Submission, User)
+from .models import (STUDENT_TYPES, Account, AccessToken, Assignment, AuthorizationCode, CommunicationChannel, Course,
+                     DeveloperKey, Enrollment, GradingStandard, LatePolicy, Login, Module, Progress, Section, Submission,
+                     User)
 from .timefmt import from_timestamp, parse_iso
 
 
@@ -72,6 +73,7 @@ class State:
         self.modules: dict[int, Module] = {}
         self.users: dict[int, User] = {}
         self.logins: dict[int, Login] = {}
+        self.channels: dict[int, CommunicationChannel] = {}
         self.enrollments: dict[int, Enrollment] = {}
         self.progress: dict[tuple[int, int], Progress] = {}
         # (user, course) -> (last activity, seconds) a seed gave a student before their enrolment existed.
@@ -263,13 +265,35 @@ class State:
         return section
 
     def add_user(self, name: str, *, wanted_id: int | None = None, email: str | None = None,
-                 admin_account_id: int | None = None, without_permissions: Iterable[str] = ()) -> User:
+                 admin_account_id: int | None = None, without_permissions: Iterable[str] = (),
+                 channel_state: str = "active") -> User:
         user = User(id=self.new_id(self.users, wanted_id), name=name, short_name=name,
-                    sortable_name=sortable_name(name), created_at=self.now(), email=email,
+                    sortable_name=sortable_name(name), created_at=self.now(),
                     admin_account_id=None if admin_account_id is None else self._account_id(admin_account_id),
                     without_permissions=frozenset(without_permissions))
         self.users[user.id] = user
+        if email:
+            self.set_email(user, email, workflow_state=channel_state)
         return user
+
+    def channels_of(self, user: User) -> list[CommunicationChannel]:
+        """The user's e-mail channels that are not retired, default (position 1) first."""
+        return sorted((c for c in self.channels.values() if c.user_id == user.id and c.workflow_state != "retired"),
+                      key=lambda c: (c.position, c.id))
+
+    def set_email(self, user: User, address: str, workflow_state: str = "unconfirmed") -> CommunicationChannel:
+        """User#email= (reference §12.2): find the user's channel with this address (case-insensitive) or
+        create it in `workflow_state`, then move it to the top. Other channels stay as they were: the old
+        address is not retired, and a found channel keeps its own state."""
+        others = self.channels_of(user)
+        channel = _first(others, "address", address, fold=True)
+        if channel is None:
+            channel = CommunicationChannel(self.new_id(self.channels), user.id, address, 0, workflow_state)
+            self.channels[channel.id] = channel
+        for position, each in enumerate([channel] + [c for c in others if c is not channel], start=1):
+            each.position = position
+        user.email = channel.address
+        return channel
 
     def login_conflict(self, unique_id: str | None, sis_user_id: str | None = None,
                        integration_id: str | None = None, ignore: Login | None = None) -> dict | None:

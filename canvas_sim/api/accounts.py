@@ -21,9 +21,11 @@ def show_account(id):
 
 @bp.get("/accounts/<cid:account_id>/permissions")
 def permissions(account_id):
-    """Anyone may ask; what they do not hold (or Canvas does not know) reads false."""
+    """accounts#permissions: an admin of the account (or above) may ask, anyone else is refused
+    (reference §12.5); what the caller does not hold (or Canvas does not know) reads false."""
     state = current_simulation().state
     account = state.find_account(account_id)
+    rights.require(state, g.user, account)
     return jsonify({name: rights.can(state, g.user, name, account) for name in list_param("permissions")})
 
 

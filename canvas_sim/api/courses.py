@@ -72,6 +72,12 @@ def bulk_user_progress(course_id):
                 "avatar_image_url": f"{base_url()}/images/messages/avatar-50.png",
                 "html_url": f"{base_url()}/courses/{course.id}/users/{user.id}", "pronouns": None,
                 "progress": {**progress, "completed_at": to_iso(progress["completed_at"]),
-                             "next_requirement_url": None if upcoming is None else
-                             f"{base_url()}/courses/{course.id}/modules/items/{upcoming[1].id}"}}
+                             "next_requirement_url": _requirement_url(course.id, upcoming)}}
     return paginate(students, render, counted=False)  # Canvas does not count user lists (§6)
+
+
+def _requirement_url(course_id: int, upcoming) -> str | None:
+    """CourseProgress#current_requirement_url: only while the current module requires sequential progress."""
+    if upcoming is None or not upcoming[0].require_sequential_progress:
+        return None
+    return f"{base_url()}/courses/{course_id}/modules/items/{upcoming[1].id}"

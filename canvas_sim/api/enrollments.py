@@ -31,7 +31,7 @@ def create_enrollment(section_id=None, course_id=None):
     """Course#enroll_user (reference §5.1, §11.5): reuse the same user+type+section enrollment."""
     state = current_simulation().state
     section, course = state.section_or_course(section_id, course_id)
-    rights.require_course(state, g.user, course, "manage_students")
+    rights.require_course(state, g.user, course, rights.enrolment_right("enrol"))
     chosen = param("enrollment[course_section_id]")
     if section is None and chosen:
         section = state.find_section(chosen, course)
@@ -128,7 +128,11 @@ def list_enrollments(section_id=None, course_id=None, user_id=None):
         if param("user_id"):
             wanted = state.find_user(param("user_id"), current=g.user)
             found = [e for e in found if e.user_id == wanted.id]
-    states = list_param("state") or _PENDING_STATES + (["inactive"] if admin else [])
+    # Canvas's default: active_or_pending (inactive too for admins), but only active and invited
+    # when one user is asked for (reference §12.5).
+    default = ["active", "invited"] if param("user_id") and not user_id else (
+        _PENDING_STATES + (["inactive"] if admin else []))
+    states = list_param("state") or default
     types = list_param("type") + list_param("role")
     sis_user_ids = list_param("sis_user_id")
     found = [e for e in found if e.workflow_state in states and (not types or e.type in types)
@@ -161,28 +165,33 @@ def show_enrollment(account_id, id):
     return jsonify(_json(state, enrollment))
 
 
-def _course_enrollment(course_id: str, enrollment_id: str) -> tuple[State, Enrollment]:
+def _course_enrollment(course_id: str, enrollment_id: str, action: str) -> tuple[State, Enrollment]:
+    """The enrollment (404 when deleted), once the caller holds the right `action` needs (§12.1)."""
     state = current_simulation().state
     course = state.find_course(course_id)
-    rights.require_course(state, g.user, course, "manage_students")
-    return state, state.find_course_enrollment(course, enrollment_id)
+    rights.require_course(state, g.user, course)
+    enrollment = state.find_course_enrollment(course, enrollment_id)
+    rights.require_course(state, g.user, course, rights.enrolment_right(action))
+    return state, enrollment
 
 
 @bp.delete("/courses/<cid:course_id>/enrollments/<cid:id>")
 def end_enrollment(course_id, id):
-    """`task` conclude (the default), delete, or deactivate/inactivate."""
-    state, enrollment = _course_enrollment(course_id, id)
-    _move(state, enrollment, _TASK_STATES.get(param("task", "conclude"), "completed"))
-    return jsonify(_json(state, enrollment))
+    """`task` conclude (the default, also for an unknown task), delete, or deactivate/inactivate.
+    Like reactivate, the answer carries no `user` (reference §12.1)."""
+    new_state = _TASK_STATES.get(param("task", "conclude"), "completed")
+    state, enrollment = _course_enrollment(course_id, id, "conclude" if new_state == "completed" else "remove")
+    _move(state, enrollment, new_state)
+    return jsonify(_json(state, enrollment, with_user=False))
 
 
 @bp.put("/courses/<cid:course_id>/enrollments/<cid:id>/reactivate")
 def reactivate_enrollment(course_id, id):
-    state, enrollment = _course_enrollment(course_id, id)
+    state, enrollment = _course_enrollment(course_id, id, "remove")
     if enrollment.workflow_state != "inactive":
         raise errors.CanvasError(400, {"error": "enrollment not inactive"})
     _move(state, enrollment, "active")
-    return jsonify(_json(state, enrollment))
+    return jsonify(_json(state, enrollment, with_user=False))
 
 
 @bp.post("/courses/<cid:course_id>/enrollments/<cid:id>/accept")

@@ -33,10 +33,10 @@ def _live_login(state: State, ref: str) -> Login:
 
 @bp.put("/accounts/<cid:account_id>/logins/<cid:id>")
 def update_login(account_id, id):
+    """pseudonyms#update never reads the account in the path (reference §12.4): a sub-account, a
+    `sis_account_id:` reference, even an unknown id, all reach the login, in the root account."""
     state = current_simulation().state
-    account = state.find_account(account_id)
-    if account is not state.account:
-        raise errors.bad_request("Action must be called on a root account.")
+    account = state.account
     rights.require(state, g.user, account, "manage_user_logins")
     login = _live_login(state, id)
     given = {name: params()[f"login[{name}]"] for name in _FIELDS if f"login[{name}]" in params()}

@@ -1,12 +1,14 @@
 """Users (reference §4.1, §4.2): find by id or SIS/login id, search an account, create, rename."""
 
+import re
+
 from flask import Blueprint, g, jsonify
 
 from .. import errors, rights
 from ..models import Login, User
 from ..pagination import paginate
 from ..params import bool_param, list_param, param, params, search_term
-from ..serializers import profile_json, user_json
+from ..serializers import channel_json, profile_json, user_json
 from ..simulation import current_simulation
 from ..state import State, sortable_name
 
@@ -27,8 +29,12 @@ def find_user_for_caller(state: State, user_id: str) -> User:
 
 @bp.get("/users/<cid:id>")
 def show_user(id):
+    """users#api_show: a user the caller may not see is 404, not "not authorized" (reference §12.5)."""
     state = current_simulation().state
-    user = find_user_for_caller(state, id)
+    try:
+        user = find_user_for_caller(state, id)
+    except errors.CanvasError as refusal:
+        raise errors.not_found() from refusal
     return jsonify(user_json(state, user, rights.shown_to(state, g.user), list_param("include")))
 
 
@@ -56,13 +62,32 @@ def update_user(id):
         raise errors.CanvasError(400, {"errors": {f: [{"attribute": f, "type": "too_long",
                                                          "message": f"is too long (maximum is {_MAX_NAME} characters)"}]
                                                   for f in too_long}})
+    # users#update saves the names (and time zone, locale) first; only then does User#email= find or
+    # create the channel, so an address it refuses fails after the names were saved (reference §12.2).
     _rename(user, given)
-    # An address Canvas cannot use yields no e-mail channel, silently (reference §11.8).
-    if "@" in (given.get("email") or ""):
-        user.email = given["email"].strip()
     user.time_zone = given.get("time_zone") or user.time_zone
     user.locale = given.get("locale", user.locale) or None
+    address = (given.get("email") or "").strip()
+    if address:
+        if not _EMAIL.fullmatch(address):
+            raise errors.CanvasError(400, {"errors": {"path": [{"attribute": "path", "type": "invalid",
+                                                                "message": "is invalid"}]}})
+        state.set_email(user, address)
     return jsonify(user_json(state, user, rights.shown_to(state, g.user), ["email"]))
+
+
+# CommunicationChannel's check of an e-mail path: something@something, no spaces.
+_EMAIL = re.compile(r"[^\s@]+@[^\s@]+")
+
+
+@bp.get("/users/<cid:user_id>/communication_channels")
+def list_channels(user_id):
+    """communication_channels#index: the user themself, or a caller who may manage their details."""
+    state = current_simulation().state
+    user = state.find_user(user_id, current=g.user)
+    if user is not g.user and not rights.can(state, g.user, "manage_user_logins", state.account):
+        raise rights.refused()
+    return paginate(state.channels_of(user), channel_json)
 
 
 def _rename(user: User, given: dict) -> None:
@@ -149,12 +174,16 @@ def create_user(account_id):
     revived = _deleted_login(state, sis_user_id) if sis_user_id and bool_param("enable_sis_reactivation") else None
     conflict = state.login_conflict(unique_id, sis_user_id, integration_id, ignore=revived)
     if conflict:
-        raise _user_errors(conflict)
+        # The login's own error, and the user's for the login it could not save (reference §12.5).
+        raise _user_errors(conflict, {"pseudonyms": [{"attribute": "pseudonyms", "type": "invalid",
+                                                      "message": "is invalid"}]})
     if revived:
         user = _revive(state, revived, unique_id, integration_id)
     else:
         address = param("communication_channel[address]") or (unique_id if "@" in unique_id else None)
-        user = state.add_user((param("user[name]") or unique_id).strip(), email=address)
+        confirmed = bool_param("communication_channel[skip_confirmation]")
+        user = state.add_user((param("user[name]") or unique_id).strip(), email=address,
+                              channel_state="active" if confirmed else "unconfirmed")
         state.add_login(user, unique_id, sis_user_id, integration_id)
     user.short_name = param("user[short_name]") or user.short_name
     user.sortable_name = param("user[sortable_name]") or user.sortable_name
@@ -180,7 +209,7 @@ def _revive(state: State, login: Login, unique_id: str, integration_id: str | No
     return user
 
 
-def _user_errors(pseudonym: dict) -> errors.CanvasError:
+def _user_errors(pseudonym: dict, user: dict | None = None) -> errors.CanvasError:
     """User creation nests its validation errors per object (reference §4.1)."""
-    return errors.CanvasError(400, {"errors": {"user": {}, "pseudonym": pseudonym, "observee": {},
+    return errors.CanvasError(400, {"errors": {"user": user or {}, "pseudonym": pseudonym, "observee": {},
                                                "pairing_code": {}, "recaptcha": None}})

@@ -48,7 +48,7 @@ def test_the_whole_walk(page, browser_sign_in, demo, any_canvas, redis_url):
     expect(page.locator(".flash-success")).to_contain_text("Connected and ready")
     page.get_by_role("button", name="Test connection").click()
     expect(page.locator("#connection-result")).to_contain_text("Connected and ready")
-    expect(page.locator("#connection-result li.pass")).to_have_count(8)
+    expect(page.locator("#connection-result li.pass")).to_have_count(9)
     for title in ("Unit results", "Task statuses"):
         page.get_by_role("button", name="Next ›").click()
         expect(page.get_by_role("heading", name=title)).to_be_visible()

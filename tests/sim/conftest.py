@@ -8,11 +8,18 @@ is the simulation itself, in process; `sim`, here and in the rest of the suite, 
 import pytest
 
 from canvas_sim.app import create_app
+from canvas_sim.seeds import load_seed
 from tests.sim.grades_seed import grades_seed
 
 ADMIN_TOKEN = "7~canvaslink-demo-admin-token"
 # 2026-11-26T00:00:00Z: the demo course has started, later modules are still locked.
 START = 1795651200.0
+
+
+def demo_with(*users: dict, **changes) -> dict:
+    """The demo seed with more users (custom admin roles, students with tokens) and other top-level changes."""
+    seed = load_seed("demo")
+    return {**seed, "users": seed["users"] + list(users), **changes}
 
 
 class FakeClock:

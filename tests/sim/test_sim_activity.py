@@ -5,19 +5,18 @@ active enrolment, and reach only callers with read_reports (or the student thems
 import pytest
 
 from canvas_sim.activity import record_activity
-from canvas_sim.seeds import load_seed
+from tests.sim.conftest import demo_with
 
 ENROLMENTS = "/api/v1/sections/87/enrollments"
 
 
 @pytest.fixture
 def course_app(make_sim_app):
-    seed = load_seed("demo")
-    seed = {**seed, "users": seed["users"] + [
+    seed = demo_with(
         {"id": 30, "name": "No reports", "login_id": "no.reports", "admin": True, "tokens": ["noreports"],
-         "without_permissions": ["read_reports"]}],
-        "enrollments": [{"id": 501, "user_id": 1001, "section_id": 87, "state": "active"},
-                        {"id": 502, "user_id": 1003, "section_id": 87, "state": "invited"}]}
+         "without_permissions": ["read_reports"]},
+        enrollments=[{"id": 501, "user_id": 1001, "section_id": 87, "state": "active"},
+                     {"id": 502, "user_id": 1003, "section_id": 87, "state": "invited"}])
     return make_sim_app(seed)
 
 

@@ -38,6 +38,7 @@ EXPECTED_SCOPES = sorted([
     "url:GET|/api/v1/sections/:section_id/enrollments",
     "url:POST|/api/v1/courses/:course_id/enrollments",
     "url:GET|/api/v1/courses/:course_id/enrollments",
+    "url:GET|/api/v1/users/:user_id/communication_channels",
     "url:GET|/api/v1/users/:user_id/enrollments",
     "url:GET|/api/v1/accounts/:account_id/enrollments/:id",
     "url:DELETE|/api/v1/courses/:course_id/enrollments/:id",

@@ -49,8 +49,10 @@ def test_taken_login_is_canvas_nested_error(sim_api):
     assert response.status_code == 400
     taken = {"attribute": "unique_id", "type": "taken",
              "message": "ID already in use for this account and authentication provider"}
-    assert response.json == {"errors": {"user": {}, "pseudonym": {"unique_id": [taken]}, "observee": {},
-                                        "pairing_code": {}, "recaptcha": None}}
+    # Beside the login's error, the user's for the login it could not save (reference §12.5).
+    invalid = {"attribute": "pseudonyms", "type": "invalid", "message": "is invalid"}
+    assert response.json == {"errors": {"user": {"pseudonyms": [invalid]}, "pseudonym": {"unique_id": [taken]},
+                                        "observee": {}, "pairing_code": {}, "recaptcha": None}}
 
 
 def test_taken_sis_id_is_checked_after_the_login(sim_api):
@@ -104,7 +106,10 @@ def test_a_student_may_read_only_themself(sim_api_for, sim_app, simulation):
     token = sim_app.test_client().post("/sim/api/tokens", json={"user_id": 1001}).json["access_token"]
     student = sim_api_for(sim_app, token)
     assert student.get("/api/v1/users/self").json["id"] == 1001
-    refused = student.get("/api/v1/users/1002")
+    # users#api_show hides a user the caller may not see: 404, not "not authorized" (reference §12.5).
+    hidden = student.get("/api/v1/users/1002")
+    assert (hidden.status_code, hidden.json) == (404, {"errors": [{"message": "The specified resource does not exist."}]})
+    refused = student.get("/api/v1/users/1002/profile")
     assert refused.status_code == 403  # current hosted Canvas (api_auth_error_updates)
     assert refused.json == {"status": "unauthorized",
                             "errors": [{"message": "user not authorized to perform that action"}]}

@@ -201,6 +201,8 @@ def client_push(client_id: int):
             db.session.commit()
             flash(f"Updated in Canvas: {', '.join(c.what.lower() for c in done.changes)}." if done.changes
                   else "Canvas already had these details; nothing was sent.", "success")
+            for note in done.notes:
+                flash(note, "warning")
             return redirect(url_for("clients.view", ident=record.id))
         planned = users.preview_push(record)
     except DomainError as err:

@@ -116,7 +116,7 @@ def test_test_connection_checks_each_right_and_never_calls_a_student_connected(c
 
     limited = _test_connection(client, sim, _admin_token(sim, admin=True,
                                                          without_permissions=["manage_sis", "read_sis"]))
-    assert "but not ready: 2 of 8 checks fail" in limited
+    assert "but not ready: 2 of 9 checks fail" in limited
     assert "Give users SIS IDs: fail." in limited and "“SIS Data - manage”" in limited
     assert "Enrol students: pass." in limited
 

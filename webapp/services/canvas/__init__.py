@@ -20,8 +20,9 @@ from .fanout import run_concurrently
 from .calls.grades import CANVAS_DEFAULT_SCHEME, LETTER_TYPES, SchemeLookup
 from .limiter import ConcurrencyLimiter, SharedLimiter
 from .models import (
-    Account, Admin, Assignment, CompletionRequirement, Course, CourseProgress, Enrollment, GradingStandard, Login, Module,
-    ModuleItem, SchemeEntry, Section, StudentProgress, StudentSubmissions, Submission, User,
+    Account, Admin, Assignment, CommunicationChannel, CompletionRequirement, Course, CourseProgress, Enrollment,
+    GradingStandard, Login, Module, ModuleItem, SchemeEntry, Section, StudentProgress, StudentSubmissions, Submission,
+    User,
 )
 from .peers import AddressCheck, IPAddress
 from .scopes import SCOPES
@@ -29,7 +30,7 @@ from .tokens import OAuthTokenProvider, OAuthTokens, StaticToken, TokenProvider,
 
 __all__ = [
     "Assignment", "CANVAS_DEFAULT_SCHEME", "GradingStandard", "LETTER_TYPES", "SchemeEntry", "SchemeLookup", "StudentSubmissions",
-    "Submission",
+    "Submission", "CommunicationChannel",
     "Account", "AddressCheck", "Admin", "AuthError", "Backoff", "BadResponse", "CanvasClient", "CanvasError", "CanvasValidationError",
     "CompletionRequirement", "ConcurrencyLimiter", "Course", "CourseProgress", "Enrollment", "FieldError", "IPAddress", "Login", "MissingScope", "Module",
     "ModuleItem", "NotFound", "OAuthTokenProvider", "OAuthTokens", "PermissionDenied", "RefusedAddress", "SCOPES", "Section", "SharedLimiter", "StaticToken",

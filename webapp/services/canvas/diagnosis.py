@@ -91,7 +91,10 @@ def read_error_body(body: Any) -> tuple[str, tuple[FieldError, ...]]:
         return _read_error_list(errors)
     if isinstance(errors, dict):
         fields = tuple(_read_error_hash(errors))
-        return "; ".join(f.message for f in fields if f.message), fields
+        # A user create refused over its login also says the user's `pseudonyms` "is invalid" (§12.5):
+        # the login's own error says why, so that echo stays out of the words.
+        said = [f for f in fields if not (f.object == "user" and f.attribute == "pseudonyms")] or fields
+        return "; ".join(f.message for f in said if f.message), fields
     if isinstance(body.get("message"), str):
         return body["message"], ()
     error = body.get("error")
@@ -150,7 +153,8 @@ def error_for_response(response: requests.Response, what: str) -> CanvasError:
             f"The Canvas address redirects to {response.headers.get('Location', 'another address')} "
             f"while reading {what}; set the integration's Canvas address to where it redirects.",
             status=status, detail=detail)
-    if status == 404 and body is not None:
+    # A 404 without a body is Canvas's too (`head :not_found`); an HTML 404 page is something else's.
+    if status == 404 and (body is not None or not response.content.strip()):
         return NotFound(f"Canvas has no {what}.", status=status, detail=detail)
     if status in (401, 403) and _INSUFFICIENT_SCOPES in message.lower():
         return _missing_scope(response, what, detail)

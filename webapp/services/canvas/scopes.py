@@ -12,6 +12,7 @@ import re
 ROUTES = (
     ("GET", "/api/v1/users/:id"),                                # whoami (users/self), by id, SIS id or login
     ("PUT", "/api/v1/users/:id"),                                # push a student's new name or e-mail
+    ("GET", "/api/v1/users/:user_id/communication_channels"),    # is a pushed e-mail address confirmed yet?
     ("POST", "/api/v1/accounts/:account_id/users"),              # create a student
     ("GET", "/api/v1/users/:user_id/logins"),                    # find the login to give a SIS ID
     ("PUT", "/api/v1/accounts/:account_id/logins/:id"),          # set that SIS ID; push a new login

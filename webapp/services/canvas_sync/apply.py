@@ -13,7 +13,10 @@ from ...models import (
 )
 from ..audit import record
 from ..clock import utcnow
-from ..canvas import CanvasClient, CanvasError, CanvasValidationError, Enrollment, NotFound
+from ..canvas import (
+    CanvasClient, CanvasError, CanvasValidationError, Enrollment, MissingScope, NotFound, PermissionDenied,
+)
+from ..integrations.rights import missing_right
 from .transfer import preview as transfer_preview
 from .transfer import transfer_each
 from ..runs.lifecycle import record_item, stopped_by_cancel
@@ -136,6 +139,8 @@ def _change(run: JobRun, link, step: Step, client: CanvasClient, staging_run: in
         enrollment = _call(client, link, step)
     except CanvasError as err:
         if not (ending and isinstance(err, NotFound)):
+            if isinstance(err, PermissionDenied) and not isinstance(err, MissingScope):
+                err = f"{err} {missing_right(step.action)}"  # name the right, on the run and the exceptions
             _failed(run, step, f"{DOING[step.action]} failed: {err} {RETRIED}")
             _audit(run, link, step, trigger, call, f"failed: {err}")
             return

@@ -96,9 +96,18 @@ def _preview(api: CanvasClient, integration: LmsIntegration, client: Client) -> 
         push.login_id = login.id
         push.changes.append(Change("Login", login.unique_id, email, f"PUT /api/v1/accounts/{integration.account_id}"
                                    f"/logins/{login.id} login[unique_id]={email}"))
-    if (user.email or "").casefold() != email.casefold():
+    if not user.email_shown:
+        # Sending it anyway would re-send it on every push, and make a new unconfirmed channel each time.
+        push.notes.append(f"The e-mail stays as it is in Canvas: Canvas does not show e-mail addresses to this "
+                          f"token, so canvaslink cannot tell whether it already has {email}. {UNREADABLE_EMAIL}")
+    elif (user.email or "").casefold() != email.casefold():
         push.changes.append(Change("E-mail", user.email, email, f"PUT /api/v1/users/{user.id} user[email]={email}"))
     return push
+
+
+UNREADABLE_EMAIL = ("Give the role of the integration's Canvas user “Users - view primary email address” (Admin › root "
+                    "account › Permissions); if the developer key enforces scopes, also turn on “Allow Include "
+                    "Parameters”.")
 
 
 def _not_theirs(api: CanvasClient, integration: LmsIntegration, client: Client, user: User) -> str | None:
@@ -149,8 +158,9 @@ def _taken(api: CanvasClient, email: str, user: User) -> str | None:
 
 
 def push(client: Client, actor_id: int) -> UserPush:
-    """Send what the preview lists: the login first (Canvas refuses one that is taken), then the name
-    and e-mail. Each call is audited on the client."""
+    """Send what the preview lists, one call each: the login first (Canvas refuses one that is taken),
+    then the names, then the e-mail. Canvas saves names before it turns to an e-mail, which can still
+    fail (§12.2), so the two never share a call. Each call is audited with what Canvas saved."""
     integration = integration_of(client)
     with canvas_client(integration, PAGE) as api:
         try:
@@ -159,35 +169,56 @@ def push(client: Client, actor_id: int) -> UserPush:
             raise DomainError(f"Canvas could not be read: {err}") from None
         if planned.refusal:
             raise DomainError(planned.refusal)
+        planned.notes = []  # the preview's notes were shown already; these say what happened
         by_what = {change.what: change for change in planned.changes}
-        done = []
+        done: list[tuple[Change, str]] = []
         try:
             if "Login" in by_what:
                 api.set_login_unique_id(integration.account_id, planned.login_id, by_what["Login"].after)
-                done.append(by_what["Login"])
-            fields = {}
+                done.append((by_what["Login"], "done"))
             if "Name" in by_what:
                 name = by_what["Name"].after
-                fields.update(name=name, short_name=name, sortable_name=f"{client.last_name}, {client.first_name}")
+                saved = api.update_user(client.canvas_user_id, name=name, short_name=name,
+                                        sortable_name=f"{client.last_name}, {client.first_name}")
+                done.append((by_what["Name"], "done" if saved.name == name else f"Canvas saved “{saved.name}”"))
             if "E-mail" in by_what:
-                fields["email"] = by_what["E-mail"].after
-            if fields:
-                api.update_user(client.canvas_user_id, **fields)
-                done += [by_what[what] for what in ("Name", "E-mail") if what in by_what]
+                api.update_user(client.canvas_user_id, email=by_what["E-mail"].after)
+                done.append((by_what["E-mail"], _email_outcome(api, planned, by_what["E-mail"])))
         except CanvasError as err:
-            failed = next(change for change in planned.changes if change not in done)
+            failed = next(change for change in planned.changes if change not in [c for c, _ in done])
             _audit(actor_id, client, failed, f"failed: {err}")
-            for change in done:
-                _audit(actor_id, client, change, "done")
+            for change, outcome in done:
+                _audit(actor_id, client, change, outcome)
             if isinstance(err, CanvasValidationError) and err.has("taken", "unique_id"):
                 raise DomainError(_taken(api, by_what["Login"].after, api.get_user(client.canvas_user_id))
                                   or f"Canvas says the login {by_what['Login'].after} is taken; nothing more was "
                                      "sent.") from None
+            went = ", ".join(c.what for c, _ in done)
             raise DomainError(f"Canvas refused {failed.what.lower()}: {err}"
-                              + (f" ({', '.join(c.what for c in done)} went through.)" if done else "")) from None
-    for change in done:
-        _audit(actor_id, client, change, "done")
+                              + (f" ({went} went through and stay{'s' if len(done) == 1 else ''} saved in "
+                                 "Canvas.)" if done else "")) from None
+    for change, outcome in done:
+        _audit(actor_id, client, change, outcome)
     return planned
+
+
+def _email_outcome(api: CanvasClient, planned: UserPush, change: Change) -> str:
+    """Canvas makes the new address the default but leaves it unconfirmed (§12.2): mail may keep going to
+    the old, confirmed one until the student confirms. Staff are told so."""
+    try:
+        channels = api.list_communication_channels(planned.canvas_user_id)
+    except CanvasError:
+        return "done; whether the student has confirmed it could not be read"
+    channel = next((c for c in channels if c.type == "email" and c.address.casefold() == change.after.casefold()),
+                   None)
+    if channel is None:
+        return "sent, but Canvas lists no such address for the user"
+    if channel.workflow_state == "active":
+        return "done"
+    old = f" to {change.before}" if change.before else ""
+    planned.notes.append(f"The new e-mail address {change.after} is unconfirmed in Canvas until the student confirms "
+                         f"it (Canvas e-mails them a link). Until then Canvas may keep sending notifications{old}.")
+    return "done; unconfirmed until the student confirms it"
 
 
 def _audit(actor_id: int, client: Client, change: Change, outcome: str) -> None:

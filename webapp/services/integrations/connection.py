@@ -20,7 +20,7 @@ from ..canvas import (
 from ..clock import from_epoch, to_epoch, utcnow
 from .address import connection_check
 from .drafts import draft_secrets, effective_secret, store_draft_secrets
-from .rights import ConnectionReport, check_rights
+from .rights import ConnectionReport, check_rights, rights_needed
 from .secrets import decrypt, encrypt
 from .token_failures import token_watch
 from .usage import call_counter
@@ -121,7 +121,9 @@ def test_connection(draft: IntegrationDraft) -> ConnectionReport:
                                                                    address]})
     try:
         with client:
-            report = check_rights(client)
+            report = check_rights(client, rights_needed(draft.data.get("leave_action"),
+                                                        bool(draft.data.get("conclude_on_completed")),
+                                                        bool(draft.data.get("push_login_changes"))))
     except (Unavailable, BadResponse):
         # Whether nothing listens there, or something that is not Canvas: one answer, so that
         # Test connection cannot map which ports answer on other hosts.

@@ -12,7 +12,7 @@ from ...models import CanvasModule, EnrolmentTransfer, LmsIntegration, ModuleSta
 from .. import DomainError
 from ..clock import utcnow
 from ..canvas import CanvasError
-from ..integrations.rights import ConnectionReport, check_rights
+from ..integrations.rights import ConnectionReport, check_rights, rights_needed
 from ..integrations.connection import QUICK, canvas_client
 from ..canvas_links.modules import without_requirements
 from ..integrations.usage import Usage, usage
@@ -175,6 +175,7 @@ def recheck_rights(integration: LmsIntegration) -> ConnectionReport:
         raise DomainError("This integration is not authorised yet: edit it and authorise with Canvas.")
     try:
         with canvas_client(integration, QUICK) as client:
-            return check_rights(client)
+            return check_rights(client, rights_needed(integration.leave_action, integration.conclude_on_completed,
+                                                      integration.push_login_changes))
     except CanvasError as err:
         raise DomainError(f"The rights check could not finish: {err}") from None
