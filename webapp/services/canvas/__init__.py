@@ -19,10 +19,10 @@ from .errors import (
 from .fanout import run_concurrently
 from .calls.grades import CANVAS_DEFAULT_SCHEME, LETTER_TYPES, SchemeLookup
 from .limiter import ConcurrencyLimiter, SharedLimiter
+from .grade_models import Assignment, GradingStandard, SchemeEntry, StudentSubmissions, Submission
 from .models import (
-    Account, Admin, Assignment, CommunicationChannel, CompletionRequirement, Course, CourseProgress, Enrollment,
-    GradingStandard, Login, Module, ModuleItem, SchemeEntry, Section, StudentProgress, StudentSubmissions, Submission,
-    User,
+    Account, Admin, CommunicationChannel, CompletionRequirement, Course, CourseProgress, Enrollment, Login, Module,
+    ModuleItem, Section, StudentProgress, User,
 )
 from .peers import AddressCheck, IPAddress
 from .scopes import SCOPES

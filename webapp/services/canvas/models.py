@@ -34,7 +34,7 @@ def _plan(cls: type) -> tuple[tuple[str, Any, bool], ...]:
     return tuple((f.name, f.metadata.get("parse"), f.default is MISSING) for f in fields(cls))
 
 
-def _timestamp(value: str) -> datetime:
+def parse_timestamp(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise ValueError(f"timestamp {value!r} has no time zone")
@@ -48,7 +48,7 @@ def _seconds(value: Any) -> int:
     return int(value)
 
 
-def _optional(parse: Any) -> Any:
+def optional_field(parse: Any) -> Any:
     return field(default=None, metadata={"parse": parse})
 
 
@@ -101,7 +101,7 @@ class ModuleItem(CanvasObject):
     type: str | None = None
     content_id: int | None = None
     html_url: str | None = None
-    completion_requirement: CompletionRequirement | None = _optional(CompletionRequirement.from_json)
+    completion_requirement: CompletionRequirement | None = optional_field(CompletionRequirement.from_json)
 
 
 def _module_items(items: list[Any]) -> tuple[ModuleItem, ...]:
@@ -114,14 +114,14 @@ class Module(CanvasObject):
     name: str
     position: int
     workflow_state: str | None = None
-    unlock_at: datetime | None = _optional(_timestamp)
+    unlock_at: datetime | None = optional_field(parse_timestamp)
     require_sequential_progress: bool | None = None
     items_count: int | None = None
     published: bool | None = None
     # state is locked|unlocked|started|completed; with completed_at only in a student's context
     state: str | None = None
-    completed_at: datetime | None = _optional(_timestamp)
-    items: tuple[ModuleItem, ...] | None = _optional(_module_items)
+    completed_at: datetime | None = optional_field(parse_timestamp)
+    items: tuple[ModuleItem, ...] | None = optional_field(_module_items)
 
     @classmethod
     def from_json(cls, data: Any) -> Self:
@@ -137,7 +137,7 @@ class CourseProgress(CanvasObject):
     requirement_count: int
     requirement_completed_count: int
     next_requirement_url: str | None = None
-    completed_at: datetime | None = _optional(_timestamp)
+    completed_at: datetime | None = optional_field(parse_timestamp)
 
 
 @dataclass(frozen=True)
@@ -212,12 +212,12 @@ class Enrollment(CanvasObject):
     limit_privileges_to_course_section: bool | None = None
     sis_user_id: str | None = None
     sis_section_id: str | None = None
-    updated_at: datetime | None = _optional(_timestamp)
-    user: User | None = _optional(User.from_json)
+    updated_at: datetime | None = optional_field(parse_timestamp)
+    user: User | None = optional_field(User.from_json)
     # Engagement (§5.2): null until the student first does something in the course; seconds. Canvas
     # sends them only to a caller with read_reports on the course (api/v1/user.rb): `activity_shown`.
-    last_activity_at: datetime | None = _optional(_timestamp)
-    total_activity_time: int | None = _optional(_seconds)
+    last_activity_at: datetime | None = optional_field(parse_timestamp)
+    total_activity_time: int | None = optional_field(_seconds)
     activity_shown: bool = False
 
     @classmethod
@@ -232,77 +232,6 @@ class Admin(CanvasObject):
     id: int
     role: str
     user: User = field(metadata={"parse": User.from_json})
-
-
-@dataclass(frozen=True)
-class Assignment(CanvasObject):
-    """A course assignment (§13.6): teachers see unpublished ones too."""
-    id: int
-    name: str
-    published: bool = True
-    grading_type: str = "points"   # points | percent | pass_fail | letter_grade | gpa_scale | not_graded
-    points_possible: float | None = None
-    grading_standard_id: int | None = None
-    submission_types: tuple[str, ...] = _optional(tuple)
-    post_manually: bool | None = None
-    due_at: datetime | None = _optional(_timestamp)
-
-
-@dataclass(frozen=True)
-class SchemeEntry(CanvasObject):
-    name: str
-    value: float   # the lowest fraction of the points (0.5 = 50%) that earns this name
-
-
-def _scheme(entries: list[Any]) -> tuple[SchemeEntry, ...]:
-    return tuple(SchemeEntry.from_json(entry) for entry in entries)
-
-
-@dataclass(frozen=True)
-class GradingStandard(CanvasObject):
-    """A grading scheme owned by a course or an account (§13.5, §13.6)."""
-    id: int
-    title: str
-    grading_scheme: tuple[SchemeEntry, ...] = field(metadata={"parse": _scheme})
-    context_type: str | None = None
-    context_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Submission(CanvasObject):
-    """One student's row for one assignment (§13.2). Every assigned student has one from the start
-    (`unsubmitted`): a row is not a submission. `entered_grade` is the assessor's judgement before
-    any late deduction; `posted_at` set means the grade is released to the student."""
-    assignment_id: int
-    user_id: int
-    id: int | None = None
-    workflow_state: str | None = None   # unsubmitted | submitted | graded | pending_review
-    grade: str | None = None
-    score: float | None = None
-    entered_grade: str | None = None
-    entered_score: float | None = None
-    excused: bool | None = None
-    attempt: int | None = None
-    submitted_at: datetime | None = _optional(_timestamp)
-    graded_at: datetime | None = _optional(_timestamp)
-    grader_id: int | None = None
-    posted_at: datetime | None = _optional(_timestamp)
-    grade_matches_current_submission: bool | None = None
-    late: bool | None = None
-    missing: bool | None = None
-
-
-def _submissions(items: list[Any]) -> tuple[Submission, ...]:
-    return tuple(Submission.from_json(item) for item in items)
-
-
-@dataclass(frozen=True)
-class StudentSubmissions(CanvasObject):
-    """One student of a grouped students/submissions page (§13.1); `[]` when they have none."""
-    user_id: int
-    submissions: tuple[Submission, ...] = field(metadata={"parse": _submissions})
-    section_id: int | None = None
-    sis_user_id: str | None = None
 
 
 C = TypeVar("C", bound=CanvasObject)

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from itertools import chain
 
 from ..errors import NotFound
-from ..models import Account, Assignment, Course, GradingStandard, SchemeEntry, StudentSubmissions
+from ..grade_models import Assignment, GradingStandard, SchemeEntry, StudentSubmissions
+from ..models import Account, Course
 from . import Calls
 
 # Grading types named by a scheme's entries (§13.5).
