@@ -27,8 +27,8 @@ _graded_at = st.datetimes(datetime(2026, 9, 1), datetime(2027, 6, 30), timezones
 # One student's submission for one assignment: a placeholder or hand-in (no grade), or a grade that is
 # released or a draft, possibly excused, possibly followed by a resubmission awaiting marking.
 _grades = st.none() | st.fixed_dictionaries({
-    "grade": st.sampled_from([SATISFACTORY, SATISFACTORY, NOT_YET, None]), "posted": st.booleans(),
-    "excused": st.booleans(), "resubmitted": st.booleans(), "graded_at": _graded_at})
+    "grade": st.sampled_from([SATISFACTORY, SATISFACTORY, NOT_YET, None]), "posted": st.sampled_from([True, True, False]),
+    "excused": st.sampled_from([False, False, False, True]), "resubmitted": st.booleans(), "graded_at": _graded_at})
 _scenarios = st.fixed_dictionaries({
     "plans": st.lists(st.tuples(*[_results] * len(UNITS)), min_size=2, max_size=2),
     "tasks": st.lists(st.tuples(_statuses, _statuses), min_size=2, max_size=2),
