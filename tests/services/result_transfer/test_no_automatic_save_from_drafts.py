@@ -70,7 +70,7 @@ def _released_satisfactory(row: dict | None) -> bool:
                 and row["entered_grade"] == SATISFACTORY)
 
 
-def _stage_grades(scenario, occurrence, run) -> dict:
+def _stage_grades(scenario, occurrence, run) -> dict:  # noqa: F811
     """Stage each student's drawn grades beside their module states; (enrolment id, task id) → row."""
     integration = db.session.scalar(select(LmsIntegration))
     integration.evidence_source, integration.grade_released_only = scenario["source"], True
@@ -86,7 +86,7 @@ def _stage_grades(scenario, occurrence, run) -> dict:
     return staged
 
 
-def _completing(occurrence) -> dict:
+def _completing(occurrence) -> dict:  # noqa: F811
     """Unit id → the tasks that complete it (the task matrix)."""
     found: dict[int, set[int]] = {}
     for task in occurrence.tasks:
@@ -98,7 +98,7 @@ def _completing(occurrence) -> dict:
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scenario=_scenarios)
-def test_no_automatic_path_saves_from_an_unreleased_grade_or_replaces_a_staff_decision(staff, occurrence, scenario):
+def test_no_automatic_path_saves_from_an_unreleased_grade_or_replaces_a_staff_decision(staff, occurrence, scenario):  # noqa: F811
     run = _start_from(scenario, occurrence, staff)
     staged = _stage_grades(scenario, occurrence, run)
     decided = _decided(occurrence)
@@ -135,7 +135,7 @@ def test_no_automatic_path_saves_from_an_unreleased_grade_or_replaces_a_staff_de
                     assert all(_released_satisfactory(staged[(enrolment.id, t)]) for t in completing[pu.unit_id])
 
 
-def test_a_released_satisfactory_grade_is_saved_by_the_night(staff, occurrence):
+def test_a_released_satisfactory_grade_is_saved_by_the_night(staff, occurrence):  # noqa: F811
     """The property above is not empty: the same path does save from a released grade."""
     at = datetime(2026, 11, 12, 3, tzinfo=timezone.utc)
     released = {"grade": SATISFACTORY, "posted": True, "excused": False, "resubmitted": False, "graded_at": at}
