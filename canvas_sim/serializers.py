@@ -35,8 +35,11 @@ def account_json(account: Account, root: Account) -> dict:
             "integration_id": None, "sis_import_id": None}
 
 
-def course_json(course: Course) -> dict:
+def course_json(state: State, course: Course) -> dict:
+    # grading_standard_id is one of Canvas's base attributes (lib/api/v1/course_json.rb): the course's own
+    # scheme for letter grades, null when it has none and Canvas's default scheme applies (§13.5).
     return {"id": course.id, "name": course.name, "account_id": course.account_id, "uuid": course.uuid,
+            "grading_standard_id": state.course_standard.get(course.id),
             "start_at": to_iso(course.start_at), "end_at": to_iso(course.end_at),
             "created_at": to_iso(course.created_at), "course_code": course.course_code,
             "workflow_state": _COURSE_STATES.get(course.workflow_state, course.workflow_state), "default_view": "modules", "is_public": False,

@@ -18,7 +18,7 @@ def show_course(id):
     state = current_simulation().state
     course = state.find_course(id)
     rights.require_course(state, g.user, course)
-    return jsonify(course_json(course))
+    return jsonify(course_json(state, course))
 
 
 @bp.get("/sections/<cid:id>")

@@ -311,3 +311,12 @@ def test_a_student_hands_work_in_over_real_http():
         assert rows[LETTER]["attempt"] == 1
         assert (rows[MANUAL]["grade"], rows[MANUAL]["grader_id"], rows[MANUAL]["posted_at"]) == ("Competent", 2, None)
         assert sim.post_grades(MANUAL, graded_only=True) == 1
+
+
+def test_a_course_names_its_grading_scheme_or_null(sim_api_for, make_sim_app, as_):
+    """Canvas's course JSON always carries grading_standard_id (lib/api/v1/course_json.rb): the course's
+    scheme for letter grades, null when Canvas's default scheme applies."""
+    api = sim_api_for(make_sim_app("demo"))
+    assert api.get("/api/v1/courses/55").json["grading_standard_id"] == 1
+    with_none = as_().get("/api/v1/courses/5").json  # owns a scheme but has not chosen it
+    assert "grading_standard_id" in with_none and with_none["grading_standard_id"] is None

@@ -103,8 +103,8 @@ class CanvasAssessment(Versioned, Base):
     points_possible: Mapped[float | None]
     grading_standard_id: Mapped[int | None]
     # Letter grades: the scheme's entry names, looked up (assignment's, course's, or an account's) when the
-    # list was read, so that downloads need not; [] unchecked (Canvas's default scheme, or not letter
-    # grades); None: Canvas did not give the scheme named, so no grade of it is evidence.
+    # list was read, so that downloads need not; Canvas's default (A to F) when neither names one; []
+    # not letter grades; None: Canvas did not give the scheme named, so no grade of it is evidence.
     scheme: Mapped[list | None] = mapped_column(JSON)
     post_manually: Mapped[bool] = mapped_column(default=False)
     removed_at: Mapped[datetime | None]

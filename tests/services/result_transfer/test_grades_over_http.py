@@ -145,7 +145,14 @@ def test_a_resubmission_awaits_marking_and_not_yet_satisfactory_leaves_the_unit_
     act(sim, A1, "C0027", at=datetime(2026, 11, 14, 3, tzinfo=UTC))
     page, _ = _process(client, sim)
     assert "Resubmitted (attempt 2): awaiting marking." in page
-    assert _task("C0027", TASK_1).task_status.name == "Submitted"
+    task = _task("C0027", TASK_1)
+    assert task.task_status.name == "Submitted"
+    # The status rests on the new attempt: the grade Canvas keeps from attempt 1 is not recorded as its basis.
+    saved = db.session.scalar(select(ResultProvenance).where(ResultProvenance.enrolment_task_id == task.id)
+                              .order_by(ResultProvenance.id.desc()).limit(1))
+    assert (saved.canvas_assignment, saved.canvas_grade, saved.canvas_attempt) == (TASK_1, None, 2)
+    where = client.get(f"/enrolments/{task.enrolment_id}/provenance/{saved.id}").get_data(as_text=True)
+    assert f"{TASK_1}: handed in, attempt 2; awaiting marking" in where
 
 
 def test_the_test_student_is_never_staged(client, assessed, sim):

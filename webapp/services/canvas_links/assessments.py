@@ -58,10 +58,9 @@ def scheme_names(course, assignment, schemes: SchemeLookup) -> list[str] | None:
     if assignment.grading_type not in LETTER_TYPES:
         return []
     scheme = schemes.scheme_for(course, assignment)
-    if scheme is None:
-        return None
-    # Canvas's default scheme is not checked: a course whose JSON leaves out its scheme's id reads the same.
-    return [entry.name for entry in scheme] if assignment.grading_standard_id or course.grading_standard_id else []
+    # The assignment's own scheme, else its course's, else Canvas's default (A to F): Canvas names a
+    # course's scheme in the course JSON, null when the default applies (§13.5).
+    return None if scheme is None else [entry.name for entry in scheme]
 
 
 def flag_of(row: CanvasAssessment) -> str:

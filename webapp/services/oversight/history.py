@@ -72,5 +72,8 @@ def _from_save(save: ResultProvenance, client: Client, unit_code: str | None, ta
                  f"Result saved for {client.full_name} ({client.code}), {unit_code or task_name}: "
                  f"{save.previous} → {save.saved} ({source})",
                  ([f"Canvas modules: {save.canvas_modules}"] if save.canvas_modules else [])
+                 + ([f"Assessment: {save.canvas_assignment}, handed in, awaiting marking"]
+                    if save.canvas_assignment and save.canvas_grade is None else [])
                  + ([f"Assessment: {save.canvas_assignment}, graded {save.canvas_grade} by "
-                     f"{save.canvas_grader_name or 'Canvas user'} ({save.canvas_grader_id})"] if save.canvas_assignment else []))
+                     f"{save.canvas_grader_name or 'Canvas user'} ({save.canvas_grader_id})"]
+                    if save.canvas_assignment and save.canvas_grade is not None else []))

@@ -218,8 +218,14 @@ def grade_provenance(proposal) -> dict:
     graded = [e for e in proposal.grades if e.counts and e.grade is not None]
     if not graded:
         return {}
-    latest = max(graded, key=lambda e: (e.grade.graded_at is not None, e.grade.graded_at or datetime.min)).grade
-    return {"canvas_assignment": ", ".join(dict.fromkeys(e.assessment for e in graded))[:255],
-            "canvas_grade": (latest.entered_grade or "")[:80] or None, "canvas_attempt": latest.attempt,
-            "canvas_grader_id": latest.grader_id, "canvas_grader_name": latest.grader_name,
-            "canvas_graded_at": naive_utc(latest.graded_at), "canvas_posted_at": naive_utc(latest.posted_at)}
+    deciding = max(graded, key=lambda e: (e.grade.graded_at is not None, e.grade.graded_at or datetime.min))
+    latest, saved = deciding.grade, {"canvas_assignment": ", ".join(dict.fromkeys(e.assessment for e in graded))[:255],
+                                     "canvas_attempt": deciding.grade.attempt}
+    if deciding.kind == SUBMITTED:
+        # Handed in and awaiting marking: a grade Canvas keeps from an earlier attempt (§13.4), released
+        # or a draft, is not what the status rests on, so it is not recorded as if it were.
+        return saved | {"canvas_grade": None, "canvas_grader_id": None, "canvas_grader_name": None,
+                        "canvas_graded_at": None, "canvas_posted_at": None}
+    return saved | {"canvas_grade": (latest.entered_grade or "")[:80] or None, "canvas_grader_id": latest.grader_id,
+                    "canvas_grader_name": latest.grader_name, "canvas_graded_at": naive_utc(latest.graded_at),
+                    "canvas_posted_at": naive_utc(latest.posted_at)}
