@@ -32,7 +32,7 @@ def three_occurrences(app):
     from canvas_sim.testing import running_simulator
 
     with running_simulator(seed=simulator_seed(OCCURRENCES, STUDENTS, MODULES), latency_ms=700) as sim:
-        args = argparse.Namespace(occurrences=OCCURRENCES, students=STUDENTS, modules=MODULES, integrations=1)
+        args = argparse.Namespace(occurrences=OCCURRENCES, students=STUDENTS, modules=MODULES, integrations=1, grades=False)
         seed_database(args, sim.url)
         yield sim
 
