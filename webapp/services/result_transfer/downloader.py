@@ -1,11 +1,12 @@
-"""One job's asking of Canvas: a pool of threads reads each student's module states (at most
-CEILING requests in flight per token), and the answers are staged a batch at a time, a few times
-a second, so a crash loses at most those, which a resumed run reads again."""
+"""One job's asking of Canvas: a pool of threads reads each student's module states, and each
+occurrence's grades and section listing beside them, at most CEILING requests in flight per token;
+the answers are staged a batch at a time, a few times a second, so a crash loses at most those,
+which a resumed run reads again."""
 
 import math
 import time
 from collections import defaultdict, deque
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import replace
 from datetime import timedelta
 
@@ -21,7 +22,7 @@ from ..runs.lifecycle import record_items, stopped_by_cancel
 from ..canvas_sync.states import canvas_enrolments
 from ..engagement.reading import ActivityRead, activity_read, note_section_activity
 from .claims import Claims
-from .grade_download import GradeReader, mapped_assessments
+from .grade_download import GradeReads, GradeWork, Step, mapped_assessments
 from .incremental import REFRESH_DAYS, keep_progress, marks_of, needs_fetch
 from .staging import INSERT_DOWNLOADS, Failed, Fetch, Staged, Unchanged, module_states, staging_of
 
@@ -63,39 +64,43 @@ class Downloader:
         self.home = plan[order[0]][0].integration_id if order and plan.get(order[0]) else None
         self.elsewhere: dict[int, tuple[float, bool]] = {}  # integration -> (when looked, another job on it)
         self.course_counters: dict[int, dict] = {}  # course -> Canvas user id -> CourseProgress
-        self.grade_readers: dict[int, GradeReader] = {}  # integration -> what it read of courses' grading
-        self.grade_reads: dict[int, Future] = {}  # occurrence -> its section's grades, read beside the states
-        self.executor: ThreadPoolExecutor | None = None
+        self.grade_reads: dict[int, GradeReads] = {}  # integration -> its occurrences' grades under way
+        # A student is staged with their section's grades: answers wait here, not a thread, until those are in.
+        self.held: dict[int, list] = {}  # occurrence whose grades are being read -> its answers so far
+        self.grades: dict[int, dict] = {}  # occurrence -> Canvas user id -> their grades, once read
+        self.answered: list = []  # (fetch, answer) to stage with the next batch
 
     def download(self) -> bool:
         """False when the run was cancelled."""
         executor = ThreadPoolExecutor(max_workers=CEILING * max(1, len(self.unclaimed)), thread_name_prefix="canvas")
-        self.executor = executor
         futures: dict = {}
         try:
             self._top_up(executor, futures)
-            answered: list = []
             staged_at = time.monotonic()
-            while futures:
-                finished, _ = wait(futures, timeout=STAGE_SECONDS if answered else self.claims.lease_seconds / 3,
-                                   return_when=FIRST_COMPLETED)
-                self.claims.renew(force=not finished and not answered)
+            while futures or self.answered:
+                finished = set()
+                if futures:
+                    finished, _ = wait(futures, return_when=FIRST_COMPLETED,
+                                       timeout=STAGE_SECONDS if self.answered else self.claims.lease_seconds / 3)
+                self.claims.renew(force=not finished and not self.answered)
                 for future in finished:
-                    fetch = futures.pop(future)
-                    self.in_flight[fetch.integration_id] -= 1
-                    if isinstance(fetch, ActivityRead):
-                        note_section_activity(fetch, future)
-                        continue
-                    try:
-                        answered.append((fetch, future.result()))
-                    except CanvasError as exc:
-                        answered.append((fetch, exc))
+                    work = futures.pop(future)
+                    self.in_flight[work.integration_id] -= 1
+                    if isinstance(work, ActivityRead):
+                        note_section_activity(work, future)
+                    elif isinstance(work, GradeWork):
+                        self._carry_on(work.integration_id, self.grade_reads[work.integration_id].answered(work, future))
+                    else:
+                        try:
+                            self._answer(work, future.result())
+                        except CanvasError as exc:
+                            self._answer(work, exc)
                 self._top_up(executor, futures)  # Canvas kept busy first, then the writing
                 # Answers are written a batch at a time: a write per answer cost more than the answer.
-                if answered and (not futures or len(answered) >= STAGE_BATCH
-                                 or time.monotonic() - staged_at >= STAGE_SECONDS):
+                if self.answered and (not futures or len(self.answered) >= STAGE_BATCH
+                                      or time.monotonic() - staged_at >= STAGE_SECONDS):
+                    answered, self.answered, staged_at = self.answered, [], time.monotonic()
                     self._stage_results(answered)
-                    answered, staged_at = [], time.monotonic()
                     if self._cancel_due() and stopped_by_cancel(self.run, "what was downloaded is kept."):
                         return False
             return True
@@ -123,11 +128,13 @@ class Downloader:
                 client = self.clients[integration_id]
                 if isinstance(fetch, ActivityRead):
                     futures[executor.submit(canvas_enrolments, client, fetch.section_id)] = fetch
+                elif isinstance(fetch, GradeWork):
+                    futures[executor.submit(fetch.read, client)] = fetch
                 else:
                     futures[executor.submit(module_states, client, fetch, self.zones[integration_id])] = fetch
                 self.in_flight[integration_id] += 1
 
-    def _next(self, integration_id: int) -> "Fetch | ActivityRead | None":
+    def _next(self, integration_id: int) -> "Fetch | ActivityRead | GradeWork | None":
         queue = self.queued[integration_id]
         while not queue:
             waiting = self.unclaimed[integration_id]
@@ -162,8 +169,9 @@ class Downloader:
                 self.refusals[integration_id] = err.message
         return self.clients[integration_id]
 
-    def _to_fetch(self, integration_id: int, occurrence_id: int) -> list[Fetch]:
-        """The claimed occurrence's students that need Canvas; the others are staged at once."""
+    def _to_fetch(self, integration_id: int, occurrence_id: int) -> list:
+        """What the claimed occurrence needs of Canvas: its grades' first call, its section listing and
+        the students whose module states need reading; the others are staged at once (with their grades)."""
         fetches = self.plan[occurrence_id]
         self.left[occurrence_id] = len(fetches)
         refused = [(fetch, Failed(fetch.refusal)) for fetch in fetches if fetch.refusal]
@@ -176,7 +184,13 @@ class Downloader:
         if client is None:
             self._stage_results([(fetch, Failed(self.refusals[integration_id])) for fetch in fetches])
             return []
-        self._read_grades(client, integration_id, occurrence_id, fetches)
+        first = fetches[0]
+        reads = self.grade_reads.setdefault(integration_id, GradeReads(integration_id))
+        grade_step = reads.start(occurrence_id, mapped_assessments(occurrence_id), first.course_id,
+                                 first.section_id, {f.canvas_user_id for f in fetches})
+        if occurrence_id not in grade_step.done:
+            self.held[occurrence_id] = []
+        self._carry_on(integration_id, grade_step)
         marks = marks_of([f.enrolment_id for f in fetches]) if self.incremental else {}
         counters = self._counters(client, fetches[0].course_id) if self.incremental else {}
         now = utcnow()
@@ -187,25 +201,27 @@ class Downloader:
                 wanted.append(replace(fetch, seen=seen))
             else:
                 unchanged.append((fetch, Unchanged(mark.states, mark.states_fetched_at)))
-        if unchanged:
-            self._stage_results(unchanged)
-        read = activity_read(integration_id, occurrence_id, fetches[0].section_id, [f.enrolment_id for f in fetches])
+        for fetch, kept in unchanged:
+            self._answer(fetch, kept)
+        read = activity_read(integration_id, occurrence_id, first.section_id, [f.enrolment_id for f in fetches])
         return [read, *wanted] if read else wanted
 
-    def _read_grades(self, client: CanvasClient, integration_id: int, occurrence_id: int,
-                     fetches: list[Fetch]) -> None:
-        """The occurrence's grades, read for the whole section at once in the pool, beside its students'
-        module states: a few calls an occurrence that must not hold up the others."""
-        if integration_id not in self.grade_readers:
-            self.grade_readers[integration_id] = GradeReader(client)
-        first, mapped = fetches[0], mapped_assessments(occurrence_id)
-        self.grade_reads[occurrence_id] = self.executor.submit(
-            self.grade_readers[integration_id].section_grades, mapped, first.course_id, first.section_id,
-            {f.canvas_user_id for f in fetches})
+    def _carry_on(self, integration_id: int, step: Step) -> None:
+        """The grade calls an answer leads to go first in the queue (an occurrence is staged only once
+        its grades are in); the answers held for occurrences whose grades are now in are staged."""
+        self.queued[integration_id].extendleft(reversed(step.work))
+        for occurrence_id, grades in step.done.items():
+            self.grades[occurrence_id] = grades
+            for fetch, answer in self.held.pop(occurrence_id, []):
+                self._answer(fetch, answer)
 
-    def _with_grades(self, fetch: Fetch) -> Fetch:
-        read = self.grade_reads.get(fetch.occurrence_id)
-        return replace(fetch, grades=read.result().get(fetch.canvas_user_id)) if read is not None else fetch
+    def _answer(self, fetch: Fetch, answer) -> None:
+        """To stage with the next batch, with the student's grades; held while their section's are read."""
+        if fetch.occurrence_id in self.held:
+            self.held[fetch.occurrence_id].append((fetch, answer))
+        else:
+            self.answered.append((replace(fetch, grades=self.grades[fetch.occurrence_id].get(fetch.canvas_user_id)),
+                                  answer))
 
     def _counters(self, client: CanvasClient, course_id: int) -> dict:
         """Canvas's counters for every student of the course, read once per job: occurrences that
@@ -222,7 +238,7 @@ class Downloader:
         another job staged one of them first (it took over a lapsed claim): theirs is kept."""
         if not batch:  # nothing answered within the wait
             return
-        rows = [staging_of(self.run, self._with_grades(fetch), result) for fetch, result in batch]
+        rows = [staging_of(self.run, fetch, result) for fetch, result in batch]
         try:
             self._write(rows)
             db.session.commit()
@@ -238,6 +254,7 @@ class Downloader:
             self.left[fetch.occurrence_id] -= 1
             if not self.left[fetch.occurrence_id]:
                 self.claims.finish(fetch.occurrence_id)
+                self.grades.pop(fetch.occurrence_id, None)
 
     def _write(self, rows: list["Staged"]) -> None:
         db.session.execute(INSERT_DOWNLOADS, [row.download for row in rows])
