@@ -11,6 +11,7 @@ from tests.canvas_fixtures import canvas_user_of
 from webapp.extensions import db
 from webapp.models import CanvasAssessment, EnrolmentTask, ModuleStateDownload, ResultProvenance, TrainingPlanUnit, Unit
 from webapp.services.integrations.connection import canvas_client
+from webapp.services.oversight.exceptions import exception_list
 
 from .test_result_transfer import _download, _review_form
 
@@ -89,6 +90,18 @@ def test_a_released_satisfactory_grade_completes_the_task_and_its_units_with_pro
     where = client.get(f"/enrolments/{unit.enrolment_id}/provenance/{saved.id}").get_data(as_text=True)
     assert f"{TASK_1}: <strong>Satisfactory</strong>, attempt 1; assessor {saved.canvas_grader_name}" in where
     assert "released 12/11/2026" in where
+
+
+def test_a_result_a_grade_decided_is_no_canvas_exception_whatever_the_modules_say(client, assessed, sim):
+    """Work marked on paper: the assessor grades in Canvas with nothing handed in, so the module stays
+    unfinished. Canvas exceptions compare modules with saved results; one the grade decided is no mismatch."""
+    act(sim, A1, "C0025", "Satisfactory", submit=False)
+
+    _process(client, sim)
+
+    assert _task("C0025", TASK_1).task_status.name == "Completed"
+    flagged = [row.detail for row in exception_list(121, "saved_not_started") if "C0025" in row.student]
+    assert not [d for d in flagged if d.startswith((TASK_1, "BSBWHS411", "BSBWHS412"))], flagged
 
 
 def test_an_unposted_grade_is_no_evidence_until_it_is_released(client, assessed, sim):

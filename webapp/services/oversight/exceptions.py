@@ -10,8 +10,8 @@ from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import (
-    ACCESS_ENDED, ACCESS_LIVE, Client, Enrolment, EnrolmentStatus, EnrolmentTransfer, JobRun, JobRunItem,
-    ModuleStateDownload, Occurrence, OccurrenceLink, StatusType,
+    ACCESS_ENDED, ACCESS_LIVE, Client, Enrolment, EnrolmentStatus, EnrolmentTask, EnrolmentTransfer, JobRun,
+    JobRunItem, ModuleStateDownload, Occurrence, OccurrenceLink, ResultProvenance, StatusType, TrainingPlanUnit,
 )
 from ..canvas_sync import runs as canvas_sync_runs, transfer as enrolment_transfer
 from ..canvas_sync.decide import wanted_access
@@ -105,9 +105,27 @@ def completed_without_result(occurrence_id: int | None) -> list[ExceptionRow]:
 
 
 def saved_but_not_started(occurrence_id: int | None) -> list[ExceptionRow]:
+    cells = _grid_cells(occurrence_id, lambda c: c.state in (LOCKED, UNLOCKED))
+    graded = _decided_by_grades({row.enrolment.id for _, row, _, _, _ in cells})
     return [ExceptionRow("saved_not_started", occ, row.enrolment.id, _label(row.enrolment),
                          f"{column.label}: {cell.saved.name} saved, but Canvas shows it {cell.state}.", at)
-            for occ, row, column, cell, at in _grid_cells(occurrence_id, lambda c: c.state in (LOCKED, UNLOCKED))]
+            for occ, row, column, cell, at in cells if (row.enrolment.id, column.key) not in graded]
+
+
+def _decided_by_grades(enrolment_ids: set[int]) -> set[tuple[int, str]]:
+    """(enrolment, "u<unit>"/"t<task>") whose newest saved result rests on an assessor's grade: work marked
+    on paper leaves its modules unfinished, which is no mismatch with a result the grade decided."""
+    if not enrolment_ids:
+        return set()
+    newest = (select(func.max(ResultProvenance.id)).where(ResultProvenance.enrolment_id.in_(enrolment_ids))
+              .group_by(ResultProvenance.plan_unit_id, ResultProvenance.enrolment_task_id))
+    rows = db.session.execute(
+        select(ResultProvenance.enrolment_id, TrainingPlanUnit.unit_id, EnrolmentTask.task_id)
+        .outerjoin(TrainingPlanUnit, ResultProvenance.plan_unit_id == TrainingPlanUnit.id)
+        .outerjoin(EnrolmentTask, ResultProvenance.enrolment_task_id == EnrolmentTask.id)
+        .where(ResultProvenance.id.in_(newest), ResultProvenance.canvas_grade.is_not(None))).all()
+    return {(enrolment_id, f"u{unit_id}" if unit_id is not None else f"t{task_id}")
+            for enrolment_id, unit_id, task_id in rows}
 
 
 def concluded_in_canvas(occurrence_id: int | None) -> list[ExceptionRow]:
