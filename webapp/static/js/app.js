@@ -97,10 +97,11 @@ document.addEventListener("htmx:afterRequest", (event) => {
 });
 
 // A row that comes back refused (a date that does not exist) shows why under its Save button: bring
-// the whole message into view, however low on the screen the row was.
+// the whole message into view, however low on the screen the row was. Centred: "nearest" aligns its
+// edge with the screen's, which a fractional layout can leave a fraction of a pixel short.
 document.addEventListener("htmx:load", (event) => {
   const refusal = event.detail.elt.querySelector && event.detail.elt.querySelector(".row-error");
-  if (refusal) refusal.scrollIntoView({ block: "nearest" });
+  if (refusal) refusal.scrollIntoView({ block: "center", inline: "nearest" });
 });
 
 // A table wider than the screen scrolls inside its .table-scroll box. While it does, the box
